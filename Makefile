@@ -1,0 +1,116 @@
+# synq: plain GNU make, no generator.
+#
+#   make            library (libsynq.a) and the synq command, release flavour
+#   make demo       build and run the default scenario
+#   make test       every test, release flavour and again under ASan+UBSan
+#   make bench      benchmarks (lines as ../shared/BENCH.md defines)
+#   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
+#
+# Flavours live side by side: build/release and build/asan.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+FLAVOUR ?= release
+BUILD := build/$(FLAVOUR)
+
+CC := gcc
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wvla
+CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc
+DEPFLAGS = -MMD -MP
+LDLIBS := -lm
+
+ifeq ($(FLAVOUR),release)
+  OPT := -O2 -g
+else ifeq ($(FLAVOUR),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+         -fno-sanitize-recover=all -DSYNQ_DEBUG=1
+  LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(FLAVOUR),debug)
+  OPT := -O0 -g3 -DSYNQ_DEBUG=1
+else
+  $(error FLAVOUR must be release, asan or debug)
+endif
+CFLAGS := $(WARN) $(OPT) -fPIC
+
+# The stack core (ip, tcp, sock) uses libc only; the simulator and the
+# applications sit around it in the same library.
+LIB_DIRS := src/ip src/tcp src/sock src/nat src/app src/sim
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_SUPPORT := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB := $(BUILD)/libsynq.a
+SYNQ := $(BUILD)/synq
+TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+PD_SO := $(BUILD)/libsynq_packetdrill.so
+
+.PHONY: all lib demo test check tests bench fuzz deps clean conformance
+
+all: $(LIB) $(SYNQ)
+lib: $(LIB)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SYNQ): $(call obj,$(CLI_SRCS)) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	@scripts/deps.sh
+
+# check: run this flavour's tests; test: both flavours, one closing line.
+tests: $(TESTS) $(SYNQ)
+check: tests
+	@scripts/run-tests.sh $(BUILD) $(TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory FLAVOUR=release tests
+	@$(MAKE) --no-print-directory FLAVOUR=asan tests
+	@scripts/run-tests.sh --both build/release build/asan
+
+demo: deps all
+	@scripts/demo.sh $(SYNQ)
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do $$b || exit 1; done
+
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
+build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h include/synq/*.h)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -DSYNQ_DEBUG=1 $< $(LIB_SRCS) -lm -o $@
+fuzz: deps $(FUZZ_TARGETS)
+	@for t in $(FUZZ_TARGETS); do \
+	  n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; \
+	done
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "ip/checksum.h"
+
+#include <string.h>
+
+#include "ip/byteorder.h"
+
+uint64_t inet_sum_add(uint64_t sum, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	/* 32-bit words into a 64-bit accumulator: 2^32 words before it can
+	 * overflow, far beyond any datagram. Carries are folded at the end. */
+	while (len >= 16) {
+		uint32_t w[4];
+		memcpy(w, p, sizeof w);
+		sum += (uint64_t)w[0] + w[1] + w[2] + w[3];
+		p += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		uint32_t w;
+		memcpy(&w, p, 4);
+		sum += w;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t h;
+		memcpy(&h, p, 2);
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		/* An odd last byte is the first byte of a zero-padded word. */
+		uint8_t pad[2] = { p[0], 0 };
+		uint16_t h;
+		memcpy(&h, pad, 2);
+		sum += h;
+	}
+	return sum;
+}
+
+uint64_t inet_sum_pseudo(uint32_t src_addr, uint32_t dst_addr, uint8_t protocol,
+                         uint16_t length)
+{
+	uint8_t ph[12];
+	store_be32(ph, src_addr);
+	store_be32(ph + 4, dst_addr);
+	ph[8] = 0;
+	ph[9] = protocol;
+	store_be16(ph + 10, length);
+	return inet_sum_add(0, ph, sizeof ph);
+}
+
+uint16_t inet_sum_finish(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	uint16_t memory_order = (uint16_t)sum;
+	uint8_t b[2];
+	memcpy(b, &memory_order, 2);
+	return (uint16_t)~load_be16(b);
+}
+
+uint16_t inet_checksum(const void *data, size_t len)
+{
+	return inet_sum_finish(inet_sum_add(0, data, len));
+}
+
+uint16_t inet_checksum_adjust16(uint16_t checksum, uint16_t old_value,
+                                uint16_t new_value)
+{
+	/* HC' = ~(~HC + ~m + m') */
+	uint32_t sum = (uint16_t)~checksum;
+	sum += (uint16_t)~old_value;
+	sum += new_value;
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+uint16_t inet_checksum_adjust32(uint16_t checksum, uint32_t old_value,
+                                uint32_t new_value)
+{
+	checksum = inet_checksum_adjust16(checksum, (uint16_t)(old_value >> 16),
+	                                  (uint16_t)(new_value >> 16));
+	return inet_checksum_adjust16(checksum, (uint16_t)old_value,
+	                              (uint16_t)new_value);
+}
