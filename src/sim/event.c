@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "sim/event.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define SLOT_NONE UINT32_MAX
+#define QUEUE_INITIAL_CAPACITY 64u
+
+static inline bool entry_before(const struct sim_queue_entry *a,
+                                const struct sim_queue_entry *b)
+{
+	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+}
+
+/* Put e at heap index pos and tell its slot where it is. */
+static inline void heap_place(struct sim_queue *q, uint32_t pos,
+                              struct sim_queue_entry e)
+{
+	q->heap[pos] = e;
+	q->slots[e.slot].pos = pos;
+}
+
+/* Move the hole at pos towards the root until e fits there. */
+static void heap_sift_up(struct sim_queue *q, uint32_t pos, struct sim_queue_entry e)
+{
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+		if (!entry_before(&e, &q->heap[parent]))
+			break;
+		heap_place(q, pos, q->heap[parent]);
+		pos = parent;
+	}
+	heap_place(q, pos, e);
+}
+
+/* Move the hole at pos towards the leaves until e fits there. */
+static void heap_sift_down(struct sim_queue *q, uint32_t pos, struct sim_queue_entry e)
+{
+	uint32_t len = q->len;
+	for (;;) {
+		uint32_t child = 2 * pos + 1;
+		if (child >= len)
+			break;
+		if (child + 1 < len && entry_before(&q->heap[child + 1], &q->heap[child]))
+			child++;
+		if (!entry_before(&q->heap[child], &e))
+			break;
+		heap_place(q, pos, q->heap[child]);
+		pos = child;
+	}
+	heap_place(q, pos, e);
+}
+
+/* Re-seat e at pos, wherever the heap order wants it. */
+static void heap_fix(struct sim_queue *q, uint32_t pos, struct sim_queue_entry e)
+{
+	if (pos > 0 && entry_before(&e, &q->heap[(pos - 1) / 2]))
+		heap_sift_up(q, pos, e);
+	else
+		heap_sift_down(q, pos, e);
+}
+
+/* Take the entry at pos out of the heap (the last entry fills the gap). */
+static void heap_remove(struct sim_queue *q, uint32_t pos)
+{
+	q->len--;
+	if (pos != q->len)
+		heap_fix(q, pos, q->heap[q->len]);
+}
+
+static void slot_free(struct sim_queue *q, uint32_t index)
+{
+	struct sim_queue_slot *s = &q->slots[index];
+	if (++s->gen == 0)
+		s->gen = 1;
+	s->fn = NULL;
+	s->arg = NULL;
+	s->pos = q->free_head;
+	q->free_head = index;
+}
+
+static int queue_grow(struct sim_queue *q)
+{
+	uint32_t cap = q->capacity ? q->capacity * 2 : QUEUE_INITIAL_CAPACITY;
+	if (cap > q->max)
+		cap = q->max;
+	struct sim_queue_slot *slots = realloc(q->slots, (size_t)cap * sizeof *slots);
+	if (!slots)
+		return -ENOMEM;
+	q->slots = slots;
+	struct sim_queue_entry *heap = realloc(q->heap, (size_t)cap * sizeof *heap);
+	if (!heap)
+		return -ENOMEM;
+	q->heap = heap;
+	q->capacity = cap;
+	return 0;
+}
+
+int sim_queue_init(struct sim_queue *q, uint32_t max)
+{
+	if (max == 0 || max == SLOT_NONE)
+		return -EINVAL;
+	*q = (struct sim_queue){ .max = max, .free_head = SLOT_NONE };
+	return 0;
+}
+
+void sim_queue_fini(struct sim_queue *q)
+{
+	free(q->heap);
+	free(q->slots);
+	*q = (struct sim_queue){ .free_head = SLOT_NONE };
+}
+
+int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
+                  void *arg, sim_event_id *id)
+{
+	if (fn == NULL)
+		return -EINVAL;
+	uint32_t index = q->free_head;
+	if (index != SLOT_NONE) {
+		q->free_head = q->slots[index].pos;
+	} else {
+		if (q->slots_used == q->max)
+			return -ENOSPC;
+		if (q->slots_used == q->capacity) {
+			int err = queue_grow(q);
+			if (err)
+				return err;
+		}
+		index = q->slots_used++;
+		q->slots[index].gen = 1;
+	}
+	struct sim_queue_slot *s = &q->slots[index];
+	s->fn = fn;
+	s->arg = arg;
+	struct sim_queue_entry e = { .time = time, .seq = q->next_seq++, .slot = index };
+	heap_sift_up(q, q->len++, e);
+	if (id)
+		*id = (uint64_t)s->gen << 32 | index;
+	return 0;
+}
+
+/* The slot index of a pending id, or SLOT_NONE. */
+static uint32_t id_slot(const struct sim_queue *q, sim_event_id id)
+{
+	uint32_t index = (uint32_t)id;
+	uint32_t gen = (uint32_t)(id >> 32);
+	if (gen == 0 || index >= q->slots_used || q->slots[index].gen != gen ||
+	    q->slots[index].fn == NULL)
+		return SLOT_NONE;
+	return index;
+}
+
+bool sim_queue_pending(const struct sim_queue *q, sim_event_id id)
+{
+	return id_slot(q, id) != SLOT_NONE;
+}
+
+int sim_queue_cancel(struct sim_queue *q, sim_event_id id)
+{
+	uint32_t index = id_slot(q, id);
+	if (index == SLOT_NONE)
+		return -ENOENT;
+	heap_remove(q, q->slots[index].pos);
+	slot_free(q, index);
+	return 0;
+}
+
+int sim_queue_move(struct sim_queue *q, sim_event_id id, synq_time_t time)
+{
+	uint32_t index = id_slot(q, id);
+	if (index == SLOT_NONE)
+		return -ENOENT;
+	uint32_t pos = q->slots[index].pos;
+	struct sim_queue_entry e = { .time = time, .seq = q->next_seq++, .slot = index };
+	heap_fix(q, pos, e);
+	return 0;
+}
+
+bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire)
+{
+	if (q->len == 0)
+		return false;
+	uint32_t index = q->heap[0].slot;
+	fire->time = q->heap[0].time;
+	fire->fn = q->slots[index].fn;
+	fire->arg = q->slots[index].arg;
+	heap_remove(q, 0);
+	slot_free(q, index);
+	return true;
+}

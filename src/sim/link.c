@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Point-to-point links: propagation delay, serialization at a fixed rate,
+ * a drop-tail queue and seeded random loss (the model is described in
+ * include/synq/sim.h).
+ *
+ * Each packet costs one event, its arrival. Because the queue is FIFO and
+ * the rate fixed, the moment a packet will start transmitting is known as
+ * soon as it is offered (the end of the previous transmission), so its
+ * arrival is scheduled at once. What the queue still has to know is how
+ * many packets are waiting at a given time: a ring holds the start times
+ * of the waiting packets, and the ones whose time has come are popped
+ * before each new offer. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "sim/sim_impl.h"
+#include "synq/pcap.h"
+
+#define NSEC_PER_SEC 1000000000u
+#define WAITING_INITIAL_CAP 16u
+
+void sim_link_config_init(struct sim_link_config *cfg)
+{
+	*cfg = (struct sim_link_config){ .queue_max_pkts = SIM_LINK_QUEUE_DEFAULT_PKTS };
+}
+
+static bool link_config_valid(const struct sim_link_config *cfg)
+{
+	return cfg && cfg->delay_ns >= 0 && cfg->delay_ns <= SIM_LINK_DELAY_MAX_NS &&
+	       cfg->jitter_ns >= 0 && cfg->jitter_ns <= SIM_LINK_DELAY_MAX_NS &&
+	       cfg->rate_bps <= SIM_LINK_RATE_MAX_BPS &&
+	       cfg->queue_max_pkts <= SIM_LINK_QUEUE_MAX_PKTS &&
+	       cfg->loss >= 0.0 && cfg->loss <= 1.0; /* false for NaN */
+}
+
+int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
+                 struct sim_node *a, struct sim_node *b, struct sim_link **out)
+{
+	if (!link_config_valid(cfg) || !a || !b || a == b || a->sim != sim ||
+	    b->sim != sim || !out)
+		return -EINVAL;
+	if (a->n_ifaces == SIM_NODE_IFACES_MAX || b->n_ifaces == SIM_NODE_IFACES_MAX ||
+	    sim->n_links == SIM_LINKS_MAX)
+		return -ENOSPC;
+	if (sim->n_links == sim->links_cap) {
+		uint32_t cap = sim->links_cap ? sim->links_cap * 2 : 16;
+		struct sim_link **links = realloc(sim->links, cap * sizeof *links);
+		if (!links)
+			return -ENOMEM;
+		sim->links = links;
+		sim->links_cap = cap;
+	}
+	struct sim_link *link = calloc(1, sizeof *link);
+	if (!link)
+		return -ENOMEM;
+	link->sim = sim;
+	struct sim_node *nodes[2] = { a, b };
+	for (int e = 0; e < 2; e++) {
+		struct sim_node *n = nodes[e];
+		link->end[e].node = n;
+		link->end[e].iface = (uint8_t)n->n_ifaces;
+		n->ifaces[n->n_ifaces++] = (struct sim_iface){ .link = link, .end = (uint8_t)e };
+		link->dir[e].cfg = *cfg;
+		/* Each direction gets its own stream, decided by the seed and
+		 * the order of creation only. */
+		sim_rng_split(&sim->rng, &link->dir[e].rng);
+	}
+	sim->links[sim->n_links++] = link;
+	*out = link;
+	return 0;
+}
+
+void sim_link_fini(struct sim_link *link)
+{
+	for (int e = 0; e < 2; e++) {
+		free(link->dir[e].waiting);
+		link->dir[e].waiting = NULL;
+	}
+}
+
+int sim_link_configure(struct sim_link *link, enum sim_link_end from,
+                       const struct sim_link_config *cfg)
+{
+	if (!link_config_valid(cfg) || (from != SIM_LINK_A && from != SIM_LINK_B))
+		return -EINVAL;
+	link->dir[from].cfg = *cfg;
+	return 0;
+}
+
+struct sim_node *sim_link_node(const struct sim_link *link, enum sim_link_end end)
+{
+	return link->end[end & 1].node;
+}
+
+void sim_link_capture(struct sim_link *link, enum sim_link_end at,
+                      struct synq_pcap *pcap)
+{
+	link->end[at & 1].pcap = pcap;
+}
+
+/* Waiting packets whose start time is after now (the ring is in order). */
+static uint32_t waiting_count(const struct sim_link_dir *d, synq_time_t now)
+{
+	uint32_t n = d->waiting_len;
+	uint32_t mask = d->waiting_cap - 1;
+	while (n && d->waiting[(d->waiting_head + d->waiting_len - n) & mask] <= now)
+		n--;
+	return n;
+}
+
+void sim_link_stats_get(const struct sim_link *link, enum sim_link_end from,
+                        struct sim_link_stats *out)
+{
+	const struct sim_link_dir *d = &link->dir[from & 1];
+	*out = d->stats;
+	out->queue_pkts = waiting_count(d, link->sim->now);
+}
+
+/* Make room for one more waiting packet (capacity stays a power of two). */
+static int waiting_grow(struct sim_link_dir *d)
+{
+	uint32_t cap = d->waiting_cap ? d->waiting_cap * 2 : WAITING_INITIAL_CAP;
+	synq_time_t *ring = malloc(cap * sizeof *ring);
+	if (!ring)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->waiting_len; i++)
+		ring[i] = d->waiting[(d->waiting_head + i) & (d->waiting_cap - 1)];
+	free(d->waiting);
+	d->waiting = ring;
+	d->waiting_cap = cap;
+	d->waiting_head = 0;
+	return 0;
+}
+
+static void link_drop(struct sim_link_dir *d, struct sim *sim, struct sim_packet *p,
+                      enum synq_drop_reason reason)
+{
+	d->stats.drops.by_reason[reason]++;
+	sim_packet_free(sim, p);
+}
+
+static void link_arrive(struct sim *sim, void *arg)
+{
+	struct sim_packet *p = arg;
+	struct sim_link *link = p->link;
+	struct sim_link_dir *d = &link->dir[p->from];
+	struct sim_link_endpoint *to = &link->end[!p->from];
+	d->stats.rx_packets++;
+	d->stats.rx_bytes += p->len;
+	if (to->pcap)
+		synq_pcap_write(to->pcap, sim->now, p->data, p->len);
+	sim_node_input(to->node, to->iface, p);
+}
+
+void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
+                       struct sim_packet *p)
+{
+	struct sim *sim = link->sim;
+	struct sim_link_dir *d = &link->dir[from];
+	synq_time_t now = sim->now;
+
+	/* Packets whose transmission has begun leave the queue. */
+	while (d->waiting_len && d->waiting[d->waiting_head] <= now) {
+		d->waiting_head = (d->waiting_head + 1) & (d->waiting_cap - 1);
+		d->waiting_len--;
+	}
+
+	synq_time_t start;
+	if (d->busy_until < now) {
+		start = now;  /* idle: no fraction of a nanosecond is owed */
+		d->carry = 0;
+	} else if (d->busy_until == now) {
+		start = now;  /* back to back: keep the carried fraction */
+	} else {
+		if (d->waiting_len >= d->cfg.queue_max_pkts ||
+		    (d->waiting_len == d->waiting_cap && waiting_grow(d) != 0)) {
+			link_drop(d, sim, p, SYNQ_DROP_LINK_QUEUE_FULL);
+			return;
+		}
+		start = d->busy_until;
+		d->waiting[(d->waiting_head + d->waiting_len) & (d->waiting_cap - 1)] = start;
+		d->waiting_len++;
+		if (d->waiting_len > d->stats.queue_peak_pkts)
+			d->stats.queue_peak_pkts = d->waiting_len;
+	}
+
+	synq_time_t finish = start;
+	if (d->cfg.rate_bps) {
+		/* N * 8 * 10^9 / rate ns, whole ns now and the remainder later. */
+		uint64_t scaled = (uint64_t)p->len * 8u * NSEC_PER_SEC + d->carry;
+		finish += (synq_time_t)(scaled / d->cfg.rate_bps);
+		d->carry = scaled % d->cfg.rate_bps;
+	}
+	d->busy_until = finish;
+	d->stats.tx_packets++;
+	d->stats.tx_bytes += p->len;
+	struct sim_link_endpoint *at = &link->end[from];
+	if (at->pcap)
+		synq_pcap_write(at->pcap, now, p->data, p->len);
+
+	if (sim_rng_chance(&d->rng, d->cfg.loss)) {
+		link_drop(d, sim, p, SYNQ_DROP_LINK_LOSS);
+		return;
+	}
+	synq_time_t arrival = finish + d->cfg.delay_ns;
+	if (d->cfg.jitter_ns)
+		arrival += (synq_time_t)sim_rng_below(&d->rng, (uint64_t)d->cfg.jitter_ns + 1);
+	p->link = link;
+	p->from = (uint8_t)from;
+	if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)
+		sim_packet_free(sim, p); /* counted in sim events_exhausted */
+}

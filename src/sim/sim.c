@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The simulation object: configuration, virtual clock, event API, run loop. */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "sim/sim_impl.h"
+
+static int config_resolve(const struct sim_config *in, struct sim_config *out)
+{
+	*out = in ? *in : (struct sim_config){ 0 };
+	if (!out->events_max)
+		out->events_max = SIM_EVENTS_MAX_DEFAULT;
+	if (!out->packets_max)
+		out->packets_max = SIM_PACKETS_MAX_DEFAULT;
+	if (!out->packet_max_bytes)
+		out->packet_max_bytes = SIM_PACKET_MAX_BYTES_DEFAULT;
+	if (!out->instant_steps_max)
+		out->instant_steps_max = SIM_INSTANT_STEPS_MAX_DEFAULT;
+	if (out->events_max == UINT32_MAX ||
+	    out->packet_max_bytes > SIM_PACKET_MAX_BYTES_LIMIT)
+		return -EINVAL;
+	return 0;
+}
+
+int sim_create(const struct sim_config *cfg, struct sim **out)
+{
+	if (!out)
+		return -EINVAL;
+	struct sim *sim = calloc(1, sizeof *sim);
+	if (!sim)
+		return -ENOMEM;
+	int err = config_resolve(cfg, &sim->cfg);
+	if (!err)
+		err = sim_queue_init(&sim->queue, sim->cfg.events_max);
+	if (err) {
+		free(sim);
+		return err;
+	}
+	sim_rng_seed(&sim->rng, sim->cfg.seed);
+	err = sim_packet_pool_init(sim);
+	if (err) {
+		sim_queue_fini(&sim->queue);
+		free(sim);
+		return err;
+	}
+	*out = sim;
+	return 0;
+}
+
+void sim_destroy(struct sim *sim)
+{
+	if (!sim)
+		return;
+	for (uint32_t i = 0; i < sim->n_links; i++) {
+		sim_link_fini(sim->links[i]);
+		free(sim->links[i]);
+	}
+	for (uint32_t i = 0; i < sim->n_nodes; i++)
+		free(sim->nodes[i]);
+	free(sim->links);
+	free(sim->nodes);
+	/* Packets still in flight belong to pending events; their buffers go
+	 * with the slabs. */
+	sim_queue_fini(&sim->queue);
+	sim_packet_pool_fini(sim);
+	free(sim);
+}
+
+synq_time_t sim_now(const struct sim *sim)
+{
+	return sim->now;
+}
+
+struct sim_rng *sim_rng_get(struct sim *sim)
+{
+	return &sim->rng;
+}
+
+void sim_stats_get(const struct sim *sim, struct sim_stats *out)
+{
+	*out = (struct sim_stats){
+		.now = sim->now,
+		.events_run = sim->events_run,
+		.events_pending = sim->queue.len,
+		.packets_in_use = sim->packets_in_use,
+		.packets_allocated = sim->packets_allocated,
+		.packets_exhausted = sim->packets_exhausted,
+		.events_exhausted = sim->events_exhausted,
+	};
+}
+
+int sim_event_schedule(struct sim *sim, synq_time_t at, sim_event_fn fn,
+                       void *arg, sim_event_id *id)
+{
+	if (at < sim->now || at == SYNQ_TIME_NEVER || !fn)
+		return -EINVAL;
+	int err = sim_queue_add(&sim->queue, at, fn, arg, id);
+	if (err == -ENOSPC)
+		sim->events_exhausted++;
+	return err;
+}
+
+int sim_event_cancel(struct sim *sim, sim_event_id id)
+{
+	return sim_queue_cancel(&sim->queue, id);
+}
+
+int sim_event_reschedule(struct sim *sim, sim_event_id id, synq_time_t at)
+{
+	if (!sim_queue_pending(&sim->queue, id))
+		return -ENOENT;
+	if (at < sim->now || at == SYNQ_TIME_NEVER)
+		return -EINVAL;
+	return sim_queue_move(&sim->queue, id, at);
+}
+
+bool sim_event_pending(const struct sim *sim, sim_event_id id)
+{
+	return sim_queue_pending(&sim->queue, id);
+}
+
+void sim_stop(struct sim *sim)
+{
+	sim->stopped = true;
+}
+
+int sim_run_until(struct sim *sim, synq_time_t until)
+{
+	if (until < sim->now)
+		return -EINVAL;
+	sim->stopped = false;
+	uint64_t steps = 0;
+	uint64_t steps_max = sim->cfg.steps_max;
+	for (;;) {
+		synq_time_t next = sim_queue_next_time(&sim->queue);
+		if (next > until || next == SYNQ_TIME_NEVER)
+			break;
+		if (next == sim->now) {
+			if (sim->instant_steps >= sim->cfg.instant_steps_max)
+				return -ELOOP;
+		}
+		if (steps_max && steps >= steps_max)
+			return -ELOOP;
+		struct sim_queue_fire fire;
+		sim_queue_pop(&sim->queue, &fire);
+		assert(fire.time >= sim->now); /* the clock never goes back */
+		if (fire.time != sim->now) {
+			sim->now = fire.time;
+			sim->instant_steps = 0;
+		}
+		sim->instant_steps++;
+		sim->events_run++;
+		steps++;
+		fire.fn(sim, fire.arg);
+		if (sim->stopped)
+			return 0;
+	}
+	if (until != SYNQ_TIME_NEVER && until != sim->now) {
+		sim->now = until;
+		sim->instant_steps = 0;
+	}
+	return 0;
+}
