@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* synq: dispatch to a subcommand. To add one, write
+ * int cli_NAME(int argc, char **argv) in its own file, declare it in cli.h
+ * and add a row to the table below. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct cli_command commands[] = {
+	{ "demo", cli_demo, "run a small lossy simulation, print a summary, write a pcap" },
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: synq COMMAND [OPTIONS]\n"
+	             "       synq COMMAND --help\n\n"
+	             "commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "synq: no command given\n");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	if (name[0] == '-')
+		fprintf(stderr, "synq: unknown option '%s' (options follow the command)\n",
+		        name);
+	else
+		fprintf(stderr, "synq: unknown command '%s'\n", name);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
+}
