@@ -180,6 +180,16 @@ static void link_fractional_time_does_not_drift(void **state)
 	send_a(&p, 100, 7);
 	assert_int_equal(sim_run_until(p.sim, SYNQ_MSEC(10)), 0);
 	assert_int_equal(p.sink_b.arrivals[6].time, SYNQ_MSEC(5) + 266666);
+	/* Offered at the very nanosecond the previous one ends (266666 ns
+	 * after 10 ms, 2/3 ns before its exact end): still back to back, so
+	 * it ends at 10 ms + floor(533333.33), not 10 ms + 2 * 266666. */
+	send_a(&p, 100, 8);
+	assert_int_equal(sim_run_until(p.sim, SYNQ_MSEC(10) + 266666), 0);
+	send_a(&p, 100, 9);
+	assert_int_equal(sim_run_until(p.sim, SYNQ_MSEC(11)), 0);
+	assert_int_equal(p.sink_b.n, 9);
+	assert_int_equal(p.sink_b.arrivals[7].time, SYNQ_MSEC(10) + 266666);
+	assert_int_equal(p.sink_b.arrivals[8].time, SYNQ_MSEC(10) + 533333);
 	pair_teardown(&p);
 }
 
