@@ -185,8 +185,9 @@ int sim_node_add(struct sim *sim, const struct sim_node_config *cfg,
  * no routes, interface 0 (a host's default route); otherwise the longest
  * matching route, and no match is a drop (IP_NO_ROUTE). Routers forward
  * through the same table. 0 (also when the packet is dropped and counted);
- * -EINVAL (len 0 or < 20 bytes for a router), -EMSGSIZE (len above
- * packet_max_bytes), -ENOBUFS (packet pool exhausted, counted). */
+ * -EINVAL (NULL or empty, or shorter than an IPv4 header on a node with
+ * routes), -EMSGSIZE (len above packet_max_bytes), -ENOBUFS (packet pool
+ * exhausted, counted in sim_stats.packets_exhausted). */
 int sim_node_send(struct sim_node *node, const uint8_t *pkt, size_t len);
 
 /* Arm (or move) the node's timer to the absolute time deadline; a deadline
