@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_STACK_H
+#define SYNQ_STACK_H
+
+/* A synq stack: one host's IPv4 + TCP, pure.
+ *
+ * The driver contract. A stack never reads a clock, never sleeps, never
+ * makes a system call and never allocates after synq_stack_new(). Three
+ * kinds of input reach it, each stamped with the caller's current time:
+ *
+ *   synq_stack_input()    a datagram arrived (bare IPv4, from the IP header)
+ *   synq_stack_advance()  time has passed: due timers fire
+ *   synq_* socket calls   the application acted (see socket.h); they run
+ *                         at the time of the last input or advance
+ *
+ * What comes out, in this order, during any of those calls:
+ *   1. datagrams to transmit, through io.output, in transmission order; the
+ *      buffer is the stack's and is valid only during the callback;
+ *   2. socket readiness changes, collected for synq_epoll_wait()/poll;
+ *   3. the next deadline: synq_stack_next_deadline() after the call.
+ * The driver calls synq_stack_advance() when that deadline comes.
+ * Time never goes backwards (debug builds assert it).
+ *
+ * Nothing in a stack is global: thousands of stacks can share one process
+ * (the simulator runs one per host). */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synq/config.h"
+#include "synq/drop.h"
+#include "synq/mib.h"
+#include "synq/time.h"
+
+struct synq_stack;
+
+struct synq_stack_io {
+	void (*output)(void *ctx, const uint8_t *datagram, size_t len);
+	/* Optional: the kernel log lines Linux would print ("Possible SYN
+	 * flooding on port ..."). */
+	void (*log)(void *ctx, const char *line);
+	void *ctx;
+};
+
+/* TCP states, numbered as Linux numbers them (tcpi_state, /proc/net/tcp). */
+enum synq_tcp_state {
+	SYNQ_TCP_ESTABLISHED = 1,
+	SYNQ_TCP_SYN_SENT = 2,
+	SYNQ_TCP_SYN_RECV = 3,
+	SYNQ_TCP_FIN_WAIT1 = 4,
+	SYNQ_TCP_FIN_WAIT2 = 5,
+	SYNQ_TCP_TIME_WAIT = 6,
+	SYNQ_TCP_CLOSE = 7,
+	SYNQ_TCP_CLOSE_WAIT = 8,
+	SYNQ_TCP_LAST_ACK = 9,
+	SYNQ_TCP_LISTEN = 10,
+	SYNQ_TCP_CLOSING = 11,
+};
+
+const char *synq_tcp_state_name(enum synq_tcp_state state);
+
+/* Create a stack with the given settings (copied), the host's IPv4 address
+ * (host order) and a seed for every random choice it makes (ISNs, ports,
+ * cookie keys). Returns 0, -EINVAL for an unusable config, or -ENOMEM. */
+int synq_stack_new(struct synq_stack **stack, const struct synq_config *cfg,
+                   uint32_t addr, uint64_t seed, const struct synq_stack_io *io);
+void synq_stack_free(struct synq_stack *stack);
+
+void synq_stack_input(struct synq_stack *stack, const uint8_t *datagram,
+                      size_t len, synq_time_t now);
+void synq_stack_advance(struct synq_stack *stack, synq_time_t now);
+synq_time_t synq_stack_next_deadline(const struct synq_stack *stack);
+synq_time_t synq_stack_now(const struct synq_stack *stack);
+uint32_t synq_stack_addr(const struct synq_stack *stack);
+
+/* The live settings: sysctls may change while the stack runs, as on Linux
+ * (table sizes may not). */
+struct synq_config *synq_stack_config(struct synq_stack *stack);
+const struct synq_mib *synq_stack_mib(const struct synq_stack *stack);
+const struct synq_drop_counts *synq_stack_drops(const struct synq_stack *stack);
+
+/* Occupancy of every bounded table, and how often each overflowed. */
+struct synq_table_usage {
+	uint32_t used;
+	uint32_t capacity;
+	uint64_t overflows;
+};
+
+struct synq_stack_usage {
+	struct synq_table_usage sockets;
+	struct synq_table_usage connections;
+	struct synq_table_usage requests;
+	struct synq_table_usage time_wait;
+	struct synq_table_usage listeners;
+	struct synq_table_usage buffers;   /* segment buffers */
+};
+
+void synq_stack_usage(const struct synq_stack *stack, struct synq_stack_usage *usage);
+
+/* Memory of one object of each kind, for the memory benchmarks. */
+struct synq_object_sizes {
+	size_t connection;   /* full connection, buffers excluded */
+	size_t request;      /* SYN_RECV request */
+	size_t time_wait;
+	size_t listener;
+	size_t socket;       /* descriptor table entry */
+	size_t table_slot;   /* hash table and timer heap share per object */
+};
+
+void synq_object_sizes(struct synq_object_sizes *sizes);
+
+#endif

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Readiness: what poll() reports for a socket (Linux's tcp_poll() and
+ * inet_csk_listen_poll()), and epoll sets whose ready lists the TCP core
+ * feeds through sock_wake(), level- or edge-triggered as Linux's. */
+#define _GNU_SOURCE /* POLLRDHUP */
+#include <errno.h>
+#include <poll.h>
+#include <sys/epoll.h>
+
+#include "sock/sock_internal.h"
+#include "tcp/user.h"
+
+static bool stream_writable(const struct tcp_conn *c)
+{
+	/* sk_stream_is_writeable(): free space at least half what is queued. */
+	uint32_t queued = c->snd_queued;
+	uint32_t space = c->opts.sndbuf > queued ? c->opts.sndbuf - queued : 0;
+	return space >= queued / 2 && space > 0;
+}
+
+int sock_events(struct synq_stack *s, const struct sock_entry *e)
+{
+	if (e->kind == SOCK_LISTENER) {
+		const struct tcp_listener *l = tcp_listener_at(s, e->obj);
+		return l->accept_head != TCP_NONE ? POLLIN | POLLRDNORM : 0;
+	}
+	if (e->kind != SOCK_CONN)
+		return 0;
+	const struct tcp_conn *c = tcp_conn_at(s, e->obj);
+	int mask = 0;
+	uint8_t st = c->state;
+	if (c->shutdown == (TCP_SHUT_RCV | TCP_SHUT_SEND) || st == SYNQ_TCP_CLOSE)
+		mask |= POLLHUP;
+	if (c->shutdown & TCP_SHUT_RCV)
+		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (st != SYNQ_TCP_SYN_SENT && st != SYNQ_TCP_SYN_RECV) {
+		if (c->rcv_queued > 0)
+			mask |= POLLIN | POLLRDNORM;
+		if (!(c->shutdown & TCP_SHUT_SEND)) {
+			if (stream_writable(c))
+				mask |= POLLOUT | POLLWRNORM;
+		} else {
+			mask |= POLLOUT | POLLWRNORM;
+		}
+	}
+	if (c->err)
+		mask |= POLLERR;
+	return mask;
+}
+
+int synq_sock_events(struct synq_stack *s, int fd)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	return sock_events(s, e);
+}
+
+int synq_poll(struct synq_stack *s, struct pollfd *fds, nfds_t nfds)
+{
+	int ready = 0;
+	for (nfds_t i = 0; i < nfds; i++) {
+		fds[i].revents = 0;
+		if (fds[i].fd < 0)
+			continue;
+		struct sock_entry *e = sock_lookup(s, fds[i].fd);
+		if (e == NULL) {
+			fds[i].revents = POLLNVAL;
+		} else {
+			int ev = sock_events(s, e);
+			fds[i].revents = (short)(ev & (fds[i].events | POLLERR | POLLHUP));
+		}
+		if (fds[i].revents)
+			ready++;
+	}
+	return ready;
+}
+
+/* ---------------------------------------------------------------- epoll */
+
+static void ready_push(struct synq_stack *s, struct sock_entry *ep, int fd)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e->on_ready_list)
+		return;
+	e->on_ready_list = 1;
+	e->ready_next = TCP_NONE;
+	uint32_t slot = (uint32_t)(fd - SOCK_FD_BASE);
+	if (ep->ready_tail == TCP_NONE)
+		ep->ready_head = slot;
+	else
+		s->socks.entries[ep->ready_tail].ready_next = slot;
+	ep->ready_tail = slot;
+}
+
+void sock_wake(struct synq_stack *s, int fd)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL || e->epfd < 0)
+		return;
+	struct sock_entry *ep = sock_lookup(s, e->epfd);
+	if (ep != NULL && ep->kind == SOCK_EPOLL)
+		ready_push(s, ep, fd);
+}
+
+int synq_epoll_create(struct synq_stack *s)
+{
+	int fd = sock_fd_alloc(&s->socks, SOCK_EPOLL, 0);
+	if (fd < 0)
+		return fd;
+	struct sock_entry *ep = sock_lookup(s, fd);
+	ep->ready_head = ep->ready_tail = TCP_NONE;
+	return fd;
+}
+
+int synq_epoll_ctl(struct synq_stack *s, int epfd, int op, int fd,
+                   const struct synq_epoll_event *ev)
+{
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (ep == NULL || e == NULL)
+		return -EBADF;
+	if (ep->kind != SOCK_EPOLL || fd == epfd || e->kind == SOCK_EPOLL)
+		return -EINVAL;
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (e->epfd == epfd)
+			return -EEXIST;
+		if (e->epfd >= 0)
+			return -EINVAL; /* one set per socket in synq */
+		if (ev == NULL)
+			return -EFAULT;
+		e->epfd = epfd;
+		e->epoll_events = ev->events;
+		e->epoll_data = ev->data;
+		ready_push(s, ep, fd);
+		return 0;
+	case EPOLL_CTL_MOD:
+		if (e->epfd != epfd)
+			return -ENOENT;
+		if (ev == NULL)
+			return -EFAULT;
+		e->epoll_events = ev->events;
+		e->epoll_data = ev->data;
+		ready_push(s, ep, fd);
+		return 0;
+	case EPOLL_CTL_DEL:
+		if (e->epfd != epfd)
+			return -ENOENT;
+		e->epfd = -1; /* left on the ready list, skipped when met */
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *events, int max)
+{
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	if (ep == NULL)
+		return -EBADF;
+	if (ep->kind != SOCK_EPOLL || max <= 0)
+		return -EINVAL;
+	int n = 0;
+	/* Walk the list once; level-triggered entries that were reported go
+	 * back to its end, as Linux's ep_send_events() does. */
+	uint32_t last = ep->ready_tail;
+	while (n < max && ep->ready_head != TCP_NONE) {
+		uint32_t slot = ep->ready_head;
+		struct sock_entry *e = &s->socks.entries[slot];
+		ep->ready_head = e->ready_next;
+		if (ep->ready_head == TCP_NONE)
+			ep->ready_tail = TCP_NONE;
+		e->on_ready_list = 0;
+		int fd = (int)slot + SOCK_FD_BASE;
+		if (e->kind != SOCK_FREE && e->epfd == epfd) {
+			uint32_t interest = e->epoll_events | EPOLLERR | EPOLLHUP;
+			uint32_t got = (uint32_t)sock_events(s, e) & interest;
+			if (got) {
+				events[n].events = got;
+				events[n].data = e->epoll_data;
+				n++;
+				if (e->epoll_events & EPOLLONESHOT)
+					e->epoll_events &= EPOLLET | EPOLLONESHOT;
+				else if (!(e->epoll_events & EPOLLET))
+					ready_push(s, ep, fd);
+			}
+		}
+		if (slot == last)
+			break;
+	}
+	return n;
+}
+
+void sock_epoll_forget(struct synq_stack *s, int fd)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e != NULL)
+		e->epfd = -1;
+}
+
+void sock_epoll_close(struct synq_stack *s, int epfd)
+{
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	for (uint32_t slot = ep->ready_head; slot != TCP_NONE;) {
+		struct sock_entry *e = &s->socks.entries[slot];
+		e->on_ready_list = 0;
+		slot = e->ready_next;
+	}
+	for (uint32_t slot = 0; slot < s->socks.capacity; slot++) {
+		struct sock_entry *e = &s->socks.entries[slot];
+		if (e->kind != SOCK_FREE && e->epfd == epfd)
+			e->epfd = -1;
+	}
+}

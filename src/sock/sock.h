@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_SOCK_SOCK_H
+#define SYNQ_SOCK_SOCK_H
+
+/* The descriptor table behind the socket API.
+ *
+ * Descriptors are the lowest free number from 3 up, as Unix hands them out
+ * (packetdrill scripts expect it). An entry names a connection, a listener
+ * or an epoll set. Readiness is event driven: the TCP core calls
+ * sock_wake() when something a reader or writer waits for may have
+ * changed, which puts the entry on its epoll set's ready list; epoll_wait
+ * looks at that list instead of every socket. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SOCK_FD_BASE 3
+
+enum sock_kind {
+	SOCK_FREE = 0,
+	SOCK_CONN,
+	SOCK_LISTENER,
+	SOCK_EPOLL,
+};
+
+/* Linux's socket-level connection state (socket->state), apart from TCP's. */
+enum sock_conn_state {
+	SOCK_UNCONNECTED = 0,
+	SOCK_CONNECTING,
+	SOCK_CONNECTED,
+};
+
+struct sock_entry {
+	uint8_t kind;              /* enum sock_kind */
+	uint8_t nonblock;
+	uint8_t cloexec;
+	uint8_t sstate;            /* enum sock_conn_state */
+	uint32_t obj;              /* connection or listener index */
+	int32_t epfd;              /* the epoll set watching it, -1 if none */
+	uint32_t epoll_events;     /* interest (EPOLLIN, EPOLLOUT, EPOLLET...) */
+	uint64_t epoll_data;
+	uint32_t ready_next;       /* link in its epoll set's ready list */
+	uint8_t on_ready_list;
+	uint8_t pad[3];
+	/* for an epoll set: its ready list */
+	uint32_t ready_head;
+	uint32_t ready_tail;
+};
+
+struct sock_table {
+	struct sock_entry *entries;
+	uint64_t *used_bits;
+	uint32_t capacity;
+	uint32_t used;
+	uint32_t search_from;      /* no free slot below this word */
+	uint64_t overflows;
+};
+
+struct synq_stack;
+
+int sock_table_init(struct sock_table *t, uint32_t capacity);
+void sock_table_destroy(struct sock_table *t);
+/* A new descriptor of the given kind, or -EMFILE. */
+int sock_fd_alloc(struct sock_table *t, enum sock_kind kind, uint32_t obj);
+void sock_fd_release(struct sock_table *t, int fd);
+struct sock_entry *sock_entry_of(struct sock_table *t, int fd);
+
+/* Something about fd's readiness may have changed. */
+void sock_wake(struct synq_stack *s, int fd);
+/* poll() events of one entry. */
+int sock_events(struct synq_stack *s, const struct sock_entry *e);
+
+#endif

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_SOCK_INTERNAL_H
+#define SYNQ_SOCK_INTERNAL_H
+
+/* Shared by the socket-layer files. */
+
+#include "synq/socket.h"
+#include "tcp/stack_internal.h"
+
+struct sock_entry *sock_lookup(struct synq_stack *s, int fd);
+struct tcp_conn *sock_conn(struct synq_stack *s, const struct sock_entry *e);
+struct tcp_listener *sock_listener(struct synq_stack *s, const struct sock_entry *e);
+
+/* poll.c */
+void sock_epoll_forget(struct synq_stack *s, int fd);
+void sock_epoll_close(struct synq_stack *s, int epfd);
+
+#endif

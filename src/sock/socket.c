@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The socket calls: descriptors onto connections and listeners, with
+ * Linux's errno for every misuse (net/socket.c, af_inet.c, tcp.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "sock/sock_internal.h"
+#include "tcp/listen_internal.h"
+#include "tcp/user.h"
+
+struct sock_entry *sock_lookup(struct synq_stack *s, int fd)
+{
+	return sock_entry_of(&s->socks, fd);
+}
+
+struct tcp_conn *sock_conn(struct synq_stack *s, const struct sock_entry *e)
+{
+	return e->kind == SOCK_CONN ? tcp_conn_at(s, e->obj) : NULL;
+}
+
+struct tcp_listener *sock_listener(struct synq_stack *s, const struct sock_entry *e)
+{
+	return e->kind == SOCK_LISTENER ? tcp_listener_at(s, e->obj) : NULL;
+}
+
+int synq_socket(struct synq_stack *s, int domain, int type, int protocol)
+{
+	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (domain != AF_INET)
+		return -EAFNOSUPPORT;
+	if (type != SOCK_STREAM)
+		return -EPROTONOSUPPORT;
+	if (protocol != 0 && protocol != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	struct tcp_conn *c = tcp_conn_alloc(s);
+	if (c == NULL)
+		return -ENOBUFS;
+	int fd = sock_fd_alloc(&s->socks, SOCK_CONN, tcp_conn_index(s, c));
+	if (fd < 0) {
+		tcp_conn_free(s, c);
+		return fd;
+	}
+	c->fd = fd;
+	struct sock_entry *e = sock_lookup(s, fd);
+	e->nonblock = (flags & SOCK_NONBLOCK) != 0;
+	e->cloexec = (flags & SOCK_CLOEXEC) != 0;
+	return fd;
+}
+
+static int sockaddr_in_take(const struct sockaddr *addr, socklen_t len, uint32_t *ip,
+                            uint16_t *port)
+{
+	if (addr == NULL || len < (socklen_t)sizeof(struct sockaddr_in))
+		return -EINVAL;
+	struct sockaddr_in sin;
+	memcpy(&sin, addr, sizeof sin);
+	if (sin.sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	*ip = ntohl(sin.sin_addr.s_addr);
+	*port = ntohs(sin.sin_port);
+	return 0;
+}
+
+static void sockaddr_in_give(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
+{
+	if (addr == NULL || len == NULL)
+		return;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+	                           .sin_addr.s_addr = htonl(ip) };
+	socklen_t n = *len < (socklen_t)sizeof sin ? *len : (socklen_t)sizeof sin;
+	memcpy(addr, &sin, (size_t)n);
+	*len = sizeof sin;
+}
+
+/* A free port for bind(port 0) or an autobind (inet_csk_get_port()). */
+static int pick_bind_port(struct synq_stack *s, uint32_t addr, bool reuse)
+{
+	uint32_t low = (uint32_t)s->cfg.ip_local_port_range[0];
+	uint32_t high = (uint32_t)s->cfg.ip_local_port_range[1];
+	if (high < low)
+		return -EADDRINUSE;
+	uint32_t span = high - low + 1;
+	uint32_t offset = (uint32_t)(tcp_random(s) % span);
+	for (uint32_t k = 0; k < span; k++) {
+		uint16_t port = (uint16_t)(low + (offset + k) % span);
+		if (!tcp_port_in_use(s, addr, port, reuse))
+			return port;
+	}
+	return -EADDRINUSE;
+}
+
+static void bind_port(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port)
+{
+	c->tuple.local_addr = addr;
+	c->tuple.local_port = port;
+	c->flags |= TCP_CONN_BOUND;
+	tcp_port_ref(s, port);
+}
+
+int synq_bind(struct synq_stack *s, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL)
+		return -EINVAL;
+	uint32_t ip;
+	uint16_t port;
+	int err = sockaddr_in_take(addr, len, &ip, &port);
+	if (err)
+		return err;
+	if (ip != 0 && ip != s->addr)
+		return -EADDRNOTAVAIL;
+	if ((c->flags & TCP_CONN_BOUND) || c->state != SYNQ_TCP_CLOSE || c->tuple.local_port)
+		return -EINVAL;
+	if (port == 0) {
+		int picked = pick_bind_port(s, ip, c->opts.reuseaddr);
+		if (picked < 0)
+			return picked;
+		port = (uint16_t)picked;
+	} else if (tcp_port_in_use(s, ip, port, c->opts.reuseaddr)) {
+		return -EADDRINUSE;
+	}
+	bind_port(s, c, ip, port);
+	return 0;
+}
+
+int synq_listen(struct synq_stack *s, int fd, int backlog)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	struct tcp_listener *l = sock_listener(s, e);
+	if (l != NULL) {
+		tcp_listener_set_backlog(s, l, backlog);
+		return 0;
+	}
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL || c->state != SYNQ_TCP_CLOSE || e->sstate != SOCK_UNCONNECTED)
+		return -EINVAL;
+	if (!(c->flags & TCP_CONN_BOUND)) {
+		int picked = pick_bind_port(s, 0, c->opts.reuseaddr);
+		if (picked < 0)
+			return -EADDRINUSE;
+		bind_port(s, c, 0, (uint16_t)picked);
+	}
+	if (tcp_listener_lookup(s, c->tuple.local_addr, c->tuple.local_port) != NULL)
+		return -EADDRINUSE;
+	int err = tcp_listener_open(s, c->tuple.local_addr, c->tuple.local_port, backlog,
+	                            &c->opts, fd, &l);
+	if (err)
+		return err;
+	/* The listener takes over the bound port. */
+	c->flags &= (uint16_t)~TCP_CONN_BOUND;
+	c->fd = -1;
+	tcp_conn_free(s, c);
+	e->kind = SOCK_LISTENER;
+	e->obj = tcp_listener_index(s, l);
+	return 0;
+}
+
+int synq_accept4(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	struct tcp_listener *l = sock_listener(s, e);
+	if (l == NULL)
+		return -EINVAL;
+	if (l->accept_head == TCP_NONE)
+		return -EAGAIN;
+	/* A descriptor first, so a full table leaves the queue alone. */
+	int nfd = sock_fd_alloc(&s->socks, SOCK_CONN, 0);
+	if (nfd < 0)
+		return nfd;
+	struct tcp_conn *c = tcp_accept_dequeue(s, l);
+	struct sock_entry *ne = sock_lookup(s, nfd);
+	ne->obj = tcp_conn_index(s, c);
+	ne->nonblock = (flags & SOCK_NONBLOCK) != 0;
+	ne->cloexec = (flags & SOCK_CLOEXEC) != 0;
+	ne->sstate = SOCK_CONNECTED;
+	c->fd = nfd;
+	c->flags |= TCP_CONN_ACCEPTED;
+	sockaddr_in_give(addr, len, c->tuple.remote_addr, c->tuple.remote_port);
+	return nfd;
+}
+
+int synq_accept(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return synq_accept4(s, fd, addr, len, 0);
+}
+
+/* __inet_stream_connect(): the socket-level state decides between
+ * starting, EALREADY, EISCONN and reporting the outcome. */
+int synq_connect(struct synq_stack *s, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL)
+		return -EINVAL;
+	uint32_t ip;
+	uint16_t port;
+	int err = sockaddr_in_take(addr, len, &ip, &port);
+	if (err)
+		return err;
+	switch (e->sstate) {
+	case SOCK_CONNECTED:
+		return -EISCONN;
+	case SOCK_CONNECTING:
+		err = -EALREADY;
+		break;
+	default:
+		if (c->state != SYNQ_TCP_CLOSE)
+			return -EISCONN;
+		err = tcp_user_connect(s, c, ip, port);
+		if (err)
+			return err;
+		e->sstate = SOCK_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV)
+		return err;
+	if (c->state == SYNQ_TCP_CLOSE) {
+		int soft = tcp_user_take_error(c);
+		e->sstate = SOCK_UNCONNECTED;
+		return soft ? -soft : -ECONNABORTED;
+	}
+	e->sstate = SOCK_CONNECTED;
+	return 0;
+}
+
+static ssize_t recv_iov(struct synq_stack *s, int fd, const struct iovec *iov, int iovcnt,
+                        int flags)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL)
+		return -ENOTCONN;
+	if (flags & MSG_OOB)
+		return -EINVAL;
+	bool peek = (flags & MSG_PEEK) != 0;
+	ssize_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		if (peek && total > 0)
+			break; /* a peek copies one contiguous run */
+		ssize_t n = tcp_user_recv(s, c, iov[i].iov_base, iov[i].iov_len, peek);
+		if (n < 0)
+			return total > 0 ? total : n;
+		total += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	if (total == 0 && iovcnt > 0) {
+		/* A zero-length read still reports state, as recv() does. */
+		bool any = false;
+		for (int i = 0; i < iovcnt; i++)
+			any |= iov[i].iov_len > 0;
+		if (!any)
+			return 0;
+	}
+	return total;
+}
+
+static ssize_t send_iov(struct synq_stack *s, int fd, const struct iovec *iov, int iovcnt,
+                        int flags)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL)
+		return -ENOTCONN;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	ssize_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len == 0)
+			continue;
+		bool more = (flags & MSG_MORE) || i + 1 < iovcnt;
+		ssize_t n = tcp_user_send(s, c, iov[i].iov_base, iov[i].iov_len, more);
+		if (n < 0)
+			return total > 0 ? total : n;
+		total += n;
+		if ((size_t)n < iov[i].iov_len)
+			break;
+	}
+	if (total > 0 && !(flags & MSG_MORE))
+		tcp_push(s, c);
+	if (total == 0 && iovcnt >= 0) {
+		/* Nothing to send: still report the socket's state. */
+		if (c->state != SYNQ_TCP_ESTABLISHED && c->state != SYNQ_TCP_CLOSE_WAIT) {
+			if (c->err)
+				return -tcp_user_take_error(c);
+			return (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV)
+			           ? -EAGAIN : -EPIPE;
+		}
+		if (c->shutdown & TCP_SHUT_SEND)
+			return -EPIPE;
+	}
+	return total;
+}
+
+ssize_t synq_recv(struct synq_stack *s, int fd, void *buf, size_t len, int flags)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	if (len == 0) {
+		struct sock_entry *e = sock_lookup(s, fd);
+		if (e == NULL)
+			return -EBADF;
+		if (sock_conn(s, e) == NULL)
+			return -ENOTCONN;
+		return 0;
+	}
+	return recv_iov(s, fd, &iov, 1, flags);
+}
+
+ssize_t synq_send(struct synq_stack *s, int fd, const void *buf, size_t len, int flags)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	return send_iov(s, fd, &iov, 1, flags);
+}
+
+ssize_t synq_read(struct synq_stack *s, int fd, void *buf, size_t len)
+{
+	return synq_recv(s, fd, buf, len, 0);
+}
+
+ssize_t synq_write(struct synq_stack *s, int fd, const void *buf, size_t len)
+{
+	return synq_send(s, fd, buf, len, 0);
+}
+
+ssize_t synq_readv(struct synq_stack *s, int fd, const struct iovec *iov, int iovcnt)
+{
+	if (iovcnt < 0 || iovcnt > 1024)
+		return -EINVAL;
+	return recv_iov(s, fd, iov, iovcnt, 0);
+}
+
+ssize_t synq_writev(struct synq_stack *s, int fd, const struct iovec *iov, int iovcnt)
+{
+	if (iovcnt < 0 || iovcnt > 1024)
+		return -EINVAL;
+	return send_iov(s, fd, iov, iovcnt, 0);
+}
+
+ssize_t synq_sendmsg(struct synq_stack *s, int fd, const struct msghdr *msg, int flags)
+{
+	if (msg->msg_iovlen > 1024)
+		return -EMSGSIZE;
+	return send_iov(s, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+}
+
+ssize_t synq_recvmsg(struct synq_stack *s, int fd, struct msghdr *msg, int flags)
+{
+	if (msg->msg_iovlen > 1024)
+		return -EMSGSIZE;
+	ssize_t n = recv_iov(s, fd, msg->msg_iov, (int)msg->msg_iovlen, flags);
+	msg->msg_flags = 0;
+	struct sock_entry *e = sock_lookup(s, fd);
+	struct tcp_conn *c = e ? sock_conn(s, e) : NULL;
+	size_t control_used = 0;
+	if (n >= 0 && c && c->opts.inq && msg->msg_control &&
+	    msg->msg_controllen >= CMSG_SPACE(sizeof(int))) {
+		/* TCP_CM_INQ: the bytes still queued after this read. */
+		struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
+		cm->cmsg_level = IPPROTO_TCP;
+		cm->cmsg_type = SYNQ_TCP_INQ;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		int inq = (int)tcp_user_readable(c);
+		if (inq == 0 && (c->flags & TCP_CONN_FIN_RECEIVED))
+			inq = 1; /* after a FIN: "keep reading" (tcp_inq_hint()) */
+		memcpy(CMSG_DATA(cm), &inq, sizeof inq);
+		control_used = CMSG_SPACE(sizeof(int));
+	}
+	msg->msg_controllen = control_used;
+	return n;
+}
+
+int synq_shutdown(struct synq_stack *s, int fd, int how)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	int rd = how != SHUT_WR;
+	int wr = how != SHUT_RD;
+	struct tcp_listener *l = sock_listener(s, e);
+	if (l != NULL) {
+		if (!rd)
+			return 0;
+		/* Shutting the read side of a listener stops it listening. */
+		struct tcp_conn *c = tcp_conn_alloc(s);
+		if (c == NULL)
+			return -ENOBUFS;
+		tcp_port_unref(s, l->port);
+		tcp_listener_close(s, l);
+		c->fd = fd;
+		e->kind = SOCK_CONN;
+		e->obj = tcp_conn_index(s, c);
+		return 0;
+	}
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL)
+		return -ENOTCONN;
+	if (e->sstate == SOCK_CONNECTING &&
+	    !(c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
+	      c->state == SYNQ_TCP_CLOSE))
+		e->sstate = SOCK_CONNECTED;
+	return tcp_user_shutdown(s, c, rd, wr);
+}
+
+int synq_close(struct synq_stack *s, int fd)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	sock_epoll_forget(s, fd);
+	switch (e->kind) {
+	case SOCK_CONN:
+		tcp_user_close(s, sock_conn(s, e));
+		break;
+	case SOCK_LISTENER: {
+		struct tcp_listener *l = sock_listener(s, e);
+		tcp_port_unref(s, l->port);
+		tcp_listener_close(s, l);
+		break;
+	}
+	case SOCK_EPOLL:
+		sock_epoll_close(s, fd);
+		break;
+	default:
+		break;
+	}
+	sock_fd_release(&s->socks, fd);
+	return 0;
+}
+
+int synq_getsockname(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	if (len == NULL || addr == NULL)
+		return -EFAULT;
+	struct tcp_listener *l = sock_listener(s, e);
+	if (l != NULL) {
+		sockaddr_in_give(addr, len, l->addr, l->port);
+		return 0;
+	}
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL)
+		return -EOPNOTSUPP;
+	sockaddr_in_give(addr, len, c->tuple.local_addr, c->tuple.local_port);
+	return 0;
+}
+
+int synq_getpeername(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	if (len == NULL || addr == NULL)
+		return -EFAULT;
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c == NULL || c->state == SYNQ_TCP_CLOSE || c->state == SYNQ_TCP_SYN_SENT)
+		return -ENOTCONN;
+	sockaddr_in_give(addr, len, c->tuple.remote_addr, c->tuple.remote_port);
+	return 0;
+}
+
+int synq_fcntl(struct synq_stack *s, int fd, int cmd, long arg)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	switch (cmd) {
+	case F_GETFL:
+		return O_RDWR | (e->nonblock ? O_NONBLOCK : 0);
+	case F_SETFL:
+		e->nonblock = (arg & O_NONBLOCK) != 0;
+		return 0;
+	case F_GETFD:
+		return e->cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		e->cloexec = (arg & FD_CLOEXEC) != 0;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int synq_sock_is_blocking(struct synq_stack *s, int fd)
+{
+	struct sock_entry *e = sock_lookup(s, fd);
+	if (e == NULL)
+		return -EBADF;
+	return !e->nonblock;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The descriptor table: lowest free number first, from 3. A bitmap of
+ * used slots finds it in a word-at-a-time scan from the lowest word that
+ * may have a hole. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "sock/sock.h"
+
+int sock_table_init(struct sock_table *t, uint32_t capacity)
+{
+	*t = (struct sock_table){ .capacity = capacity };
+	t->entries = calloc(capacity, sizeof *t->entries);
+	t->used_bits = calloc((capacity + 63) / 64, sizeof *t->used_bits);
+	return t->entries && t->used_bits ? 0 : -ENOMEM;
+}
+
+void sock_table_destroy(struct sock_table *t)
+{
+	free(t->entries);
+	free(t->used_bits);
+}
+
+int sock_fd_alloc(struct sock_table *t, enum sock_kind kind, uint32_t obj)
+{
+	uint32_t words = (t->capacity + 63) / 64;
+	for (uint32_t w = t->search_from; w < words; w++) {
+		if (t->used_bits[w] == UINT64_MAX)
+			continue;
+		uint32_t bit = (uint32_t)__builtin_ctzll(~t->used_bits[w]);
+		uint32_t slot = w * 64 + bit;
+		if (slot >= t->capacity)
+			break;
+		t->used_bits[w] |= 1ull << bit;
+		t->search_from = w;
+		t->used++;
+		struct sock_entry *e = &t->entries[slot];
+		/* A closed socket may still be linked on an epoll ready list,
+		 * where it is skipped; keep that link intact. */
+		struct sock_entry fresh = { .kind = (uint8_t)kind, .obj = obj, .epfd = -1,
+		                            .ready_next = e->ready_next,
+		                            .on_ready_list = e->on_ready_list };
+		*e = fresh;
+		return (int)slot + SOCK_FD_BASE;
+	}
+	t->overflows++;
+	return -EMFILE;
+}
+
+void sock_fd_release(struct sock_table *t, int fd)
+{
+	uint32_t slot = (uint32_t)(fd - SOCK_FD_BASE);
+	t->entries[slot].kind = SOCK_FREE;
+	t->used_bits[slot / 64] &= ~(1ull << (slot % 64));
+	if (slot / 64 < t->search_from)
+		t->search_from = slot / 64;
+	t->used--;
+}
+
+struct sock_entry *sock_entry_of(struct sock_table *t, int fd)
+{
+	if (fd < SOCK_FD_BASE || (uint32_t)(fd - SOCK_FD_BASE) >= t->capacity)
+		return NULL;
+	struct sock_entry *e = &t->entries[fd - SOCK_FD_BASE];
+	return e->kind == SOCK_FREE ? NULL : e;
+}

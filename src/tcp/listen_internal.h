@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_TCP_LISTEN_INTERNAL_H
+#define SYNQ_TCP_LISTEN_INTERNAL_H
+
+/* Functions shared by the passive-open files: listen.c (listener, SYN
+ * arrival, accept queue), request.c (SYN_RECV requests and the birth of a
+ * connection), cookie.c (SYN cookies on the wire). */
+
+#include "tcp/stack_internal.h"
+
+/* listen.c */
+bool tcp_accept_queue_full(const struct synq_stack *s, const struct tcp_listener *l);
+void tcp_listen_drop(struct synq_stack *s, struct tcp_listener *l);
+void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
+                      const struct tcp_segment *seg, uint32_t tw_isn);
+void tcp_accept_enqueue(struct synq_stack *s, struct tcp_listener *l, struct tcp_conn *c);
+int tcp_listener_open(struct synq_stack *s, uint32_t addr, uint16_t port, int backlog,
+                      const struct tcp_sockopts *opts, int fd, struct tcp_listener **out);
+void tcp_listener_set_backlog(struct synq_stack *s, struct tcp_listener *l, int backlog);
+
+/* request.c */
+/* What a new connection is born from: a request, or a validated cookie. */
+struct tcp_child_params {
+	struct tcp_tuple tuple;
+	uint32_t snt_isn;
+	uint32_t rcv_isn;
+	uint32_t ts_recent;
+	uint16_t mss;               /* peer's MSS, 0 = none */
+	uint8_t flags;              /* enum tcp_request_flag */
+	uint8_t snd_wscale;
+	uint8_t rcv_wscale;
+	uint8_t num_timeout;        /* SYN-ACK retransmissions (for cwnd) */
+	synq_time_t synack_sent;    /* for an RTT sample, 0 = none */
+};
+/* Make the connection and feed it the segment that created it; the
+ * caller has checked the accept queue. NULL if the pool is full. */
+struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
+                                  const struct tcp_child_params *p,
+                                  const struct tcp_segment *seg);
+
+/* output.c */
+uint8_t tcp_listener_wscale(const struct synq_stack *s);
+
+/* cookie.c */
+bool tcp_cookie_ack(struct synq_stack *s, struct tcp_listener *l, const struct tcp_segment *seg);
+void tcp_cookie_send_synack(struct synq_stack *s, struct tcp_listener *l, struct tcp_request *tmp);
+void tcp_cookie_self_check(struct synq_stack *s, struct tcp_listener *l,
+                           const struct tcp_request *r);
+
+#endif

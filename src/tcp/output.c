@@ -1,0 +1,547 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Building and sending segments: the window we advertise, the options we
+ * carry, what may leave now (receive window, congestion window, Nagle), the
+ * ACKs we owe, resets. Linux's tcp_output.c is the model. */
+#include <string.h>
+
+#include "tcp/listen_internal.h"
+
+/* ------------------------------------------------------------- windows */
+
+/* Linux's tcp_win_from_space() with the default scaling ratio of one
+ * half: the payload a receive buffer of this many bytes can hold. */
+static uint32_t win_from_space(uint32_t space)
+{
+	return space / 2;
+}
+
+static uint32_t full_space(const struct tcp_conn *c)
+{
+	uint32_t space = win_from_space(c->opts.rcvbuf);
+	return space < c->window_clamp || c->window_clamp == 0 ? space : c->window_clamp;
+}
+
+uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c)
+{
+	(void)s;
+	uint32_t space = win_from_space(c->opts.rcvbuf);
+	uint32_t used = c->rcv_queued + c->ooo_queued;
+	return space > used ? space - used : 0;
+}
+
+/* Linux's __tcp_select_window(): the window we would offer now. */
+uint32_t tcp_choose_window(struct synq_stack *s, struct tcp_conn *c)
+{
+	uint32_t mss = c->rcv_mss ? c->rcv_mss : c->advmss;
+	uint32_t free_space = tcp_receive_space(s, c);
+	uint32_t allowed = win_from_space(c->opts.rcvbuf);
+	uint32_t full = full_space(c);
+	if (mss > full) {
+		mss = full;
+		if (mss == 0)
+			return 0;
+	}
+	if (free_space < full / 2) {
+		c->quickack = 0;
+		free_space &= ~((1u << c->rcv_wscale) - 1);
+		if (free_space < allowed / 16 || free_space < mss)
+			return 0;
+	}
+	if (free_space > c->rcv_ssthresh)
+		free_space = c->rcv_ssthresh;
+	uint32_t window = c->rcv_wnd;
+	if (c->rcv_wscale) {
+		uint32_t unit = 1u << c->rcv_wscale;
+		window = (free_space + unit - 1) & ~(unit - 1);
+	} else if (window + mss <= free_space || window > free_space) {
+		window = free_space / mss * mss;
+	} else if (mss == full && free_space > window + full / 2) {
+		window = free_space;
+	}
+	return window;
+}
+
+/* Linux's tcp_select_window(): never shrink what was offered; remember
+ * what we offer; return the 16-bit field. */
+uint32_t tcp_select_window(struct synq_stack *s, struct tcp_conn *c)
+{
+	uint32_t old_field = c->rcv_wnd >> c->rcv_wscale;
+	int64_t cur = (int64_t)c->rcv_wup + c->rcv_wnd - c->rcv_nxt;
+	uint32_t cur_win = cur > 0 ? (uint32_t)cur : 0;
+	uint32_t new_win = tcp_choose_window(s, c);
+	if (new_win < cur_win) {
+		uint32_t unit = 1u << c->rcv_wscale;
+		new_win = (cur_win + unit - 1) & ~(unit - 1);
+	}
+	c->rcv_wnd = new_win;
+	c->rcv_wup = c->rcv_nxt;
+	uint32_t field = new_win >> c->rcv_wscale;
+	if (field > 0xffff)
+		field = 0xffff;
+	if (field == 0) {
+		if (old_field)
+			MIB_INC(s, TcpExtTCPToZeroWindowAdv);
+		MIB_INC(s, TcpExtTCPWantZeroWindowAdv);
+	} else if (old_field == 0) {
+		MIB_INC(s, TcpExtTCPFromZeroWindowAdv);
+	}
+	return field;
+}
+
+/* ---------------------------------------------------------- emission */
+
+static struct ipv4_fields ip_fields(struct synq_stack *s, const struct tcp_tuple *t,
+                                    uint8_t tos)
+{
+	return (struct ipv4_fields){
+		.src_addr = t->local_addr, .dst_addr = t->remote_addr,
+		.id = s->ip_id++, .tos = tos, .ttl = (uint8_t)s->cfg.ip_default_ttl,
+		.protocol = IPV4_PROTO_TCP, .dont_fragment = true,
+	};
+}
+
+static void add_sack_blocks(const struct tcp_conn *c, struct tcp_options *o)
+{
+	if (!(c->flags & TCP_CONN_SACK_OK))
+		return;
+	unsigned n = 0;
+	if (c->dsack)
+		o->sack[n++] = c->duplicate_sack;
+	for (unsigned i = 0; i < c->num_sacks && n < TCP_SACK_BLOCKS_MAX; i++)
+		o->sack[n++] = c->selective_acks[i];
+	o->sack_count = (uint8_t)n;
+}
+
+static void fill_timestamp(struct synq_stack *s, const struct tcp_conn *c,
+                           struct tcp_options *o)
+{
+	if (c->flags & TCP_CONN_TS_OK) {
+		o->has_timestamp = true;
+		o->tsval = tcp_ts_now(s) + c->ts_offset;
+		o->tsecr = c->ts_recent;
+	}
+}
+
+/* An ACK-bearing segment is leaving: whatever ACK we owed goes with it
+ * (Linux's tcp_event_ack_sent()). */
+static void ack_sent(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->quickack)
+		c->quickack--;
+	c->ack_flags = 0;
+	c->dsack = 0;
+	tcp_conn_timer_clear(s, c, TCP_TIMER_DELACK);
+}
+
+/* Send one segment of a synchronized connection: seq, flags, and len
+ * payload bytes taken from data (NULL for none). */
+static void transmit(struct synq_stack *s, struct tcp_conn *c, uint32_t seq, uint8_t flags,
+                     const uint8_t *data, uint16_t len)
+{
+	struct tcp_segment seg = {
+		.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
+		.seq = seq, .ack = c->rcv_nxt, .flags = flags, .payload = data,
+		.payload_len = len,
+	};
+	fill_timestamp(s, c, &seg.opt);
+	if (!(flags & TCP_RST))
+		add_sack_blocks(c, &seg.opt);
+	seg.window = (uint16_t)tcp_select_window(s, c);
+	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->opts.tos);
+	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
+	if (n == 0)
+		return;
+	c->segs_out++;
+	if (flags & TCP_ACK)
+		ack_sent(s, c);
+	tcp_output_datagram(s, s->tx, n);
+}
+
+void tcp_send_ack(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->state == SYNQ_TCP_CLOSE || c->state == SYNQ_TCP_SYN_SENT)
+		return;
+	transmit(s, c, c->snd_nxt, TCP_ACK, NULL, 0);
+}
+
+/* Challenge ACKs (RFC 5961); Linux 6.0+ does not rate-limit them by
+ * default (tcp_challenge_ack_limit is INT_MAX). */
+void tcp_send_challenge_ack(struct synq_stack *s, struct tcp_conn *c)
+{
+	MIB_INC(s, TcpExtTCPChallengeACK);
+	tcp_send_ack(s, c);
+}
+
+/* A reset from a connection we abort (Linux's tcp_send_active_reset()). */
+void tcp_send_reset(struct synq_stack *s, struct tcp_conn *c)
+{
+	MIB_INC(s, TcpOutRsts);
+	transmit(s, c, c->snd_nxt, TCP_RST | TCP_ACK, NULL, 0);
+}
+
+/* A reset for a segment that matched nothing (RFC 9293 3.10.7.1, Linux's
+ * tcp_v4_send_reset()): seq from its ACK, or an ACK of everything it
+ * occupied. Never answer a reset. */
+void tcp_send_reset_for(struct synq_stack *s, const struct tcp_segment *seg)
+{
+	if (seg->flags & TCP_RST)
+		return;
+	struct tcp_segment rst = {
+		.src_port = seg->dst_port, .dst_port = seg->src_port,
+	};
+	if (seg->flags & TCP_ACK) {
+		rst.seq = seg->ack;
+		rst.flags = TCP_RST;
+	} else {
+		rst.ack = seg->seq + seg->payload_len + ((seg->flags & TCP_SYN) ? 1 : 0) +
+		          ((seg->flags & TCP_FIN) ? 1 : 0);
+		rst.flags = TCP_RST | TCP_ACK;
+	}
+	struct tcp_tuple t = { .local_addr = seg->dst_addr, .remote_addr = seg->src_addr };
+	struct ipv4_fields ipf = ip_fields(s, &t, 0);
+	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &rst);
+	MIB_INC(s, TcpOutRsts);
+	tcp_output_datagram(s, s->tx, n);
+}
+
+/* Our window-scale shift, from the largest buffer we could ever offer
+ * (Linux's tcp_select_initial_window()). */
+static uint8_t initial_wscale(const struct synq_stack *s)
+{
+	uint32_t space = (uint32_t)s->cfg.tcp_rmem[2];
+	if (space < 212992) /* net.core.rmem_max */
+		space = 212992;
+	int log = 31 - __builtin_clz(space);
+	int shift = log - 15;
+	return (uint8_t)(shift < 0 ? 0 : shift > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : shift);
+}
+
+/* The initial receive window: the space, in whole segments, at most 64 KB. */
+static uint32_t initial_window(uint32_t space, uint32_t mss)
+{
+	if (space > mss)
+		space = space / mss * mss;
+	return space < 0xffff ? space : 0xffff;
+}
+
+static uint16_t advertised_mss(const struct synq_stack *s, uint16_t user_mss)
+{
+	uint32_t mss = s->cfg.mtu - IPV4_HEADER_MIN - TCP_HEADER_MIN;
+	if (user_mss && user_mss < mss)
+		mss = user_mss;
+	return (uint16_t)mss;
+}
+
+/* Prepare the receive side of a new connection (active or passive). */
+static void init_receive_window(struct synq_stack *s, struct tcp_conn *c, uint32_t mss)
+{
+	c->rcv_wnd = initial_window(full_space(c), mss);
+	c->rcv_ssthresh = c->rcv_wnd;
+	c->window_clamp = 0xffffu << c->rcv_wscale;
+	(void)s;
+}
+
+/* SYN (active open) or SYN-ACK (simultaneous open): from the SYN queue. */
+void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
+{
+	bool synack = c->state == SYNQ_TCP_SYN_RECV;
+	if (c->advmss == 0) {
+		c->advmss = advertised_mss(s, c->opts.user_mss);
+		c->rcv_wscale = s->cfg.tcp_window_scaling ? initial_wscale(s) : 0;
+		init_receive_window(s, c, c->advmss);
+	}
+	struct tcp_segment seg = {
+		.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
+		.seq = c->iss, .ack = synack ? c->rcv_nxt : 0,
+		.flags = (uint8_t)(TCP_SYN | (synack ? TCP_ACK : 0)),
+		.window = (uint16_t)(c->rcv_wnd < 0xffff ? c->rcv_wnd : 0xffff),
+	};
+	seg.opt.has_mss = true;
+	seg.opt.mss = c->advmss;
+	bool offer = !synack;
+	if (offer ? s->cfg.tcp_sack : (c->flags & TCP_CONN_SACK_OK))
+		seg.opt.sack_permitted = true;
+	if (offer ? s->cfg.tcp_timestamps : (c->flags & TCP_CONN_TS_OK)) {
+		seg.opt.has_timestamp = true;
+		seg.opt.tsval = tcp_ts_now(s) + c->ts_offset;
+		seg.opt.tsecr = synack ? c->ts_recent : 0;
+	}
+	if (offer ? s->cfg.tcp_window_scaling : (c->flags & TCP_CONN_WSCALE_OK)) {
+		seg.opt.has_wscale = true;
+		seg.opt.wscale = c->rcv_wscale;
+	}
+	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->opts.tos);
+	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
+	c->segs_out++;
+	tcp_output_datagram(s, s->tx, n);
+}
+
+/* The receive window a request's SYN-ACK offers (rsk_rcv_wnd). */
+uint32_t tcp_request_rcv_wnd(const struct synq_stack *s, const struct tcp_request *r,
+                             const struct tcp_listener *l)
+{
+	uint32_t mss = advertised_mss(s, l->opts.user_mss);
+	if (r->flags & TCP_REQ_TS_OK)
+		mss -= 12;
+	uint32_t rcvbuf = l->opts.rcvbuf ? l->opts.rcvbuf : (uint32_t)s->cfg.tcp_rmem[1];
+	return initial_window(win_from_space(rcvbuf), mss);
+}
+
+/* A SYN-ACK for a request, or for a cookie (then *cookie_tsval is the
+ * timestamp with the options encoded in it). */
+void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
+                         const struct tcp_listener *l, const uint32_t *cookie_tsval)
+{
+	uint16_t mss = advertised_mss(s, l->opts.user_mss);
+	struct tcp_segment seg = {
+		.src_port = r->tuple.local_port, .dst_port = r->tuple.remote_port,
+		.seq = r->snt_isn, .ack = r->rcv_isn + 1, .flags = TCP_SYN | TCP_ACK,
+		.window = (uint16_t)tcp_request_rcv_wnd(s, r, l),
+	};
+	seg.opt.has_mss = true;
+	seg.opt.mss = mss;
+	seg.opt.sack_permitted = (r->flags & TCP_REQ_SACK_OK) != 0;
+	if (r->flags & TCP_REQ_TS_OK) {
+		seg.opt.has_timestamp = true;
+		seg.opt.tsval = cookie_tsval ? *cookie_tsval
+		                             : tcp_ts_now(s) + tcp_conn_ts_offset(s, &r->tuple);
+		seg.opt.tsecr = r->ts_recent;
+	}
+	if (r->flags & TCP_REQ_WSCALE_OK) {
+		seg.opt.has_wscale = true;
+		seg.opt.wscale = r->rcv_wscale;
+	}
+	struct ipv4_fields ipf = ip_fields(s, &r->tuple, l->opts.tos);
+	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
+	tcp_output_datagram(s, s->tx, n);
+}
+
+/* Window-scale shift a listener offers in its SYN-ACKs. */
+uint8_t tcp_listener_wscale(const struct synq_stack *s)
+{
+	return initial_wscale(s);
+}
+
+/* ----------------------------------------------------- the send queue */
+
+uint32_t tcp_packets_in_flight(const struct tcp_conn *c)
+{
+	uint32_t left = c->sacked_out + c->lost_out;
+	uint32_t out = c->packets_out > left ? c->packets_out - left : 0;
+	return out + c->retrans_out;
+}
+
+/* Arm the retransmission timer for the head of the queue (Linux's
+ * tcp_rearm_rto()): off when nothing is in flight. */
+void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->packets_out == 0) {
+		if (c->rtx_kind == TCP_RTX_RTO || c->rtx_kind == TCP_RTX_LOSS_PROBE) {
+			c->rtx_kind = TCP_RTX_NONE;
+			tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
+		}
+		return;
+	}
+	c->rtx_kind = TCP_RTX_RTO;
+	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+}
+
+static void transmit_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b)
+{
+	uint8_t flags = TCP_ACK | (b->tcp_flags & TCP_FIN);
+	if (b->len && (b->next == POOL_NONE || (b->tcp_flags & TCP_FIN)))
+		flags |= TCP_PSH;
+	b->sent_at = s->now;
+	transmit(s, c, b->seq, flags, b->data + b->off, b->len);
+}
+
+/* Split a segbuf so that its first part holds at most keep bytes. */
+static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                         uint16_t keep)
+{
+	struct segbuf *b = segbuf_at(&s->segbufs, index);
+	uint32_t tail_index = pool_alloc(&s->segbufs);
+	if (tail_index == POOL_NONE)
+		return false;
+	b = segbuf_at(&s->segbufs, index);
+	struct segbuf *t = segbuf_get(&s->segbufs, tail_index);
+	t->len = (uint16_t)(b->len - keep);
+	t->seq = b->seq + keep;
+	t->tcp_flags = b->tcp_flags;
+	t->mark = b->mark;
+	t->sent_at = b->sent_at;
+	memcpy(t->data, b->data + b->off + keep, t->len);
+	b->len = keep;
+	b->tcp_flags &= (uint8_t)~TCP_FIN;
+	segq_insert_after(&s->segbufs, &c->sndq, index, tail_index);
+	return true;
+}
+
+/* Nagle (RFC 896) with Minshall's refinement, as Linux's tcp_nagle_check():
+ * hold a partial segment while an earlier partial one is unacknowledged,
+ * or always while corked. */
+static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint32_t mss)
+{
+	if (b->len >= mss || (b->tcp_flags & TCP_FIN))
+		return false;
+	if (c->opts.cork)
+		return true;
+	if (c->opts.nodelay || (c->flags & TCP_CONN_NAGLE_PUSH))
+		return false;
+	return c->packets_out > 0;
+}
+
+/* Send what the windows allow (Linux's tcp_write_xmit()). */
+void tcp_push(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
+	    c->state == SYNQ_TCP_CLOSE)
+		return;
+	bool sent = false;
+	while (c->send_head != POOL_NONE) {
+		struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
+		uint32_t mss = c->mss_cache;
+		if (b->len > mss && !segbuf_split(s, c, c->send_head, (uint16_t)mss))
+			break;
+		b = segbuf_at(&s->segbufs, c->send_head);
+		if (tcp_packets_in_flight(c) >= c->snd_cwnd)
+			break;
+		uint32_t end = b->seq + b->len;
+		if (seq_after(end, c->snd_una + c->snd_wnd)) {
+			if (c->packets_out == 0 && c->rtx_kind == TCP_RTX_NONE) {
+				c->rtx_kind = TCP_RTX_PROBE0;
+				tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+			}
+			break;
+		}
+		if (nagle_blocks(c, b, mss))
+			break;
+		transmit_segbuf(s, c, b);
+		uint32_t end_seq = segbuf_end_seq(b);
+		if (seq_after(end_seq, c->snd_nxt))
+			c->snd_nxt = end_seq;
+		if (b->len)
+			MIB_INC(s, TcpExtTCPOrigDataSent);
+		c->packets_out++;
+		c->lsndtime = s->now;
+		c->send_head = b->next;
+		sent = true;
+		if (c->rtx_kind != TCP_RTX_RTO) {
+			c->rtx_kind = TCP_RTX_RTO;
+			tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+		}
+	}
+	if (sent)
+		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+}
+
+/* Resend one segment of the retransmission queue (Linux's
+ * tcp_retransmit_skb()), splitting it first if the MSS has shrunk. */
+bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
+{
+	struct segbuf *b = segbuf_at(&s->segbufs, index);
+	if (b->len > c->mss_cache) {
+		if (!segbuf_split(s, c, index, c->mss_cache))
+			return false;
+		/* The new second half is in flight too, not yet resent. */
+		b = segbuf_at(&s->segbufs, index);
+		struct segbuf *rest = segbuf_at(&s->segbufs, b->next);
+		rest->mark &= (uint8_t)~SEGBUF_RETRANS;
+		c->packets_out++;
+		if (rest->mark & SEGBUF_LOST)
+			c->lost_out++;
+	}
+	transmit_segbuf(s, c, b);
+	if (!(b->mark & SEGBUF_RETRANS))
+		c->retrans_out++;
+	b->mark |= SEGBUF_RETRANS | SEGBUF_EVER_RETRANS;
+	c->total_retrans++;
+	MIB_INC(s, TcpRetransSegs);
+	if (c->retrans_stamp == 0)
+		c->retrans_stamp = b->sent_at;
+	return true;
+}
+
+/* Retransmit the first unacknowledged segment (the RTO's resend). */
+bool tcp_retransmit_head(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (segq_empty(&c->sndq) || c->sndq.head == c->send_head)
+		return false;
+	return tcp_retransmit_segbuf(s, c, c->sndq.head);
+}
+
+/* A zero-window probe: one byte below snd_una's window edge is not
+ * possible, so Linux sends a bare ACK with an old sequence number
+ * (tcp_xmit_probe_skb()): seq snd_una - 1 draws an ACK carrying the
+ * current window. */
+void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c)
+{
+	transmit(s, c, c->snd_una - 1, TCP_ACK, NULL, 0);
+	MIB_INC(s, TcpExtTCPWinProbe);
+}
+
+void tcp_send_keepalive_probe(struct synq_stack *s, struct tcp_conn *c)
+{
+	transmit(s, c, c->snd_una - 1, TCP_ACK, NULL, 0);
+	MIB_INC(s, TcpExtTCPKeepAlive);
+}
+
+/* Queue our FIN: on the last unsent segment if there is one, otherwise as
+ * a segment of its own (Linux's tcp_send_fin()). */
+void tcp_send_fin(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->flags & TCP_CONN_FIN_QUEUED)
+		return;
+	c->flags |= TCP_CONN_FIN_QUEUED;
+	struct segbuf *tail = segbuf_at(&s->segbufs, c->sndq.tail);
+	if (c->send_head != POOL_NONE && tail != NULL) {
+		tail->tcp_flags |= TCP_FIN;
+	} else {
+		uint32_t index = pool_alloc(&s->segbufs);
+		if (index == POOL_NONE) {
+			/* No memory: Linux would still send a bare FIN; we
+			 * reset instead of losing the close. */
+			tcp_send_reset(s, c);
+			tcp_conn_done(s, c);
+			return;
+		}
+		struct segbuf *b = segbuf_get(&s->segbufs, index);
+		b->seq = c->write_seq;
+		b->tcp_flags = TCP_FIN;
+		segq_push_tail(&s->segbufs, &c->sndq, index);
+		if (c->send_head == POOL_NONE)
+			c->send_head = index;
+	}
+	c->write_seq++;
+	tcp_push(s, c);
+}
+
+/* ------------------------------------------------------ delayed ACKs */
+
+/* Owe an ACK: at once in quick-ack mode, otherwise after the delayed-ACK
+ * timeout (Linux's tcp_send_delayed_ack(): ato bounded by 40 ms and
+ * 200 ms, and by the RTT estimate when one exists). */
+void tcp_schedule_delayed_ack(struct synq_stack *s, struct tcp_conn *c)
+{
+	synq_time_t ato = SYNQ_MSEC(c->ato_ms);
+	if (ato > TCP_DELACK_MIN) {
+		synq_time_t max_ato = TCP_DELACK_MAX;
+		if (c->pingpong)
+			max_ato = TCP_DELACK_MAX;
+		if (c->srtt_us) {
+			synq_time_t rtt = SYNQ_USEC(c->srtt_us >> 3);
+			if (rtt > TCP_DELACK_MIN && rtt < max_ato)
+				max_ato = rtt;
+		}
+		if (ato > max_ato)
+			ato = max_ato;
+	}
+	synq_time_t deadline = s->now + ato;
+	if (c->ack_flags & TCP_ACK_TIMER) {
+		/* Never push an armed delayed ACK later. */
+		if (c->timer[TCP_TIMER_DELACK] && c->timer[TCP_TIMER_DELACK] < deadline)
+			deadline = c->timer[TCP_TIMER_DELACK];
+	}
+	c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_TIMER;
+	tcp_conn_timer_set(s, c, TCP_TIMER_DELACK, deadline);
+}

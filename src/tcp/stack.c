@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The stack object: creation, the IPv4 input path, time, output. */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "ip/ipv4.h"
+#include "tcp/stack_internal.h"
+
+static uint64_t splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint64_t tcp_random(struct synq_stack *s)
+{
+	/* xorshift128+: fast, and reproducible from the stack's seed. */
+	uint64_t x = s->rng[0];
+	uint64_t const y = s->rng[1];
+	s->rng[0] = y;
+	x ^= x << 23;
+	s->rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+	return s->rng[1] + y;
+}
+
+static uint32_t round_up_pow2(uint32_t n)
+{
+	uint32_t p = 1;
+	while (p < n && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+static bool config_usable(const struct synq_config *cfg)
+{
+	return cfg->max_sockets > 0 && cfg->max_sockets < (1u << 24) &&
+	       cfg->max_connections < (1u << 30) && cfg->max_requests < (1u << 30) &&
+	       cfg->max_time_wait < (1u << 30) && cfg->max_listeners < 0xffff &&
+	       cfg->mtu >= 68 + 40 && cfg->mtu <= 65535 &&
+	       cfg->buffer_bytes / SEGBUF_SIZE >= 16;
+}
+
+int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
+                   uint32_t addr, uint64_t seed, const struct synq_stack_io *io)
+{
+	*out = NULL;
+	if (!config_usable(cfg) || io == NULL || io->output == NULL)
+		return -EINVAL;
+	struct synq_stack *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return -ENOMEM;
+	s->cfg = *cfg;
+	s->addr = addr;
+	s->io = *io;
+	uint64_t sm = seed;
+	s->rng[0] = splitmix64(&sm);
+	s->rng[1] = splitmix64(&sm);
+	struct siphash_key *keys[] = { &s->isn_key, &s->ts_key, &s->hash_key,
+	                               &s->cookie_key[0], &s->cookie_key[1] };
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		keys[k]->k0 = splitmix64(&sm);
+		keys[k]->k1 = splitmix64(&sm);
+	}
+	s->ip_id = (uint16_t)splitmix64(&sm);
+
+	uint32_t objects = cfg->max_connections + cfg->max_requests + cfg->max_time_wait;
+	int err = 0;
+	err |= pool_init(&s->conns, sizeof(struct tcp_conn), cfg->max_connections);
+	err |= pool_init(&s->requests, sizeof(struct tcp_request), cfg->max_requests);
+	err |= pool_init(&s->timewaits, sizeof(struct tcp_timewait), cfg->max_time_wait);
+	err |= pool_init(&s->listeners, sizeof(struct tcp_listener), cfg->max_listeners);
+	err |= pool_init(&s->segbufs, SEGBUF_SIZE, cfg->buffer_bytes / SEGBUF_SIZE);
+	err |= sock_table_init(&s->socks, cfg->max_sockets);
+	uint32_t nbuckets = round_up_pow2(objects > 16 ? objects : 16);
+	s->buckets = malloc(nbuckets * sizeof *s->buckets);
+	s->bucket_mask = nbuckets - 1;
+	s->bound_mask = 65535;
+	s->bound_ports = calloc(s->bound_mask + 1, sizeof *s->bound_ports);
+	s->heap_cap = objects ? objects : 1;
+	s->heap = malloc(s->heap_cap * sizeof *s->heap);
+	if (err || !s->buckets || !s->bound_ports || !s->heap) {
+		synq_stack_free(s);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < nbuckets; i++)
+		s->buckets[i] = TCP_NONE;
+	*out = s;
+	return 0;
+}
+
+void synq_stack_free(struct synq_stack *s)
+{
+	if (s == NULL)
+		return;
+	pool_destroy(&s->conns);
+	pool_destroy(&s->requests);
+	pool_destroy(&s->timewaits);
+	pool_destroy(&s->listeners);
+	pool_destroy(&s->segbufs);
+	sock_table_destroy(&s->socks);
+	free(s->buckets);
+	free(s->bound_ports);
+	free(s->heap);
+	free(s);
+}
+
+static void set_time(struct synq_stack *s, synq_time_t now)
+{
+#ifdef SYNQ_DEBUG
+	assert(now >= s->now && "time went backwards");
+#endif
+	if (now > s->now)
+		s->now = now;
+}
+
+void synq_stack_advance(struct synq_stack *s, synq_time_t now)
+{
+	set_time(s, now);
+	tcp_timers_run(s);
+}
+
+synq_time_t synq_stack_next_deadline(const struct synq_stack *s)
+{
+	return s->heap_len ? s->heap[0].when : SYNQ_TIME_NEVER;
+}
+
+synq_time_t synq_stack_now(const struct synq_stack *s)
+{
+	return s->now;
+}
+
+uint32_t synq_stack_addr(const struct synq_stack *s)
+{
+	return s->addr;
+}
+
+struct synq_config *synq_stack_config(struct synq_stack *s)
+{
+	return &s->cfg;
+}
+
+const struct synq_mib *synq_stack_mib(const struct synq_stack *s)
+{
+	return &s->mib;
+}
+
+const struct synq_drop_counts *synq_stack_drops(const struct synq_stack *s)
+{
+	return &s->drops;
+}
+
+/* Map a packet-layer drop to Linux's IP counters (ip_rcv_core()). */
+static void count_ip_drop(struct synq_stack *s, enum synq_drop_reason why)
+{
+	s->drops.by_reason[why]++;
+	switch (why) {
+	case SYNQ_DROP_IP_CHECKSUM:
+		MIB_INC(s, IpExtInCsumErrors);
+		MIB_INC(s, IpInHdrErrors);
+		break;
+	case SYNQ_DROP_IP_TRUNCATED:
+		MIB_INC(s, IpExtInTruncatedPkts);
+		break;
+	case SYNQ_DROP_IP_FRAGMENT:
+		MIB_INC(s, IpReasmFails);
+		break;
+	default:
+		MIB_INC(s, IpInHdrErrors);
+		break;
+	}
+}
+
+void synq_stack_input(struct synq_stack *s, const uint8_t *pkt, size_t len,
+                      synq_time_t now)
+{
+	set_time(s, now);
+	tcp_timers_run(s);
+	MIB_INC(s, IpInReceives);
+
+	struct ipv4_view ip;
+	enum synq_drop_reason why = ipv4_parse(pkt, len, &ip);
+	if (why != SYNQ_DROP_NONE) {
+		count_ip_drop(s, why);
+		return;
+	}
+	if (ip.dst_addr != s->addr) {
+		MIB_INC(s, IpInAddrErrors);
+		DROP(s, IP_OTHER_HOST);
+		return;
+	}
+	if (ip.protocol != IPV4_PROTO_TCP) {
+		/* ICMP is not modelled; other protocols are unknown here. */
+		if (ip.protocol != IPV4_PROTO_ICMP)
+			MIB_INC(s, IpInUnknownProtos);
+		DROP(s, IP_PROTOCOL);
+		return;
+	}
+	MIB_INC(s, IpInDelivers);
+
+	struct tcp_segment seg;
+	why = tcp_parse(&ip, &seg, true);
+	if (why != SYNQ_DROP_NONE) {
+		s->drops.by_reason[why]++;
+		if (why == SYNQ_DROP_TCP_CHECKSUM)
+			MIB_INC(s, TcpInCsumErrors);
+		MIB_INC(s, TcpInErrs);
+		return;
+	}
+	if (seg.opt.anomaly != TCP_OPTIONS_OK)
+		MIB_INC(s, TcpExtTCPOptionAnomalies);
+	MIB_INC(s, TcpInSegs);
+	tcp_input(s, &seg);
+}
+
+void tcp_output_datagram(struct synq_stack *s, const uint8_t *pkt, size_t len)
+{
+	MIB_INC(s, IpOutRequests);
+	MIB_INC(s, TcpOutSegs);
+	s->io.output(s->io.ctx, pkt, len);
+}
+
+uint32_t tcp_ts_now(const struct synq_stack *s)
+{
+	return (uint32_t)(s->now / SYNQ_MSEC(1));
+}
+
+uint32_t tcp_ts_seconds(const struct synq_stack *s)
+{
+	return (uint32_t)(s->now / SYNQ_SEC(1));
+}
+
+void synq_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u)
+{
+	const struct pool *pools[] = { &s->conns, &s->requests, &s->timewaits,
+	                               &s->listeners, &s->segbufs };
+	struct synq_table_usage *out[] = { &u->connections, &u->requests, &u->time_wait,
+	                                   &u->listeners, &u->buffers };
+	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++)
+		*out[i] = (struct synq_table_usage){ pools[i]->used, pools[i]->capacity,
+		                                     pools[i]->overflows };
+	u->time_wait.overflows += s->tw_overflows;
+	u->sockets = (struct synq_table_usage){ s->socks.used, s->socks.capacity,
+	                                        s->socks.overflows };
+}
+
+void synq_object_sizes(struct synq_object_sizes *z)
+{
+	z->connection = sizeof(struct tcp_conn);
+	z->request = sizeof(struct tcp_request);
+	z->time_wait = sizeof(struct tcp_timewait);
+	z->listener = sizeof(struct tcp_listener);
+	z->socket = sizeof(struct sock_entry);
+	/* one hash bucket (load factor <= 1) and one timer slot per object */
+	z->table_slot = sizeof(uint32_t) + sizeof(struct timer_slot);
+}
+
+const char *synq_tcp_state_name(enum synq_tcp_state state)
+{
+	static const char *const names[] = {
+		[SYNQ_TCP_ESTABLISHED] = "ESTABLISHED", [SYNQ_TCP_SYN_SENT] = "SYN_SENT",
+		[SYNQ_TCP_SYN_RECV] = "SYN_RECV",       [SYNQ_TCP_FIN_WAIT1] = "FIN_WAIT1",
+		[SYNQ_TCP_FIN_WAIT2] = "FIN_WAIT2",     [SYNQ_TCP_TIME_WAIT] = "TIME_WAIT",
+		[SYNQ_TCP_CLOSE] = "CLOSE",             [SYNQ_TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+		[SYNQ_TCP_LAST_ACK] = "LAST_ACK",       [SYNQ_TCP_LISTEN] = "LISTEN",
+		[SYNQ_TCP_CLOSING] = "CLOSING",
+	};
+	if ((unsigned)state < sizeof names / sizeof names[0] && names[state])
+		return names[state];
+	return "?";
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_TCP_STACK_INTERNAL_H
+#define SYNQ_TCP_STACK_INTERNAL_H
+
+/* The stack object. Everything a host's TCP/IP state consists of lives
+ * here; there is no other state anywhere. */
+
+#include "sock/sock.h"
+#include "synq/stack.h"
+#include "tcp/tcp.h"
+
+struct timer_slot {
+	synq_time_t when;
+	uint32_t handle;
+};
+
+struct synq_stack {
+	struct synq_config cfg;
+	uint32_t addr;
+	struct synq_stack_io io;
+	synq_time_t now;
+	uint64_t rng[2];             /* xorshift128+ for ISN keys, ports */
+	struct siphash_key isn_key;
+	struct siphash_key ts_key;
+	struct siphash_key hash_key;
+	struct siphash_key cookie_key[2];
+	uint16_t ip_id;
+
+	struct synq_mib mib;
+	struct synq_drop_counts drops;
+
+	struct pool conns;
+	struct pool requests;
+	struct pool timewaits;
+	struct pool listeners;
+	struct pool segbufs;
+	uint64_t tw_overflows;
+
+	/* the 4-tuple hash */
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+
+	/* explicitly bound ports: open addressing, port -> count */
+	uint32_t *bound_ports;       /* port << 16 | count, 0 = empty */
+	uint32_t bound_mask;
+	uint32_t port_hint;
+
+	/* the timer heap */
+	struct timer_slot *heap;
+	uint32_t heap_len;
+	uint32_t heap_cap;
+
+	struct sock_table socks;
+
+	uint8_t tx[SEGBUF_SIZE + 128]; /* one datagram being built */
+};
+
+#define MIB_INC(s, name) ((s)->mib.value[SYNQ_MIB_##name]++)
+#define MIB_ADD(s, name, n) ((s)->mib.value[SYNQ_MIB_##name] += (n))
+#define MIB_DEC(s, name) ((s)->mib.value[SYNQ_MIB_##name]--)
+#define DROP(s, reason) ((s)->drops.by_reason[SYNQ_DROP_##reason]++)
+
+static inline uint32_t *tcp_handle_slot(struct synq_stack *s, uint32_t handle)
+{
+	uint32_t i = TCP_HANDLE_INDEX(handle);
+	switch (TCP_HANDLE_KIND(handle)) {
+	case TCP_OBJ_CONN:
+		return &((struct tcp_conn *)pool_at(&s->conns, i))->timer_slot;
+	case TCP_OBJ_REQUEST:
+		return &((struct tcp_request *)pool_at(&s->requests, i))->timer_slot;
+	default:
+		return &((struct tcp_timewait *)pool_at(&s->timewaits, i))->timer_slot;
+	}
+}
+
+#endif

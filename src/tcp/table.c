@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Lookup tables: the 4-tuple hash (Linux's established hash, holding
+ * requests, connections and TIME-WAITs alike), the listeners, and ports. */
+#include <errno.h>
+
+#include "tcp/stack_internal.h"
+
+static uint32_t tuple_hash(const struct synq_stack *s, const struct tcp_tuple *t)
+{
+	/* A keyed 64-bit mix (murmur3's finaliser); the key is per stack. */
+	uint64_t x = ((uint64_t)t->local_addr << 32 | t->remote_addr) ^ s->hash_key.k0;
+	x ^= ((uint64_t)t->local_port << 16 | t->remote_port) * 0x9e3779b97f4a7c15ull;
+	x ^= s->hash_key.k1;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+/* Every kind of object starts with hash_next and then its tuple. */
+struct hashed {
+	uint32_t hash_next;
+	struct tcp_tuple tuple;
+};
+
+static struct hashed *hashed_at(const struct synq_stack *s, uint32_t handle)
+{
+	uint32_t i = TCP_HANDLE_INDEX(handle);
+	switch (TCP_HANDLE_KIND(handle)) {
+	case TCP_OBJ_CONN:
+		return pool_at(&s->conns, i);
+	case TCP_OBJ_REQUEST:
+		return pool_at(&s->requests, i);
+	default:
+		return pool_at(&s->timewaits, i);
+	}
+}
+
+_Static_assert(offsetof(struct tcp_conn, tuple) == offsetof(struct hashed, tuple), "");
+_Static_assert(offsetof(struct tcp_request, tuple) == offsetof(struct hashed, tuple), "");
+_Static_assert(offsetof(struct tcp_timewait, tuple) == offsetof(struct hashed, tuple), "");
+
+uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t)
+{
+	uint32_t h = s->buckets[tuple_hash(s, t) & s->bucket_mask];
+	while (h != TCP_NONE) {
+		const struct hashed *o = hashed_at(s, h);
+		if (tcp_tuple_equal(&o->tuple, t))
+			return h;
+		h = o->hash_next;
+	}
+	return TCP_NONE;
+}
+
+void tcp_table_insert(struct synq_stack *s, uint32_t handle)
+{
+	struct hashed *o = hashed_at(s, handle);
+	uint32_t *bucket = &s->buckets[tuple_hash(s, &o->tuple) & s->bucket_mask];
+	o->hash_next = *bucket;
+	*bucket = handle;
+}
+
+void tcp_table_remove(struct synq_stack *s, uint32_t handle)
+{
+	struct hashed *o = hashed_at(s, handle);
+	uint32_t *link = &s->buckets[tuple_hash(s, &o->tuple) & s->bucket_mask];
+	while (*link != TCP_NONE) {
+		if (*link == handle) {
+			*link = o->hash_next;
+			o->hash_next = TCP_NONE;
+			return;
+		}
+		link = &hashed_at(s, *link)->hash_next;
+	}
+}
+
+struct tcp_listener *tcp_listener_lookup(struct synq_stack *s, uint32_t addr, uint16_t port)
+{
+	/* Few listeners per host: a scan, exact address before the wildcard. */
+	struct tcp_listener *wildcard = NULL;
+	for (uint32_t i = 0; i < s->listeners.high_water; i++) {
+		struct tcp_listener *l = pool_at(&s->listeners, i);
+		if (!l->in_use || l->port != port)
+			continue;
+		if (l->addr == addr)
+			return l;
+		if (l->addr == 0)
+			wildcard = l;
+	}
+	return wildcard;
+}
+
+/* ----------------------------------------------------------------- ports */
+
+static uint32_t *port_slot(struct synq_stack *s, uint16_t port, bool for_insert)
+{
+	uint32_t i = (port * 0x9e3779b1u) >> 16 & s->bound_mask;
+	for (uint32_t probes = 0; probes <= s->bound_mask; probes++) {
+		uint32_t *e = &s->bound_ports[(i + probes) & s->bound_mask];
+		if (*e == 0)
+			return for_insert ? e : NULL;
+		if (*e >> 16 == port)
+			return e;
+	}
+	return NULL;
+}
+
+void tcp_port_ref(struct synq_stack *s, uint16_t port)
+{
+	uint32_t *e = port_slot(s, port, true);
+	if (e == NULL)
+		return; /* table sized for every socket: cannot happen */
+	*e = (uint32_t)port << 16 | ((*e & 0xffff) + 1);
+}
+
+void tcp_port_unref(struct synq_stack *s, uint16_t port)
+{
+	uint32_t *e = port_slot(s, port, false);
+	if (e == NULL || (*e & 0xffff) == 0)
+		return;
+	*e -= 1;
+	/* Keep the key with a zero count: removing from linear probing would
+	 * need a rehash, and the table is small and bounded by port count. */
+}
+
+bool tcp_port_in_use(struct synq_stack *s, uint32_t addr, uint16_t port, bool reuse)
+{
+	if (tcp_listener_lookup(s, addr, port) != NULL)
+		return true;
+	if (reuse)
+		return false;
+	uint32_t *e = port_slot(s, port, false);
+	return e != NULL && (*e & 0xffff) != 0;
+}
+
+/* Choose a local port for a connect(): from a random point in the local
+ * port range, the first whose 4-tuple is free (Linux's __inet_hash_connect
+ * walks the range from a hashed offset in the same spirit). */
+int tcp_port_pick(struct synq_stack *s, struct tcp_tuple *t)
+{
+	uint32_t low = (uint32_t)s->cfg.ip_local_port_range[0];
+	uint32_t high = (uint32_t)s->cfg.ip_local_port_range[1];
+	if (high < low)
+		return -EADDRNOTAVAIL;
+	uint32_t span = high - low + 1;
+	uint32_t offset = (uint32_t)(tcp_random(s) % span);
+	for (uint32_t k = 0; k < span; k++) {
+		t->local_port = (uint16_t)(low + (offset + k) % span);
+		if (tcp_port_in_use(s, t->local_addr, t->local_port, false))
+			continue;
+		if (tcp_table_lookup(s, t) == TCP_NONE)
+			return 0;
+	}
+	return -EADDRNOTAVAIL;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* One timer heap for the whole stack.
+ *
+ * Each object stores its deadlines itself (a connection has one per
+ * enum tcp_timer, requests and TIME-WAITs have one). The heap holds one
+ * slot per object that has any deadline, keyed by the earliest, and each
+ * object remembers its slot so a changed deadline moves in O(log n). The
+ * stack's next deadline is the heap's top: nothing ever scans every
+ * connection. Ties fire in handle order, which keeps runs reproducible. */
+#include <assert.h>
+
+#include "tcp/stack_internal.h"
+
+static bool slot_before(const struct timer_slot *a, const struct timer_slot *b)
+{
+	return a->when < b->when || (a->when == b->when && a->handle < b->handle);
+}
+
+static void heap_place(struct synq_stack *s, uint32_t i, struct timer_slot v)
+{
+	s->heap[i] = v;
+	*tcp_handle_slot(s, v.handle) = i;
+}
+
+static void sift_up(struct synq_stack *s, uint32_t i)
+{
+	struct timer_slot v = s->heap[i];
+	while (i > 0) {
+		uint32_t parent = (i - 1) / 2;
+		if (!slot_before(&v, &s->heap[parent]))
+			break;
+		heap_place(s, i, s->heap[parent]);
+		i = parent;
+	}
+	heap_place(s, i, v);
+}
+
+static void sift_down(struct synq_stack *s, uint32_t i)
+{
+	struct timer_slot v = s->heap[i];
+	for (;;) {
+		uint32_t child = 2 * i + 1;
+		if (child >= s->heap_len)
+			break;
+		if (child + 1 < s->heap_len && slot_before(&s->heap[child + 1], &s->heap[child]))
+			child++;
+		if (!slot_before(&s->heap[child], &v))
+			break;
+		heap_place(s, i, s->heap[child]);
+		i = child;
+	}
+	heap_place(s, i, v);
+}
+
+void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when)
+{
+	uint32_t *slot = tcp_handle_slot(s, handle);
+	if (when == 0) {
+		tcp_timer_cancel(s, handle);
+		return;
+	}
+	if (*slot == TCP_NONE) {
+		/* The heap has room for every object of every pool. */
+		assert(s->heap_len < s->heap_cap);
+		uint32_t i = s->heap_len++;
+		s->heap[i] = (struct timer_slot){ when, handle };
+		*slot = i;
+		sift_up(s, i);
+		return;
+	}
+	uint32_t i = *slot;
+	synq_time_t old = s->heap[i].when;
+	s->heap[i].when = when;
+	if (when < old)
+		sift_up(s, i);
+	else if (when > old)
+		sift_down(s, i);
+}
+
+void tcp_timer_cancel(struct synq_stack *s, uint32_t handle)
+{
+	uint32_t *slot = tcp_handle_slot(s, handle);
+	uint32_t i = *slot;
+	if (i == TCP_NONE)
+		return;
+	*slot = TCP_NONE;
+	uint32_t last = --s->heap_len;
+	if (i == last)
+		return;
+	struct timer_slot moved = s->heap[last];
+	heap_place(s, i, moved);
+	if (i > 0 && slot_before(&moved, &s->heap[(i - 1) / 2]))
+		sift_up(s, i);
+	else
+		sift_down(s, i);
+}
+
+static synq_time_t conn_earliest(const struct tcp_conn *c)
+{
+	synq_time_t first = 0;
+	for (int t = 0; t < TCP_TIMER__COUNT; t++)
+		if (c->timer[t] && (first == 0 || c->timer[t] < first))
+			first = c->timer[t];
+	return first;
+}
+
+void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
+                        synq_time_t when)
+{
+	c->timer[t] = when;
+	tcp_timer_schedule(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)),
+	                   conn_earliest(c));
+}
+
+void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t)
+{
+	if (c->timer[t] == 0)
+		return;
+	tcp_conn_timer_set(s, c, t, 0);
+}
+
+void tcp_timers_run(struct synq_stack *s)
+{
+	while (s->heap_len > 0 && s->heap[0].when <= s->now) {
+		uint32_t handle = s->heap[0].handle;
+		uint32_t index = TCP_HANDLE_INDEX(handle);
+		switch (TCP_HANDLE_KIND(handle)) {
+		case TCP_OBJ_CONN: {
+			struct tcp_conn *c = tcp_conn_at(s, index);
+			tcp_conn_timer_fire(s, c);
+			break;
+		}
+		case TCP_OBJ_REQUEST:
+			tcp_timer_cancel(s, handle);
+			tcp_request_timer_fire(s, pool_at(&s->requests, index));
+			break;
+		case TCP_OBJ_TIMEWAIT:
+			tcp_timer_cancel(s, handle);
+			tcp_timewait_timer_fire(s, pool_at(&s->timewaits, index));
+			break;
+		}
+	}
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What the application does to a connection: connect, send, receive,
+ * shut down, close, abort (Linux's tcp_v4_connect(), tcp_sendmsg(),
+ * tcp_recvmsg(), tcp_shutdown(), tcp_close(), tcp_disconnect()).
+ * Errors are negative errno values; nothing here blocks: "would block"
+ * is -EAGAIN and the socket layer waits on readiness. */
+#include <errno.h>
+#include <string.h>
+
+#include "tcp/input_internal.h"
+#include "tcp/user.h"
+
+int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port)
+{
+	if (addr == 0 || port == 0)
+		return -ECONNREFUSED;
+	c->tuple.remote_addr = addr;
+	c->tuple.remote_port = port;
+	if (c->tuple.local_addr == 0)
+		c->tuple.local_addr = s->addr;
+	if (c->tuple.local_port == 0) {
+		int err = tcp_port_pick(s, &c->tuple);
+		if (err)
+			return err;
+	} else if (tcp_table_lookup(s, &c->tuple) != TCP_NONE) {
+		return -EADDRNOTAVAIL;
+	}
+	c->iss = tcp_conn_isn(s, &c->tuple);
+	c->ts_offset = tcp_conn_ts_offset(s, &c->tuple);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->write_seq = c->iss + 1;
+	c->mss_clamp = 0;
+	c->flags |= TCP_CONN_IN_TABLE;
+	tcp_table_insert(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
+	tcp_conn_set_state(s, c, SYNQ_TCP_SYN_SENT);
+	MIB_INC(s, TcpActiveOpens);
+	c->retrans_stamp = s->now;
+	c->lsndtime = s->now;
+	tcp_send_syn(s, c);
+	c->rtx_kind = TCP_RTX_RTO;
+	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+	return 0;
+}
+
+/* Bytes of send buffer in use: whole segbufs, as Linux counts truesize. */
+static bool send_space(const struct tcp_conn *c)
+{
+	return c->snd_queued < c->opts.sndbuf;
+}
+
+bool tcp_user_writable(const struct tcp_conn *c)
+{
+	return send_space(c);
+}
+
+/* Linux's tcp_sendmsg_locked(), without the waiting. */
+ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
+                      size_t len, bool more)
+{
+	if (c->state != SYNQ_TCP_ESTABLISHED && c->state != SYNQ_TCP_CLOSE_WAIT) {
+		if (c->err)
+			return -tcp_user_take_error(c);
+		if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV)
+			return -EAGAIN;
+		return -EPIPE;
+	}
+	if (c->err)
+		return -tcp_user_take_error(c);
+	if (c->shutdown & TCP_SHUT_SEND)
+		return -EPIPE;
+
+	size_t copied = 0;
+	uint32_t goal = c->mss_cache;
+	while (copied < len) {
+		struct segbuf *tail = segbuf_at(&s->segbufs, c->sndq.tail);
+		bool tail_unsent = tail && c->send_head != POOL_NONE && !(tail->tcp_flags & TCP_FIN);
+		if (tail_unsent && tail->len < goal && tail->off + tail->len < SEGBUF_DATA) {
+			uint32_t room = goal - tail->len;
+			uint32_t end_room = SEGBUF_DATA - tail->off - tail->len;
+			if (room > end_room)
+				room = end_room;
+			size_t n = len - copied < room ? len - copied : room;
+			memcpy(tail->data + tail->off + tail->len, data + copied, n);
+			tail->len = (uint16_t)(tail->len + n);
+			c->write_seq += (uint32_t)n;
+			copied += n;
+			continue;
+		}
+		if (!send_space(c))
+			break;
+		uint32_t index = pool_alloc(&s->segbufs);
+		if (index == POOL_NONE)
+			break;
+		struct segbuf *b = segbuf_get(&s->segbufs, index);
+		size_t n = len - copied < goal ? len - copied : goal;
+		memcpy(b->data, data + copied, n);
+		b->seq = c->write_seq;
+		b->len = (uint16_t)n;
+		segq_push_tail(&s->segbufs, &c->sndq, index);
+		if (c->send_head == POOL_NONE)
+			c->send_head = index;
+		c->snd_queued += SEGBUF_SIZE;
+		c->write_seq += (uint32_t)n;
+		copied += n;
+	}
+	if (copied == 0 && len > 0)
+		return -EAGAIN;
+	if (more) {
+		/* MSG_MORE holds a partial last segment, as TCP_CORK does. */
+		uint8_t corked = c->opts.cork;
+		c->opts.cork = 1;
+		tcp_push(s, c);
+		c->opts.cork = corked;
+	} else {
+		tcp_push(s, c);
+	}
+	return (ssize_t)copied;
+}
+
+int tcp_user_take_error(struct tcp_conn *c)
+{
+	int err = c->err;
+	c->err = 0;
+	return err;
+}
+
+size_t tcp_user_readable(const struct tcp_conn *c)
+{
+	return c->rcv_queued;
+}
+
+/* Linux's tcp_cleanup_rbuf(): after a read, ACK if that opened the
+ * window a lot, or if an ACK is owed for what was read. */
+static void cleanup_rbuf(struct synq_stack *s, struct tcp_conn *c, size_t copied)
+{
+	bool time_to_ack = false;
+	if (c->ack_flags & TCP_ACK_SCHED) {
+		if (c->rcv_nxt - c->rcv_wup > c->rcv_mss ||
+		    (copied > 0 &&
+		     ((c->ack_flags & TCP_ACK_PUSHED2) ||
+		      ((c->ack_flags & TCP_ACK_PUSHED) && !c->pingpong)) &&
+		     c->rcv_queued == 0))
+			time_to_ack = true;
+	}
+	if (copied > 0 && !time_to_ack && !(c->shutdown & TCP_SHUT_RCV)) {
+		uint32_t now_window = tcp_receive_window(c);
+		if (2 * now_window <= c->window_clamp) {
+			uint32_t new_window = tcp_choose_window(s, c);
+			if (new_window && new_window >= 2 * now_window)
+				time_to_ack = true;
+		}
+	}
+	if (time_to_ack)
+		tcp_send_ack(s, c);
+}
+
+ssize_t tcp_user_recv(struct synq_stack *s, struct tcp_conn *c, uint8_t *out, size_t len,
+                      bool peek)
+{
+	size_t copied = 0;
+	uint32_t index = c->rcvq.head;
+	while (copied < len && index != POOL_NONE) {
+		struct segbuf *b = segbuf_at(&s->segbufs, index);
+		size_t n = len - copied < b->len ? len - copied : b->len;
+		if (out)
+			memcpy(out + copied, b->data + b->off, n);
+		copied += n;
+		if (peek) {
+			index = b->next;
+			continue;
+		}
+		b->off = (uint16_t)(b->off + n);
+		b->len = (uint16_t)(b->len - n);
+		c->rcv_queued -= (uint32_t)n;
+		c->copied_seq += (uint32_t)n;
+		if (b->len == 0) {
+			pool_free(&s->segbufs, segq_pop_head(&s->segbufs, &c->rcvq));
+			index = c->rcvq.head;
+		}
+	}
+	if (copied > 0) {
+		if (!peek)
+			cleanup_rbuf(s, c, copied);
+		return (ssize_t)copied;
+	}
+	if (len == 0)
+		return 0;
+	if (c->flags & TCP_CONN_FIN_RECEIVED)
+		return 0;
+	if (c->err)
+		return -tcp_user_take_error(c);
+	if (c->shutdown & TCP_SHUT_RCV)
+		return 0;
+	if (c->state == SYNQ_TCP_CLOSE)
+		return (c->flags & TCP_CONN_PEER_RESET) ? 0 : -ENOTCONN;
+	return -EAGAIN;
+}
+
+/* The state a close or shutdown moves to, and whether a FIN goes out
+ * (Linux's tcp_close_state() table). */
+static bool close_state(struct synq_stack *s, struct tcp_conn *c)
+{
+	uint8_t next;
+	bool fin = false;
+	switch (c->state) {
+	case SYNQ_TCP_ESTABLISHED:
+	case SYNQ_TCP_SYN_RECV:
+		next = SYNQ_TCP_FIN_WAIT1;
+		fin = true;
+		break;
+	case SYNQ_TCP_CLOSE_WAIT:
+		next = SYNQ_TCP_LAST_ACK;
+		fin = true;
+		break;
+	case SYNQ_TCP_SYN_SENT:
+	case SYNQ_TCP_TIME_WAIT:
+	case SYNQ_TCP_CLOSE:
+		next = SYNQ_TCP_CLOSE;
+		break;
+	default:
+		next = c->state; /* already closing */
+		break;
+	}
+	if (next == SYNQ_TCP_CLOSE && c->state != SYNQ_TCP_CLOSE)
+		tcp_conn_done(s, c);
+	else
+		tcp_conn_set_state(s, c, next);
+	return fin;
+}
+
+int tcp_user_shutdown(struct synq_stack *s, struct tcp_conn *c, int how_rd, int how_wr)
+{
+	if (c->state == SYNQ_TCP_CLOSE)
+		return -ENOTCONN;
+	if (how_rd)
+		c->shutdown |= TCP_SHUT_RCV;
+	if (c->state == SYNQ_TCP_SYN_SENT) {
+		tcp_user_abort(s, c, 0);
+		return 0;
+	}
+	if (how_wr) {
+		c->shutdown |= TCP_SHUT_SEND;
+		if (c->state == SYNQ_TCP_ESTABLISHED || c->state == SYNQ_TCP_SYN_RECV ||
+		    c->state == SYNQ_TCP_CLOSE_WAIT) {
+			if (close_state(s, c))
+				tcp_send_fin(s, c);
+		}
+	}
+	tcp_conn_wake(s, c);
+	return 0;
+}
+
+static bool needs_reset(uint8_t state)
+{
+	return state == SYNQ_TCP_ESTABLISHED || state == SYNQ_TCP_CLOSE_WAIT ||
+	       state == SYNQ_TCP_FIN_WAIT1 || state == SYNQ_TCP_FIN_WAIT2 ||
+	       state == SYNQ_TCP_SYN_RECV;
+}
+
+/* Linux's tcp_disconnect(): drop everything, with a reset if the peer
+ * thinks we are connected. */
+void tcp_user_abort(struct synq_stack *s, struct tcp_conn *c, int mib_reason)
+{
+	uint8_t old = c->state;
+	if (needs_reset(old) ||
+	    (c->snd_nxt != c->write_seq && (old == SYNQ_TCP_CLOSING || old == SYNQ_TCP_LAST_ACK))) {
+		tcp_send_reset(s, c);
+		c->err = ECONNRESET;
+	} else if (old == SYNQ_TCP_SYN_SENT) {
+		c->err = ECONNRESET;
+	}
+	if (mib_reason)
+		s->mib.value[mib_reason]++;
+	if (old != SYNQ_TCP_CLOSE)
+		tcp_conn_done(s, c);
+	segq_purge(&s->segbufs, &c->rcvq);
+	c->rcv_queued = 0;
+}
+
+/* Linux's tcp_close(). The connection becomes an orphan and finishes on
+ * its own (or is freed at once if it is already closed). */
+void tcp_user_close(struct synq_stack *s, struct tcp_conn *c)
+{
+	size_t unread = c->rcv_queued;
+	segq_purge(&s->segbufs, &c->rcvq);
+	c->rcv_queued = 0;
+	c->shutdown = TCP_SHUT_RCV | TCP_SHUT_SEND;
+	c->fd = -1;
+	c->flags |= TCP_CONN_ORPHAN;
+
+	if (c->state == SYNQ_TCP_CLOSE) {
+		tcp_conn_free(s, c);
+		return;
+	}
+	if (unread) {
+		/* RFC 2525 2.17: unread data is lost, so say so with a reset. */
+		MIB_INC(s, TcpExtTCPAbortOnClose);
+		tcp_send_reset(s, c);
+		tcp_conn_done(s, c);
+		return;
+	}
+	if (c->opts.linger_on && c->opts.linger_s == 0) {
+		tcp_user_abort(s, c, SYNQ_MIB_TcpExtTCPAbortOnData);
+		return;
+	}
+	if (c->state == SYNQ_TCP_SYN_SENT) {
+		tcp_conn_done(s, c); /* frees the orphan */
+		return;
+	}
+	if (close_state(s, c))
+		tcp_send_fin(s, c);
+	if (c->state == SYNQ_TCP_FIN_WAIT2) {
+		synq_time_t fin = SYNQ_SEC(s->cfg.tcp_fin_timeout);
+		synq_time_t floor = SYNQ_MSEC(c->rto_ms) * 7 / 2;
+		synq_time_t tmo = fin > floor ? fin : floor;
+		if (tmo > TCP_TIMEWAIT_LEN)
+			tcp_conn_timer_set(s, c, TCP_TIMER_KEEPALIVE, s->now + tmo - TCP_TIMEWAIT_LEN);
+		else
+			tcp_time_wait(s, c, SYNQ_TCP_FIN_WAIT2, tmo);
+	}
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_TCP_USER_H
+#define SYNQ_TCP_USER_H
+
+/* The application's operations on a connection, for the socket layer.
+ * None of them blocks; -EAGAIN means "not now", and readiness says when. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "tcp/tcp.h"
+
+int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port);
+ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
+                      size_t len, bool more);
+/* out may be NULL to discard; peek leaves the data queued. */
+ssize_t tcp_user_recv(struct synq_stack *s, struct tcp_conn *c, uint8_t *out, size_t len,
+                      bool peek);
+int tcp_user_shutdown(struct synq_stack *s, struct tcp_conn *c, int how_rd, int how_wr);
+void tcp_user_close(struct synq_stack *s, struct tcp_conn *c);
+/* mib_reason: a SYNQ_MIB_* counter to bump, or 0. */
+void tcp_user_abort(struct synq_stack *s, struct tcp_conn *c, int mib_reason);
+int tcp_user_take_error(struct tcp_conn *c);
+bool tcp_user_writable(const struct tcp_conn *c);
+size_t tcp_user_readable(const struct tcp_conn *c);
+
+#endif
