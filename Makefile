@@ -51,10 +51,11 @@ TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 PD_SO := $(BUILD)/libsynq_packetdrill.so
+PD_SRCS := $(wildcard src/drivers/packetdrill*.c)
 
 .PHONY: all lib demo test check tests bench fuzz deps clean conformance
 
-all: $(LIB) $(SYNQ)
+all: $(LIB) $(SYNQ) $(if $(PD_SRCS),$(PD_SO))
 lib: $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -69,6 +70,13 @@ $(LIB): $(call obj,$(LIB_SRCS))
 $(SYNQ): $(call obj,$(CLI_SRCS)) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The packetdrill driver: the stack as a shared object (packetdrill's
+# --so_filename mode). Linked from the objects, not the archive, so that
+# every symbol the driver needs is in it.
+$(PD_SO): $(call obj,$(PD_SRCS)) $(call obj,$(LIB_SRCS))
+	@mkdir -p $(@D)
+	$(CC) -shared $(LDFLAGS) $^ -lpthread $(LDLIBS) -o $@
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
@@ -81,7 +89,7 @@ deps:
 	@scripts/deps.sh
 
 # check: run this flavour's tests; test: both flavours, one closing line.
-tests: $(TESTS) $(SYNQ)
+tests: $(TESTS) $(SYNQ) $(if $(PD_SRCS),$(PD_SO))
 check: tests
 	@scripts/run-tests.sh $(BUILD) $(TESTS)
 
@@ -109,6 +117,12 @@ fuzz: deps $(FUZZ_TARGETS)
 	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	      build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; \
 	done
+
+# Conformance: packetdrill's and the kernel's scripts against the .so.
+# Needs a packetdrill binary built by hand (see README); not part of test.
+PACKETDRILL ?= $(shell command -v packetdrill 2>/dev/null)
+conformance: $(PD_SO)
+	@scripts/conformance.sh "$(PACKETDRILL)" $(PD_SO) build/conformance.tsv
 
 clean:
 	rm -rf build
