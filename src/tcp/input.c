@@ -141,6 +141,23 @@ static bool reset_matches_sack_edge(const struct tcp_conn *c, uint32_t seq)
 	return seq == right;
 }
 
+/* Linux's tcp_oow_rate_limited(): answers to out-of-window pure ACKs
+ * and SYNs are limited to one per tcp_invalid_ratelimit. Data is always
+ * answered. */
+static bool oow_rate_limited(struct synq_stack *s, struct tcp_conn *c,
+                             const struct tcp_segment *seg, enum synq_mib_counter mib)
+{
+	if (seg->payload_len && !(seg->flags & TCP_SYN))
+		return false;
+	synq_time_t gap = SYNQ_MSEC(s->cfg.tcp_invalid_ratelimit);
+	if (c->last_oow_ack && s->now - c->last_oow_ack < gap) {
+		s->mib.value[mib]++;
+		return true;
+	}
+	c->last_oow_ack = s->now;
+	return false;
+}
+
 /* Linux's tcp_validate_incoming(): PAWS, the sequence check, RST and SYN
  * handling (RFC 5961). Returns false if the segment was consumed. */
 static bool validate_incoming(struct synq_stack *s, struct tcp_conn *c,
@@ -151,7 +168,8 @@ static bool validate_incoming(struct synq_stack *s, struct tcp_conn *c,
 			if (seg->flags & TCP_SYN)
 				goto syn_challenge;
 			MIB_INC(s, TcpExtPAWSEstab);
-			tcp_send_ack(s, c);
+			if (!oow_rate_limited(s, c, seg, SYNQ_MIB_TcpExtTCPACKSkippedPAWS))
+				tcp_send_dupack(s, c, seg);
 			DROP(s, TCP_PAWS);
 			return false;
 		}
@@ -165,7 +183,8 @@ static bool validate_incoming(struct synq_stack *s, struct tcp_conn *c,
 				goto syn_challenge;
 			if (v == SEQ_BEYOND)
 				MIB_INC(s, TcpExtBeyondWindow);
-			tcp_send_ack(s, c);
+			if (!oow_rate_limited(s, c, seg, SYNQ_MIB_TcpExtTCPACKSkippedSeq))
+				tcp_send_dupack(s, c, seg);
 		} else if (reset_after_fin(c, seg->seq)) {
 			tcp_conn_reset(s, c, 0);
 			return false;

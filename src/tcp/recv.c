@@ -478,6 +478,22 @@ out_of_window:
 	return true;
 }
 
+/* Linux's tcp_send_dupack(): an unacceptable segment is answered at
+ * once; if it repeated data we have, the answer carries a D-SACK. */
+void tcp_send_dupack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg)
+{
+	uint32_t seq = seg->seq + ((seg->flags & TCP_SYN) ? 1 : 0);
+	uint32_t end = seq + seg->payload_len + ((seg->flags & TCP_FIN) ? 1 : 0);
+	if (end != seq && seq_before(seq, c->rcv_nxt)) {
+		MIB_INC(s, TcpExtDelayedACKLost);
+		tcp_enter_quickack_mode(c, TCP_MAX_QUICKACKS);
+		if (seq_after(end, c->rcv_nxt))
+			end = c->rcv_nxt;
+		dsack_set(s, c, seq, end);
+	}
+	tcp_send_ack(s, c);
+}
+
 /* Linux's __tcp_ack_snd_check(): ACK now or schedule a delayed ACK. */
 void tcp_ack_snd_check(struct synq_stack *s, struct tcp_conn *c)
 {

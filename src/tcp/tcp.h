@@ -325,7 +325,7 @@ struct tcp_conn {
 	synq_time_t lsndtime;        /* last data sent */
 	synq_time_t lrcvtime;        /* last data received */
 	synq_time_t rcv_tstamp;      /* last ACK received */
-	synq_time_t ack_deadline;    /* when the delayed ACK is due */
+	synq_time_t last_oow_ack;    /* last answer to an out-of-window segment */
 
 	/* data */
 	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
