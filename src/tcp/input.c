@@ -285,6 +285,18 @@ void tcp_init_transfer(struct synq_stack *s, struct tcp_conn *c)
 	c->backoff = 0;
 	tcp_sndbuf_expand(s, c);
 	c->lsndtime = s->now;
+	/* tcp_init_buffer_space(): the window clamp follows the buffer. */
+	uint32_t full = c->opts.rcvbuf / 2;
+	if (c->window_clamp >= full)
+		c->window_clamp = full;
+	if (c->rcv_ssthresh > c->window_clamp)
+		c->rcv_ssthresh = c->window_clamp;
+	uint32_t space = c->rcv_ssthresh < c->rcv_wnd ? c->rcv_ssthresh : c->rcv_wnd;
+	if (space > TCP_INIT_CWND * (uint32_t)c->advmss)
+		space = TCP_INIT_CWND * (uint32_t)c->advmss;
+	c->rcvq_space = space;
+	c->rcvq_seq = c->copied_seq;
+	c->rcvq_time = s->now;
 }
 
 void tcp_finish_connect(struct synq_stack *s, struct tcp_conn *c)

@@ -33,6 +33,7 @@ void tcp_ack_snd_check(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_dupack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg);
 void tcp_enter_quickack_mode(struct tcp_conn *c, unsigned max_quickacks);
 void tcp_sndbuf_expand(struct synq_stack *s, struct tcp_conn *c);
+void tcp_rcv_space_adjust(struct synq_stack *s, struct tcp_conn *c);
 
 /* input.c */
 uint32_t tcp_receive_window(const struct tcp_conn *c);

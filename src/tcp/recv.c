@@ -65,11 +65,29 @@ static void grow_window(struct synq_stack *s, struct tcp_conn *c)
 	}
 }
 
+/* The receiver's RTT, one sample per window of data (Linux's
+ * tcp_rcv_rtt_measure(): only the minimum is kept, as samples taken over
+ * a window overestimate). */
+static void rcv_rtt_measure(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->rcv_rtt_time != 0) {
+		if (seq_before(c->rcv_nxt, c->rcv_rtt_seq))
+			return;
+		int64_t delta = (s->now - c->rcv_rtt_time) / SYNQ_USEC(1);
+		uint64_t m = (uint64_t)(delta > 0 ? delta : 1) << 3;
+		if (c->rcv_rtt_us == 0 || m < c->rcv_rtt_us)
+			c->rcv_rtt_us = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+	}
+	c->rcv_rtt_seq = c->rcv_nxt + c->rcv_wnd;
+	c->rcv_rtt_time = s->now;
+}
+
 /* Linux's tcp_event_data_recv(): the delayed-ACK engine's timing. */
 static void event_data_recv(struct synq_stack *s, struct tcp_conn *c,
                             const struct tcp_segment *seg)
 {
 	measure_rcv_mss(c, seg);
+	rcv_rtt_measure(s, c);
 	synq_time_t now = s->now;
 	if (c->ato_ms == 0) {
 		/* The first data: start in quick-ACK mode. */
@@ -506,6 +524,33 @@ void tcp_ack_snd_check(struct synq_stack *s, struct tcp_conn *c)
 		return;
 	}
 	tcp_schedule_delayed_ack(s, c);
+}
+
+/* Linux's tcp_rcv_space_adjust() (dynamic right-sizing): once per
+ * receiver RTT, let the receive buffer hold twice what the application
+ * read in that RTT, plus room for the sender's growth. */
+void tcp_rcv_space_adjust(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->rcv_rtt_us == 0 || s->now - c->rcvq_time < SYNQ_USEC(c->rcv_rtt_us >> 3))
+		return;
+	uint32_t copied = c->copied_seq - c->rcvq_seq;
+	if (copied > c->rcvq_space) {
+		if (s->cfg.tcp_moderate_rcvbuf && !c->opts.rcvbuf_locked && c->rcvq_space) {
+			uint64_t rcvwin = ((uint64_t)copied << 1) + 16ull * c->advmss;
+			uint64_t grow = rcvwin * (copied - c->rcvq_space) / c->rcvq_space;
+			rcvwin += grow << 1;
+			uint64_t rcvbuf = rcvwin * 2; /* tcp_space_from_win() at ratio 1/2 */
+			if (rcvbuf > (uint64_t)s->cfg.tcp_rmem[2])
+				rcvbuf = (uint64_t)s->cfg.tcp_rmem[2];
+			if (rcvbuf > c->opts.rcvbuf) {
+				c->opts.rcvbuf = (uint32_t)rcvbuf;
+				c->window_clamp = c->opts.rcvbuf / 2;
+			}
+		}
+		c->rcvq_space = copied;
+	}
+	c->rcvq_seq = c->copied_seq;
+	c->rcvq_time = s->now;
 }
 
 /* Linux's tcp_sndbuf_expand(): room for twice the congestion window. */

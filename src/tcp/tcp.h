@@ -301,6 +301,10 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint32_t min_rtt_us;
 	uint32_t rto_ms;             /* icsk_rto */
+	uint32_t rcv_rtt_us;         /* receiver's RTT estimate, << 3 */
+	uint32_t rcv_rtt_seq;        /* ... measured when rcv_nxt passes this */
+	uint32_t rcvq_space;         /* bytes read in the last RTT (autotuning) */
+	uint32_t rcvq_seq;
 	uint32_t ato_ms;             /* delayed-ACK timeout */
 
 	/* congestion control */
@@ -326,6 +330,8 @@ struct tcp_conn {
 	synq_time_t lrcvtime;        /* last data received */
 	synq_time_t rcv_tstamp;      /* last ACK received */
 	synq_time_t last_oow_ack;    /* last answer to an out-of-window segment */
+	synq_time_t rcv_rtt_time;
+	synq_time_t rcvq_time;
 
 	/* data */
 	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */

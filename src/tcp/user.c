@@ -179,8 +179,10 @@ ssize_t tcp_user_recv(struct synq_stack *s, struct tcp_conn *c, uint8_t *out, si
 		}
 	}
 	if (copied > 0) {
-		if (!peek)
+		if (!peek) {
+			tcp_rcv_space_adjust(s, c);
 			cleanup_rbuf(s, c, copied);
+		}
 		return (ssize_t)copied;
 	}
 	if (len == 0)
