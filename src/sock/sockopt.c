@@ -262,11 +262,9 @@ int synq_setsockopt(struct synq_stack *s, int fd, int level, int name, const voi
 	}
 }
 
-static uint32_t ms_since(const struct synq_stack *s, synq_time_t t)
+static uint32_t ms_since(const struct synq_stack *s, uint32_t stamp_ms)
 {
-	if (t == 0 || s->now < t)
-		return 0;
-	return (uint32_t)((s->now - t) / SYNQ_MSEC(1));
+	return tcp_ms_stamp(s) - stamp_ms;
 }
 
 static void fill_tcp_info(struct synq_stack *s, struct sock_entry *e, struct synq_tcp_info *i)

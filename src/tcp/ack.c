@@ -418,7 +418,7 @@ void tcp_ack_syn(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segm
 	c->snd_una = seg->ack;
 	struct clean_result r = clean_rtx_queue(s, c);
 	update_rtt(s, c, seg, r.seq_rtt_us, r.flag);
-	c->rcv_tstamp = s->now;
+	c->rcv_tstamp = tcp_ms_stamp(s);
 	tcp_rearm_rto(s, c);
 }
 
@@ -469,7 +469,7 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 		flag |= sacktag(s, c, seg, prior_snd_una, &newly_sacked);
 
 	c->probes_out = 0;
-	c->rcv_tstamp = s->now;
+	c->rcv_tstamp = tcp_ms_stamp(s);
 	c->err = c->err == ETIMEDOUT ? 0 : c->err;
 
 	if (c->sndq.head == c->send_head) {

@@ -145,7 +145,7 @@ static void probe_timer(struct synq_stack *s, struct tcp_conn *c)
 		}
 	}
 	if (c->opts.user_timeout_ms && c->lsndtime &&
-	    s->now - c->lsndtime > SYNQ_MSEC(c->opts.user_timeout_ms)) {
+	    tcp_ms_stamp(s) - c->lsndtime > c->opts.user_timeout_ms) {
 		write_err(s, c);
 		return;
 	}
@@ -229,8 +229,11 @@ static void keepalive_timer(struct synq_stack *s, struct tcp_conn *c)
 		tcp_conn_timer_set(s, c, TCP_TIMER_KEEPALIVE, s->now + when);
 		return;
 	}
-	synq_time_t last = c->lrcvtime > c->rcv_tstamp ? c->lrcvtime : c->rcv_tstamp;
-	synq_time_t elapsed = s->now - last;
+	/* Since the last data or ACK (keepalive_time_elapsed()). */
+	uint32_t now_ms = tcp_ms_stamp(s);
+	uint32_t since_data = now_ms - c->lrcvtime;
+	uint32_t since_ack = now_ms - c->rcv_tstamp;
+	synq_time_t elapsed = SYNQ_MSEC(since_data < since_ack ? since_data : since_ack);
 	synq_time_t next;
 	if (elapsed >= when) {
 		bool user = c->opts.user_timeout_ms != 0;

@@ -150,11 +150,12 @@ static bool oow_rate_limited(struct synq_stack *s, struct tcp_conn *c,
 	if (seg->payload_len && !(seg->flags & TCP_SYN))
 		return false;
 	synq_time_t gap = SYNQ_MSEC(s->cfg.tcp_invalid_ratelimit);
-	if (c->last_oow_ack && s->now - c->last_oow_ack < gap) {
+	uint32_t now = tcp_ms_stamp(s);
+	if (c->last_oow_ack && now - c->last_oow_ack < (uint32_t)(gap / SYNQ_MSEC(1))) {
 		s->mib.value[mib]++;
 		return true;
 	}
-	c->last_oow_ack = s->now;
+	c->last_oow_ack = now;
 	return false;
 }
 
@@ -284,7 +285,7 @@ void tcp_init_transfer(struct synq_stack *s, struct tcp_conn *c)
 	c->retransmits = 0;
 	c->backoff = 0;
 	tcp_sndbuf_expand(s, c);
-	c->lsndtime = s->now;
+	c->lsndtime = tcp_ms_stamp(s);
 	/* tcp_init_buffer_space(): the window clamp follows the buffer. */
 	uint32_t full = c->opts.rcvbuf / 2;
 	if (c->window_clamp >= full)
@@ -296,14 +297,14 @@ void tcp_init_transfer(struct synq_stack *s, struct tcp_conn *c)
 		space = TCP_INIT_CWND * (uint32_t)c->advmss;
 	c->rcvq_space = space;
 	c->rcvq_seq = c->copied_seq;
-	c->rcvq_time = s->now;
+	c->rcvq_time = tcp_us_stamp(s);
 }
 
 void tcp_finish_connect(struct synq_stack *s, struct tcp_conn *c)
 {
 	tcp_conn_set_state(s, c, SYNQ_TCP_ESTABLISHED);
 	tcp_init_transfer(s, c);
-	c->rcv_tstamp = s->now;
+	c->rcv_tstamp = tcp_ms_stamp(s);
 	if (c->opts.keepalive)
 		tcp_keepalive_reset(s, c);
 }
@@ -459,7 +460,7 @@ static void synrecv_established(struct synq_stack *s, struct tcp_conn *c,
 		c->advmss -= 12;
 	tcp_conn_sync_mss(s, c);
 	tcp_init_transfer(s, c);
-	c->rcv_tstamp = s->now;
+	c->rcv_tstamp = tcp_ms_stamp(s);
 }
 
 void tcp_conn_input(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg)

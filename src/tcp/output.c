@@ -423,7 +423,7 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 		if (b->len)
 			MIB_INC(s, TcpExtTCPOrigDataSent);
 		c->packets_out++;
-		c->lsndtime = s->now;
+		c->lsndtime = tcp_ms_stamp(s);
 		c->send_head = b->next;
 		sent = true;
 		if (c->rtx_kind != TCP_RTX_RTO) {

@@ -70,16 +70,17 @@ static void grow_window(struct synq_stack *s, struct tcp_conn *c)
  * a window overestimate). */
 static void rcv_rtt_measure(struct synq_stack *s, struct tcp_conn *c)
 {
+	uint32_t now_us = tcp_us_stamp(s);
 	if (c->rcv_rtt_time != 0) {
 		if (seq_before(c->rcv_nxt, c->rcv_rtt_seq))
 			return;
-		int64_t delta = (s->now - c->rcv_rtt_time) / SYNQ_USEC(1);
-		uint64_t m = (uint64_t)(delta > 0 ? delta : 1) << 3;
+		uint32_t delta = now_us - c->rcv_rtt_time;
+		uint64_t m = (uint64_t)(delta ? delta : 1) << 3;
 		if (c->rcv_rtt_us == 0 || m < c->rcv_rtt_us)
 			c->rcv_rtt_us = m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 	}
 	c->rcv_rtt_seq = c->rcv_nxt + c->rcv_wnd;
-	c->rcv_rtt_time = s->now;
+	c->rcv_rtt_time = now_us;
 }
 
 /* Linux's tcp_event_data_recv(): the delayed-ACK engine's timing. */
@@ -88,13 +89,13 @@ static void event_data_recv(struct synq_stack *s, struct tcp_conn *c,
 {
 	measure_rcv_mss(c, seg);
 	rcv_rtt_measure(s, c);
-	synq_time_t now = s->now;
+	uint32_t now = tcp_ms_stamp(s);
 	if (c->ato_ms == 0) {
 		/* The first data: start in quick-ACK mode. */
 		incr_quickack(c, TCP_MAX_QUICKACKS);
 		c->ato_ms = (uint32_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
 	} else {
-		int64_t m = (now - c->lrcvtime) / SYNQ_MSEC(1);
+		uint32_t m = now - c->lrcvtime;
 		uint32_t ato_min = (uint32_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
 		if (m <= ato_min / 2) {
 			c->ato_ms = (c->ato_ms >> 1) + ato_min / 2;
@@ -531,7 +532,7 @@ void tcp_ack_snd_check(struct synq_stack *s, struct tcp_conn *c)
  * read in that RTT, plus room for the sender's growth. */
 void tcp_rcv_space_adjust(struct synq_stack *s, struct tcp_conn *c)
 {
-	if (c->rcv_rtt_us == 0 || s->now - c->rcvq_time < SYNQ_USEC(c->rcv_rtt_us >> 3))
+	if (c->rcv_rtt_us == 0 || tcp_us_stamp(s) - c->rcvq_time < (c->rcv_rtt_us >> 3))
 		return;
 	uint32_t copied = c->copied_seq - c->rcvq_seq;
 	if (copied > c->rcvq_space) {
@@ -550,7 +551,7 @@ void tcp_rcv_space_adjust(struct synq_stack *s, struct tcp_conn *c)
 		c->rcvq_space = copied;
 	}
 	c->rcvq_seq = c->copied_seq;
-	c->rcvq_time = s->now;
+	c->rcvq_time = tcp_us_stamp(s);
 }
 
 /* Linux's tcp_sndbuf_expand(): room for twice the congestion window. */

@@ -316,7 +316,7 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
 	c->state = SYNQ_TCP_SYN_RECV;
 	tcp_conn_set_state(s, c, SYNQ_TCP_ESTABLISHED);
 	tcp_init_transfer(s, c);
-	c->rcv_tstamp = s->now;
+	c->rcv_tstamp = tcp_ms_stamp(s);
 	if (c->opts.keepalive)
 		tcp_keepalive_reset(s, c);
 	tcp_accept_enqueue(s, l, c);

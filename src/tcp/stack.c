@@ -227,6 +227,16 @@ uint32_t tcp_ts_now(const struct synq_stack *s)
 	return (uint32_t)(s->now / SYNQ_MSEC(1));
 }
 
+uint32_t tcp_ms_stamp(const struct synq_stack *s)
+{
+	return (uint32_t)(s->now / SYNQ_MSEC(1));
+}
+
+uint32_t tcp_us_stamp(const struct synq_stack *s)
+{
+	return (uint32_t)(s->now / SYNQ_USEC(1));
+}
+
 uint32_t tcp_ts_seconds(const struct synq_stack *s)
 {
 	return (uint32_t)(s->now / SYNQ_SEC(1));

@@ -326,12 +326,14 @@ struct tcp_conn {
 	/* timers: absolute deadlines, 0 = off */
 	synq_time_t timer[TCP_TIMER__COUNT];
 	synq_time_t retrans_stamp;   /* first retransmission of the head */
-	synq_time_t lsndtime;        /* last data sent */
-	synq_time_t lrcvtime;        /* last data received */
-	synq_time_t rcv_tstamp;      /* last ACK received */
-	synq_time_t last_oow_ack;    /* last answer to an out-of-window segment */
-	synq_time_t rcv_rtt_time;
-	synq_time_t rcvq_time;
+	/* stamps in milliseconds (tcp_ms_stamp(), like Linux's jiffies) */
+	uint32_t lsndtime;           /* last data sent */
+	uint32_t lrcvtime;           /* last data received */
+	uint32_t rcv_tstamp;         /* last ACK received */
+	uint32_t last_oow_ack;       /* last answer to an out-of-window segment */
+	/* stamps in microseconds (tcp_us_stamp(), like Linux's tcp_mstamp) */
+	uint32_t rcv_rtt_time;
+	uint32_t rcvq_time;
 
 	/* data */
 	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
@@ -363,6 +365,9 @@ struct synq_stack;
 void tcp_output_datagram(struct synq_stack *s, const uint8_t *pkt, size_t len);
 uint32_t tcp_ts_now(const struct synq_stack *s);     /* ms clock for TSval */
 uint32_t tcp_ts_seconds(const struct synq_stack *s);
+/* 32-bit clocks for connection stamps: compare them by difference. */
+uint32_t tcp_ms_stamp(const struct synq_stack *s);
+uint32_t tcp_us_stamp(const struct synq_stack *s);
 uint64_t tcp_random(struct synq_stack *s);
 
 /* timer.c: one heap over every object's earliest deadline */

@@ -35,7 +35,7 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 	tcp_conn_set_state(s, c, SYNQ_TCP_SYN_SENT);
 	MIB_INC(s, TcpActiveOpens);
 	c->retrans_stamp = s->now;
-	c->lsndtime = s->now;
+	c->lsndtime = tcp_ms_stamp(s);
 	tcp_send_syn(s, c);
 	c->rtx_kind = TCP_RTX_RTO;
 	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
