@@ -79,7 +79,7 @@ void dlg_send(struct dlg *d, const struct dlg_seg *in)
 	for (unsigned i = 0; i < in->len && i < sizeof payload; i++)
 		payload[i] = in->payload ? in->payload[i] : pattern[i % 62];
 	struct tcp_segment seg = {
-		.src_port = d->remote_port,
+		.src_port = in->src_port ? in->src_port : d->remote_port,
 		.dst_port = in->dst_port ? in->dst_port : d->local_port,
 		.seq = in->raw_seq ? in->seq : d->peer_isn + in->seq,
 		.ack = (in->flags & TCP_ACK) ? (in->raw_seq ? in->ack : d->stack_isn + in->ack) : 0,

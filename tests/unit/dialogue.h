@@ -64,6 +64,7 @@ struct dlg_seg {
 	struct tcp_options opt;
 	bool raw_seq;            /* seq and ack are absolute */
 	uint16_t dst_port;       /* 0: the dialogue's local port */
+	uint16_t src_port;       /* 0: the dialogue's remote port */
 };
 void dlg_send(struct dlg *d, const struct dlg_seg *seg);
 
