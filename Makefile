@@ -53,7 +53,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 PD_SO := $(BUILD)/libsynq_packetdrill.so
 PD_SRCS := $(wildcard src/drivers/packetdrill*.c)
 
-.PHONY: all lib demo test check tests bench fuzz deps clean conformance
+.PHONY: all lib demo test check tests bench fuzz deps clean conformance conformance-kernel
 
 all: $(LIB) $(SYNQ) $(if $(PD_SRCS),$(PD_SO))
 lib: $(LIB)
@@ -123,6 +123,11 @@ fuzz: deps $(FUZZ_TARGETS)
 PACKETDRILL ?= $(shell command -v packetdrill 2>/dev/null)
 conformance: $(PD_SO)
 	@scripts/conformance.sh "$(PACKETDRILL)" $(PD_SO) build/conformance.tsv
+
+# Our own scripts (tests/packetdrill/) against the real Linux kernel, each in
+# a private network namespace: a script that fails there is a wrong script.
+conformance-kernel:
+	@scripts/conformance-kernel.sh "$(PACKETDRILL)" tests/packetdrill build/conformance-kernel.tsv
 
 clean:
 	rm -rf build
