@@ -44,13 +44,19 @@ uint64_t inet_sum_add(uint64_t sum, const void *data, size_t len)
 uint64_t inet_sum_pseudo(uint32_t src_addr, uint32_t dst_addr, uint8_t protocol,
                          uint16_t length)
 {
-	uint8_t ph[12];
-	store_be32(ph, src_addr);
-	store_be32(ph + 4, dst_addr);
-	ph[8] = 0;
-	ph[9] = protocol;
-	store_be16(ph + 10, length);
-	return inet_sum_add(0, ph, sizeof ph);
+	/* The same sum as over the 12 pseudo-header bytes, computed on host
+	 * values: sum the 16-bit words in host order, fold, and give the
+	 * result in memory order (swapping a one's-complement sum swaps the
+	 * sum of the swapped words). */
+	uint64_t host = (uint64_t)(src_addr >> 16) + (src_addr & 0xffff) +
+	                (dst_addr >> 16) + (dst_addr & 0xffff) + protocol + length;
+	host = (host & 0xffff) + (host >> 16);
+	host = (host & 0xffff) + (host >> 16);
+	uint8_t be[2];
+	store_be16(be, (uint16_t)host);
+	uint16_t memory_order;
+	memcpy(&memory_order, be, 2);
+	return memory_order;
 }
 
 uint16_t inet_sum_finish(uint64_t sum)

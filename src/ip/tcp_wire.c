@@ -12,9 +12,41 @@ static void note_anomaly(struct tcp_options *opt, enum tcp_option_anomaly a)
 		opt->anomaly = (uint8_t)a;
 }
 
+/* The two layouts Linux sends most (tcp_options_write()): a data segment's
+ * NOP NOP TS, and a SYN's MSS, SACK-permitted+TS, NOP WS. Recognising them
+ * whole skips the walk (as Linux's tcp_fast_parse_options() does for the
+ * first). */
+static bool parse_common_layout(const uint8_t *p, size_t len, struct tcp_options *opt)
+{
+	if (len == 12 && p[0] == TCPOPT_NOP && p[1] == TCPOPT_NOP &&
+	    p[2] == TCPOPT_TIMESTAMP && p[3] == TCPOLEN_TIMESTAMP) {
+		opt->has_timestamp = true;
+		opt->tsval = load_be32(p + 4);
+		opt->tsecr = load_be32(p + 8);
+		return true;
+	}
+	if (len == 20 && p[0] == TCPOPT_MSS && p[1] == TCPOLEN_MSS &&
+	    p[4] == TCPOPT_SACK_PERM && p[5] == TCPOLEN_SACK_PERM &&
+	    p[6] == TCPOPT_TIMESTAMP && p[7] == TCPOLEN_TIMESTAMP && p[16] == TCPOPT_NOP &&
+	    p[17] == TCPOPT_WINDOW && p[18] == TCPOLEN_WINDOW) {
+		opt->has_mss = true;
+		opt->mss = load_be16(p + 2);
+		opt->sack_permitted = true;
+		opt->has_timestamp = true;
+		opt->tsval = load_be32(p + 8);
+		opt->tsecr = load_be32(p + 12);
+		opt->has_wscale = true;
+		opt->wscale = p[19];
+		return true;
+	}
+	return false;
+}
+
 void tcp_options_parse(const uint8_t *p, size_t len, struct tcp_options *opt)
 {
 	memset(opt, 0, sizeof *opt);
+	if (parse_common_layout(p, len, opt))
+		return;
 	while (len > 0) {
 		uint8_t kind = p[0];
 		if (kind == TCPOPT_EOL)

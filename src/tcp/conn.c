@@ -162,7 +162,7 @@ uint32_t tcp_conn_isn(struct synq_stack *s, const struct tcp_tuple *t)
 /* Timestamp offsets as Linux's secure_tcp_ts_off(): per address pair. */
 uint32_t tcp_conn_ts_offset(struct synq_stack *s, const struct tcp_tuple *t)
 {
-	return (uint32_t)siphash_4u32(&s->ts_key, t->local_addr, t->remote_addr, 0, 0);
+	return (uint32_t)siphash_2u32(&s->ts_key, t->local_addr, t->remote_addr);
 }
 
 /* Linux's tcp_sync_mss() and tcp_bound_to_half_wnd(): the payload of a

@@ -89,3 +89,12 @@ uint64_t siphash_4u32(const struct siphash_key *key, uint32_t a, uint32_t b,
 	sip_compress(&s, (uint64_t)16 << 56);
 	return sip_finish(&s);
 }
+
+uint64_t siphash_2u32(const struct siphash_key *key, uint32_t a, uint32_t b)
+{
+	struct sipstate s;
+	sip_init(&s, key);
+	sip_compress(&s, (uint64_t)b << 32 | a);
+	sip_compress(&s, (uint64_t)8 << 56);
+	return sip_finish(&s);
+}

@@ -23,4 +23,8 @@ uint64_t siphash(const struct siphash_key *key, const void *data, size_t len);
 uint64_t siphash_4u32(const struct siphash_key *key, uint32_t a, uint32_t b,
                       uint32_t c, uint32_t d);
 
+/* The hash of two 32-bit words (8 little-endian bytes): Linux's
+ * siphash_2u32(), used for timestamp offsets. */
+uint64_t siphash_2u32(const struct siphash_key *key, uint32_t a, uint32_t b);
+
 #endif
