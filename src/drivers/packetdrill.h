@@ -115,6 +115,10 @@ enum pd_fd_kind {
 	PD_FD_EPOLL,
 };
 
+/* Real fds the driver hands out stay below this (the preload wrappers
+ * keep a table of them). */
+#define PD_MAX_FDS 4096
+
 /* One real kernel fd (an eventfd) standing for one synq descriptor. */
 struct pd_fd {
 	int sfd;         /* the synq descriptor */
@@ -138,6 +142,7 @@ struct pd_waiter {
 	nfds_t nfds;
 	long long deadline_us;   /* 0: none */
 	uint64_t activity;       /* PD_WAIT_ANY: d->activity when it slept */
+	uint64_t hold_gen;       /* d->hold_gen when it was marked ready */
 };
 
 struct pd_flags {
@@ -152,7 +157,6 @@ struct pd_flags {
 struct pd {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct pd *next_live;    /* the registry the preload wrappers search */
 
 	struct pd_flags flags;
 	struct synq_stack *stack;   /* created at the first socket() or packet */
@@ -178,8 +182,6 @@ struct pd {
 	int hold;
 	uint64_t hold_gen;       /* bumped when a hold is given up */
 	uint64_t activity;       /* bumped by every input and timer run */
-	pthread_t clock_thread;  /* the thread that drives time (packetdrill's main) */
-	bool clock_thread_known;
 	bool dead;               /* free() ran while a call was still blocked */
 
 	/* Environment files. */
@@ -189,6 +191,8 @@ struct pd {
 	char *nstat_path;
 	struct synq_mib mib_written;
 	bool mib_ever_written;
+
+	bool debug;              /* SYNQ_PD_DEBUG=1: calls on stderr */
 
 	/* Test hook. */
 	const char *last_call;
@@ -208,11 +212,6 @@ void pd_after(struct pd *d);
 /* Sleep until w is satisfiable (d->mu held). Returns false if the driver
  * is being torn down. */
 bool pd_block(struct pd *d, struct pd_waiter *w);
-/* A blocking call on the clock thread cannot be woken by anyone else: run
- * time forward until w is satisfiable. Returns false when nothing can
- * ever satisfy it. */
-bool pd_self_drive(struct pd *d, struct pd_waiter *w);
-bool pd_is_clock_thread(const struct pd *d);
 long long pd_now_us(const struct pd *d);
 
 /* fd map */
@@ -236,7 +235,10 @@ void pd_flags_parse(struct pd_flags *f, const char *text);
  * always when force). Returns true if anything was read. */
 bool pd_sysctl_apply(struct pd *d, struct synq_config *cfg, bool force);
 void pd_nstat_sync(struct pd *d);
+/* The registry the preload wrappers consult: which instance owns which
+ * real fd (below PD_MAX_FDS). */
 void pd_registry_add(struct pd *d);
 void pd_registry_remove(struct pd *d);
+void pd_registry_own(struct pd *d, int fd, bool own);
 
 #endif
