@@ -11,6 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* net.ipv4.tcp_congestion_control */
+enum synq_congestion_control {
+	SYNQ_CC_CUBIC = 0,   /* Linux's default */
+	SYNQ_CC_RENO = 1,
+};
+
 /* The backlog rule of listen(): which system's interpretation (issue C20). */
 enum synq_personality {
 	SYNQ_PERSONALITY_LINUX,      /* accept queue holds backlog + 1 */
@@ -51,6 +57,7 @@ struct synq_config {
 	int32_t tcp_moderate_rcvbuf;     /* 1 */
 	int32_t tcp_slow_start_after_idle; /* 1 */
 	int32_t tcp_reordering;          /* 3 */
+	int32_t tcp_congestion_control;  /* enum synq_congestion_control: cubic */
 	int32_t tcp_min_rtt_wlen;        /* 300 s */
 	int32_t tcp_challenge_ack_limit; /* 2147483647 since 6.0 */
 	int32_t tcp_invalid_ratelimit;   /* 500 ms */

@@ -55,6 +55,8 @@ static unsigned update_window(struct synq_stack *s, struct tcp_conn *c,
 		c->snd_wl1 = seg->seq;
 		if (c->snd_wnd != nwin) {
 			c->snd_wnd = nwin;
+			if (c->send_head != POOL_NONE)
+				tcp_cc_restart_after_idle(s, c);
 			if (nwin > c->max_window) {
 				c->max_window = nwin;
 				tcp_conn_sync_mss(s, c);
@@ -204,6 +206,7 @@ void tcp_enter_loss(struct synq_stack *s, struct tcp_conn *c)
 	}
 	c->snd_cwnd = 1;
 	c->snd_cwnd_cnt = 0;
+	tcp_cc_enter_loss(s, c);
 	c->retrans_out = 0;
 	c->lost_out = 0;
 	for (uint32_t i = c->sndq.head; i != POOL_NONE && i != c->send_head;) {
@@ -407,6 +410,7 @@ static void update_rtt(struct synq_stack *s, struct tcp_conn *c, const struct tc
 	if (seq_rtt_us < 0)
 		return;
 	tcp_rtt_sample(s, c, seq_rtt_us);
+	tcp_cc_rtt_sample(s, c, seq_rtt_us);
 	c->backoff = 0;
 }
 
@@ -458,7 +462,6 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 	if (call_flags & TCP_ACKF_UPDATE_TS_RECENT)
 		tcp_replace_ts_recent(s, c, seg);
 
-	uint32_t prior_in_flight = tcp_packets_in_flight(c);
 	if (seg->payload_len || (seg->flags & TCP_FIN))
 		flag |= ACK_DATA;
 	else
@@ -504,7 +507,7 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 	if (c->ca_state == TCP_CA_RECOVERY || c->ca_state == TCP_CA_CWR)
 		cwnd_reduction(c, acked_sacked, (flag & ACK_SND_UNA_ADVANCED) != 0, newly_lost);
 	else if (flag & ACK_ACKED)
-		tcp_cc_on_ack(s, c, r.acked_segs, prior_in_flight);
+		tcp_cc_on_ack(s, c, r.acked_segs);
 
 	tcp_xmit_retransmit_queue(s, c);
 	if (flag & (ACK_ACKED | ACK_WIN_UPDATE))

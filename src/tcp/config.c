@@ -34,6 +34,7 @@ void synq_config_default(struct synq_config *cfg)
 		.tcp_moderate_rcvbuf = 1,
 		.tcp_slow_start_after_idle = 1,
 		.tcp_reordering = 3,
+		.tcp_congestion_control = SYNQ_CC_CUBIC,
 		.tcp_min_rtt_wlen = 300,
 		.tcp_challenge_ack_limit = INT_MAX,
 		.tcp_invalid_ratelimit = 500,
@@ -100,7 +101,7 @@ static const struct knob knobs[] = {
 /* Knobs Linux has and packetdrill scripts set, which synq does not model
  * (yet): accepted, reported as ignored. */
 static const char *const ignored_knobs[] = {
-	"net.ipv4.tcp_frto", "net.ipv4.tcp_fack", "net.ipv4.tcp_congestion_control",
+	"net.ipv4.tcp_frto", "net.ipv4.tcp_fack", "net.ipv4.tcp_allowed_congestion_control",
 	"net.ipv4.tcp_early_retrans", "net.ipv4.tcp_recovery",
 	"net.ipv4.tcp_tso_win_divisor", "net.ipv4.tcp_pacing_ss_ratio",
 	"net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",
@@ -109,7 +110,7 @@ static const char *const ignored_knobs[] = {
 	"net.ipv4.tcp_no_metrics_save", "net.ipv4.tcp_min_tso_segs",
 	"net.ipv4.tcp_thin_linear_timeouts", "net.ipv4.tcp_workaround_signed_windows",
 	"net.ipv4.tcp_shrink_window", "net.ipv4.tcp_comp_sack_nr",
-	"net.ipv4.tcp_comp_sack_delay_ns", "net.ipv4.tcp_allowed_congestion_control",
+	"net.ipv4.tcp_comp_sack_delay_ns",
 };
 
 /* Normalise "net/ipv4/x" to "net.ipv4.x" into buf. */
@@ -141,6 +142,15 @@ enum synq_config_result synq_config_set(struct synq_config *cfg, const char *key
 {
 	char name[96];
 	normalise_key(key, name, sizeof name);
+	if (strcmp(name, "net.ipv4.tcp_congestion_control") == 0) {
+		if (strcmp(value, "cubic") == 0 || strcmp(value, "cubic\n") == 0)
+			cfg->tcp_congestion_control = SYNQ_CC_CUBIC;
+		else if (strcmp(value, "reno") == 0 || strcmp(value, "reno\n") == 0)
+			cfg->tcp_congestion_control = SYNQ_CC_RENO;
+		else
+			return SYNQ_CONFIG_BAD_VALUE;
+		return SYNQ_CONFIG_OK;
+	}
 	if (strcmp(name, "kernel.personality") == 0) {
 		int p = synq_personality_from_name(value);
 		if (p >= 0) {

@@ -31,6 +31,7 @@ struct tcp_conn *tcp_conn_alloc(struct synq_stack *s)
 	c->oooq = SEGQ_EMPTY;
 	c->send_head = POOL_NONE;
 	tcp_conn_init_defaults(s, c);
+	tcp_cc_init(s, c);
 	return c;
 }
 

@@ -340,7 +340,6 @@ static bool synsent_input(struct synq_stack *s, struct tcp_conn *c,
 		tcp_ack_syn(s, c, seg);
 		c->rcv_nxt = seg->seq + 1;
 		c->rcv_wup = c->rcv_nxt;
-		c->irs = seg->seq;
 		c->snd_wnd = seg->window; /* never scaled in a SYN */
 		c->max_window = c->snd_wnd;
 		if (!(c->flags & TCP_CONN_WSCALE_OK) && c->window_clamp > 65535)
@@ -371,7 +370,6 @@ static bool synsent_input(struct synq_stack *s, struct tcp_conn *c,
 		/* Crossed SYNs: simultaneous open. */
 		tcp_conn_set_state(s, c, SYNQ_TCP_SYN_RECV);
 		tcp_take_syn_options(s, c, seg);
-		c->irs = seg->seq;
 		c->rcv_nxt = seg->seq + 1;
 		c->copied_seq = c->rcv_nxt;
 		c->rcv_wup = c->rcv_nxt;

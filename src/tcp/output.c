@@ -252,7 +252,8 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 	}
 	struct tcp_segment seg = {
 		.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
-		.seq = c->iss, .ack = synack ? c->rcv_nxt : 0,
+		.seq = c->snd_una, /* the ISN: snd_una until the SYN is acknowledged */
+		.ack = synack ? c->rcv_nxt : 0,
 		.flags = (uint8_t)(TCP_SYN | (synack ? TCP_ACK : 0)),
 		.window = (uint16_t)(c->rcv_wnd < 0xffff ? c->rcv_wnd : 0xffff),
 	};
@@ -377,6 +378,19 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 	return true;
 }
 
+/* New data leaves (Linux's tcp_event_data_sent()): sending resumes after
+ * idle; a reply sent within the ACK timeout of the last data received
+ * marks the connection interactive (pingpong), so ACKs get delayed. */
+static void data_sent_event(struct synq_stack *s, struct tcp_conn *c)
+{
+	uint32_t now = tcp_ms_stamp(s);
+	if (tcp_packets_in_flight(c) == 0)
+		tcp_cc_tx_start(s, c);
+	c->lsndtime = now;
+	if (now - c->lrcvtime < c->ato_ms)
+		c->pingpong = 1;
+}
+
 /* Nagle (RFC 896) with Minshall's refinement, as Linux's tcp_nagle_check():
  * hold a partial segment while an earlier partial one is unacknowledged,
  * or always while corked. */
@@ -398,14 +412,17 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 	    c->state == SYNQ_TCP_CLOSE)
 		return;
 	bool sent = false;
+	bool is_cwnd_limited = false;
 	while (c->send_head != POOL_NONE) {
 		struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
 		uint32_t mss = c->mss_cache;
 		if (b->len > mss && !segbuf_split(s, c, c->send_head, (uint16_t)mss))
 			break;
 		b = segbuf_at(&s->segbufs, c->send_head);
-		if (tcp_packets_in_flight(c) >= c->snd_cwnd)
+		if (tcp_packets_in_flight(c) >= c->snd_cwnd) {
+			is_cwnd_limited = true;
 			break;
+		}
 		uint32_t end = b->seq + b->len;
 		if (seq_after(end, c->snd_una + c->snd_wnd)) {
 			if (c->packets_out == 0 && c->rtx_kind == TCP_RTX_NONE) {
@@ -416,6 +433,7 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 		}
 		if (nagle_blocks(c, b, mss))
 			break;
+		data_sent_event(s, c);
 		transmit_segbuf(s, c, b);
 		uint32_t end_seq = segbuf_end_seq(b);
 		if (seq_after(end_seq, c->snd_nxt))
@@ -423,7 +441,6 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 		if (b->len)
 			MIB_INC(s, TcpExtTCPOrigDataSent);
 		c->packets_out++;
-		c->lsndtime = tcp_ms_stamp(s);
 		c->send_head = b->next;
 		sent = true;
 		if (c->rtx_kind != TCP_RTX_RTO) {
@@ -433,6 +450,9 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 	}
 	if (sent)
 		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+	is_cwnd_limited |= tcp_packets_in_flight(c) >= c->snd_cwnd;
+	if (sent || is_cwnd_limited)
+		tcp_cc_cwnd_validate(c, is_cwnd_limited);
 }
 
 /* Resend one segment of the retransmission queue (Linux's

@@ -13,7 +13,6 @@ void segq_push_tail(struct pool *pool, struct segq *q, uint32_t index)
 	else
 		segbuf_at(pool, q->tail)->next = index;
 	q->tail = index;
-	q->count++;
 }
 
 uint32_t segq_pop_head(struct pool *pool, struct segq *q)
@@ -34,7 +33,6 @@ void segq_insert_after(struct pool *pool, struct segq *q, uint32_t prev, uint32_
 	}
 	if (b->next == POOL_NONE)
 		q->tail = index;
-	q->count++;
 }
 
 uint32_t segq_remove_after(struct pool *pool, struct segq *q, uint32_t prev)
@@ -49,7 +47,6 @@ uint32_t segq_remove_after(struct pool *pool, struct segq *q, uint32_t prev)
 		segbuf_at(pool, prev)->next = b->next;
 	if (q->tail == index)
 		q->tail = prev;
-	q->count--;
 	return index;
 }
 

@@ -53,10 +53,9 @@ static inline uint32_t segbuf_end_seq(const struct segbuf *b)
 struct segq {
 	uint32_t head;
 	uint32_t tail;
-	uint32_t count;
 };
 
-#define SEGQ_EMPTY ((struct segq){ POOL_NONE, POOL_NONE, 0 })
+#define SEGQ_EMPTY ((struct segq){ POOL_NONE, POOL_NONE })
 
 static inline bool segq_empty(const struct segq *q)
 {

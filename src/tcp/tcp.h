@@ -186,6 +186,25 @@ struct tcp_timewait {
 
 /* ----------------------------------------------------- the connection */
 
+/* CUBIC's state (Linux's struct bictcp); times in ms, delays in us. The
+ * two one-byte HyStart fields live in the connection's byte block. */
+struct tcp_cubic {
+	uint32_t cnt;              /* ACKed segments per cwnd increase */
+	uint32_t last_max_cwnd;    /* Wmax */
+	uint32_t last_cwnd;
+	uint32_t last_time;
+	uint32_t bic_origin_point;
+	uint32_t bic_K;
+	uint32_t delay_min;
+	uint32_t epoch_start;
+	uint32_t ack_cnt;
+	uint32_t tcp_cwnd;         /* Reno's window, for TCP friendliness */
+	uint32_t round_start;      /* HyStart */
+	uint32_t end_seq;
+	uint32_t last_ack;
+	uint32_t curr_rtt;
+};
+
 enum tcp_timer {
 	TCP_TIMER_RETRANSMIT,   /* RTO, loss probe, zero-window probe */
 	TCP_TIMER_DELACK,
@@ -250,8 +269,7 @@ struct tcp_conn {
 	uint8_t shutdown;            /* TCP_SHUT_* */
 	uint8_t err;                 /* pending error (sk_err), an errno */
 
-	/* send sequence space */
-	uint32_t iss;
+	/* send sequence space (snd_una is the ISN until our SYN is acked) */
 	uint32_t snd_una;
 	uint32_t snd_nxt;
 	uint32_t write_seq;          /* end of queued data */
@@ -260,10 +278,8 @@ struct tcp_conn {
 	uint32_t max_window;
 	uint32_t high_seq;           /* snd_nxt when recovery began */
 	uint32_t undo_marker;
-	uint32_t tlp_high_seq;
 
 	/* receive sequence space */
-	uint32_t irs;
 	uint32_t rcv_nxt;
 	uint32_t rcv_wnd;            /* window last advertised, bytes */
 	uint32_t rcv_wup;            /* rcv_nxt when it was advertised */
@@ -288,6 +304,10 @@ struct tcp_conn {
 	uint8_t num_sacks;           /* SACK blocks we report */
 	uint8_t dsack;               /* selective_acks[-1] holds a D-SACK */
 	uint8_t total_rto;           /* RTO expiries of this connection */
+	uint8_t cc_algo;             /* enum synq_congestion_control */
+	uint8_t is_cwnd_limited;
+	uint8_t hystart_samples;     /* RTT samples this round */
+	uint8_t hystart_found;       /* slow start's exit was found */
 
 	uint32_t ts_recent;
 	uint32_t ts_recent_stamp;    /* seconds */
@@ -322,6 +342,9 @@ struct tcp_conn {
 	uint32_t undo_retrans;
 	uint32_t reordering;
 	uint32_t delivered;
+	uint32_t max_packets_out;    /* in the current window */
+	uint32_t cwnd_usage_seq;
+	struct tcp_cubic cubic;
 
 	/* timers: absolute deadlines, 0 = off */
 	synq_time_t timer[TCP_TIMER__COUNT];
@@ -436,10 +459,15 @@ void tcp_rtt_sample(struct synq_stack *s, struct tcp_conn *c, int64_t rtt_us);
 synq_time_t tcp_rto(const struct tcp_conn *c);
 
 /* cc.c */
-void tcp_cc_init(struct tcp_conn *c);
-void tcp_cc_on_ack(struct synq_stack *s, struct tcp_conn *c, uint32_t acked_segs,
-                   uint32_t prior_in_flight);
-uint32_t tcp_cc_ssthresh(const struct tcp_conn *c);
+void tcp_cc_init(struct synq_stack *s, struct tcp_conn *c);
+void tcp_cc_on_ack(struct synq_stack *s, struct tcp_conn *c, uint32_t acked_segs);
+/* The ssthresh after a loss; CUBIC also remembers Wmax here. */
+uint32_t tcp_cc_ssthresh(struct tcp_conn *c);
+void tcp_cc_rtt_sample(struct synq_stack *s, struct tcp_conn *c, int64_t rtt_us);
+void tcp_cc_enter_loss(struct synq_stack *s, struct tcp_conn *c);
+void tcp_cc_tx_start(struct synq_stack *s, struct tcp_conn *c);
+void tcp_cc_cwnd_validate(struct tcp_conn *c, bool is_cwnd_limited);
+void tcp_cc_restart_after_idle(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_packets_in_flight(const struct tcp_conn *c);
 
 /* listen.c */

@@ -25,10 +25,10 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 	} else if (tcp_table_lookup(s, &c->tuple) != TCP_NONE) {
 		return -EADDRNOTAVAIL;
 	}
-	c->iss = tcp_conn_isn(s, &c->tuple);
+	uint32_t iss = tcp_conn_isn(s, &c->tuple);
 	c->ts_offset = tcp_conn_ts_offset(s, &c->tuple);
-	c->snd_una = c->iss;
-	c->snd_nxt = c->write_seq = c->iss + 1;
+	c->snd_una = iss;
+	c->snd_nxt = c->write_seq = iss + 1;
 	c->mss_clamp = 0;
 	c->flags |= TCP_CONN_IN_TABLE;
 	tcp_table_insert(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
@@ -100,6 +100,7 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		if (c->send_head == POOL_NONE)
 			c->send_head = index;
 		c->snd_queued += SEGBUF_SIZE;
+		tcp_cc_restart_after_idle(s, c);
 		c->write_seq += (uint32_t)n;
 		copied += n;
 	}
