@@ -153,7 +153,9 @@ static int pd_bind(void *ud, int sockfd, const struct sockaddr *addr, socklen_t 
 	struct pd *d = ud;
 	struct synq_stack *s = enter(d, "bind", sockfd);
 	long long r = sfd_of(d, s, sockfd);
-	if (r >= 0)
+	if (r >= 0 && !user_memory_ok(addr, addrlen, false))
+		r = -EFAULT;
+	else if (r >= 0)
 		r = synq_bind(s, (int)r, addr, addrlen);
 	return (int)leave(d, r);
 }
@@ -204,7 +206,8 @@ static int pd_connect(void *ud, int sockfd, const struct sockaddr *addr, socklen
 		/* The SYN is queued before we sleep (synq sends it in the
 		 * call). Even EALREADY waits on a blocking socket, as
 		 * __inet_stream_connect() does. */
-		r = synq_connect(s, sfd, addr, addrlen);
+		r = user_memory_ok(addr, addrlen, false) ? synq_connect(s, sfd, addr, addrlen)
+		                                         : -EFAULT;
 		while ((r == -EINPROGRESS || r == -EALREADY) && blocking(s, sfd, 0)) {
 			if (!wait_events(d, sfd, WAIT_WRITE)) {
 				r = -EINTR;
@@ -539,7 +542,9 @@ static int pd_ioctl(void *ud, int fd, unsigned long request, ...)
 	va_end(ap);
 	struct synq_stack *s = enter(d, "ioctl", fd);
 	long long r = sfd_of(d, s, fd);
-	if (r >= 0)
+	if (r >= 0 && !user_memory_ok(arg, sizeof(int), true))
+		r = -EFAULT;
+	else if (r >= 0)
 		r = synq_ioctl(s, (int)r, request, arg);
 	return (int)leave(d, r);
 }
@@ -636,7 +641,10 @@ static int pd_getsockopt(void *ud, int sockfd, int level, int optname, void *opt
 	struct pd *d = ud;
 	struct synq_stack *s = enter(d, "getsockopt", sockfd);
 	long long r = sfd_of(d, s, sockfd);
-	if (r >= 0)
+	if (r >= 0 && (!user_memory_ok(optlen, sizeof *optlen, true) ||
+	               !user_memory_ok(optval, *optlen < 512 ? *optlen : 512, true)))
+		r = -EFAULT;
+	else if (r >= 0)
 		r = pd_getsockopt_sfd(d, (int)r, level, optname, optval, optlen);
 	return (int)leave(d, r);
 }
@@ -647,7 +655,9 @@ static int pd_setsockopt(void *ud, int sockfd, int level, int optname, const voi
 	struct pd *d = ud;
 	struct synq_stack *s = enter(d, "setsockopt", sockfd);
 	long long r = sfd_of(d, s, sockfd);
-	if (r >= 0)
+	if (r >= 0 && !user_memory_ok(optval, optlen, false))
+		r = -EFAULT;
+	else if (r >= 0)
 		r = synq_setsockopt(s, (int)r, level, optname, optval, optlen);
 	return (int)leave(d, r);
 }
