@@ -37,6 +37,7 @@
  * with the kernel, nothing wakes it. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +295,7 @@ static long long ns_to_us_ceil(synq_time_t ns)
  * blocked call's timeout. LLONG_MAX if none. */
 static long long next_event_us(const struct pd *d)
 {
-	long long next = __LONG_LONG_MAX__;
+	long long next = LLONG_MAX;
 	if (d->stack != NULL) {
 		synq_time_t t = synq_stack_next_deadline(d->stack);
 		if (t != SYNQ_TIME_NEVER)
@@ -438,7 +439,7 @@ static int pd_netdev_receive(void *ud, void *buf, size_t *count, long long *time
 		if (d->out_head != NULL)
 			break;
 		long long next = next_event_us(d);
-		if (next == __LONG_LONG_MAX__ || next > horizon)
+		if (next == LLONG_MAX || next > horizon)
 			break;
 		if (next > d->now_us)
 			d->now_us = next;
