@@ -70,10 +70,11 @@ fi
 
 {
 	printf 'script\tresult\tfirst_error\n'
-	cat "$out" ${out:+"$out.own"} 2>/dev/null | awk '
-		/^PASS / { printf "%s\tpass\t\n", $2; next }
+	cat "$out" "$out.own" 2>/dev/null | awk -v repo="$repo/" '
+		function rel(n) { if (index(n, repo) == 1) n = substr(n, length(repo) + 1); return n }
+		/^PASS / { printf "%s\tpass\t\n", rel($2); next }
 		/^FAIL / {
-			name = $2; sub(/:$/, "", name)
+			name = $2; sub(/:$/, "", name); name = rel(name)
 			err = $0; sub(/^FAIL [^ ]*: ?/, "", err)
 			gsub(/\t/, " ", err)
 			printf "%s\tfail\t%s\n", name, err
