@@ -58,6 +58,7 @@ struct synq_config {
 	int32_t tcp_slow_start_after_idle; /* 1 */
 	int32_t tcp_reordering;          /* 3 */
 	int32_t tcp_congestion_control;  /* enum synq_congestion_control: cubic */
+	int32_t tcp_early_retrans;       /* 3: tail loss probes on */
 	int32_t tcp_min_rtt_wlen;        /* 300 s */
 	int32_t tcp_challenge_ack_limit; /* 2147483647 since 6.0 */
 	int32_t tcp_invalid_ratelimit;   /* 500 ms */

@@ -175,7 +175,7 @@ static int set_tcp_level(struct synq_stack *s, struct sock_entry *e, struct tcp_
 	case SYNQ_TCP_KEEPIDLE:
 		if (v < 1 || v > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
-		o->keepidle_s = (uint32_t)v;
+		o->keepidle_s = (uint16_t)v;
 		if (c && o->keepalive && c->state != SYNQ_TCP_CLOSE)
 			tcp_keepalive_reset(s, c);
 		return 0;

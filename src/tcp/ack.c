@@ -178,6 +178,38 @@ static void update_scoreboard(struct synq_stack *s, struct tcp_conn *c)
 
 /* ------------------------------------------------ congestion states */
 
+/* Linux's tcp_init_cwnd_reduction(): the start of CWR or Recovery. */
+static void init_cwnd_reduction(struct tcp_conn *c)
+{
+	c->high_seq = c->snd_nxt;
+	c->tlp_high_seq = 0;
+	c->snd_cwnd_cnt = 0;
+	c->prior_cwnd = c->snd_cwnd;
+	c->prr_delivered = 0;
+	c->prr_out = 0;
+	c->snd_ssthresh = tcp_cc_ssthresh(c);
+}
+
+/* Linux's tcp_end_cwnd_reduction(): settle at ssthresh. */
+static void end_cwnd_reduction(struct tcp_conn *c)
+{
+	if (c->snd_ssthresh < TCP_INFINITE_SSTHRESH &&
+	    (c->ca_state == TCP_CA_CWR || c->undo_marker))
+		c->snd_cwnd = c->snd_ssthresh;
+}
+
+static bool in_cwnd_reduction(const struct tcp_conn *c)
+{
+	return c->ca_state == TCP_CA_CWR || c->ca_state == TCP_CA_RECOVERY;
+}
+
+/* tcp_current_ssthresh(): ssthresh, or three quarters of cwnd if more. */
+static uint32_t current_ssthresh(const struct tcp_conn *c)
+{
+	uint32_t three_quarters = (c->snd_cwnd >> 1) + (c->snd_cwnd >> 2);
+	return c->snd_ssthresh > three_quarters ? c->snd_ssthresh : three_quarters;
+}
+
 static void enter_recovery(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (is_sack(c))
@@ -186,13 +218,34 @@ static void enter_recovery(struct synq_stack *s, struct tcp_conn *c)
 		MIB_INC(s, TcpExtTCPRenoRecovery);
 	c->prior_ssthresh = 0;
 	c->undo_marker = c->snd_una;
-	c->undo_retrans = 0;
-	c->high_seq = c->snd_nxt;
-	c->prior_cwnd = c->snd_cwnd;
-	c->prr_delivered = 0;
-	c->prr_out = 0;
-	c->snd_ssthresh = tcp_cc_ssthresh(c);
+	c->undo_retrans = c->retrans_out ? c->retrans_out : UINT32_MAX;
+	if (!in_cwnd_reduction(c)) {
+		c->prior_ssthresh = current_ssthresh(c);
+		init_cwnd_reduction(c);
+	}
 	c->ca_state = TCP_CA_RECOVERY;
+}
+
+/* After a tail loss probe (Linux's tcp_process_tlp_ack()): if the ACK
+ * shows the probe repaired a loss, reduce the window once (CWR). */
+static void process_tlp_ack(struct synq_stack *s, struct tcp_conn *c, uint32_t ack,
+                            unsigned flag)
+{
+	if (seq_before(ack, c->tlp_high_seq))
+		return;
+	if (!c->tlp_retrans) {
+		c->tlp_high_seq = 0;       /* new data probed and acknowledged */
+	} else if (flag & ACK_DSACKING) {
+		c->tlp_high_seq = 0;       /* original and probe both arrived */
+	} else if (seq_after(ack, c->tlp_high_seq)) {
+		init_cwnd_reduction(c);
+		c->ca_state = TCP_CA_CWR;
+		end_cwnd_reduction(c);
+		c->ca_state = (c->sacked_out || c->retrans_out) ? TCP_CA_DISORDER : TCP_CA_OPEN;
+		MIB_INC(s, TcpExtTCPLossProbeRecovery);
+	} else if (!(flag & (ACK_SND_UNA_ADVANCED | ACK_NOT_DUP | ACK_DATA_SACKED))) {
+		c->tlp_high_seq = 0;       /* a pure duplicate: no loss */
+	}
 }
 
 /* Linux's tcp_enter_loss() after an RTO: everything outstanding that was
@@ -225,11 +278,8 @@ void tcp_enter_loss(struct synq_stack *s, struct tcp_conn *c)
 
 static void end_recovery(struct tcp_conn *c)
 {
-	if (c->ca_state == TCP_CA_RECOVERY || c->ca_state == TCP_CA_CWR) {
-		/* Linux's tcp_end_cwnd_reduction(): settle at ssthresh. */
-		if (c->snd_ssthresh < TCP_INFINITE_SSTHRESH && c->snd_cwnd > c->snd_ssthresh)
-			c->snd_cwnd = c->snd_ssthresh;
-	}
+	if (in_cwnd_reduction(c))
+		end_cwnd_reduction(c);
 	c->ca_state = TCP_CA_OPEN;
 }
 
@@ -484,6 +534,8 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 			c->rtx_kind = TCP_RTX_NONE;
 			tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
 		}
+		if (c->tlp_high_seq)
+			process_tlp_ack(s, c, ack, flag);
 		tcp_conn_wake(s, c);
 		return 1;
 	}
@@ -492,6 +544,8 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 	flag |= r.flag;
 	update_rtt(s, c, seg, r.seq_rtt_us, flag);
 
+	if (c->tlp_high_seq)
+		process_tlp_ack(s, c, ack, flag);
 	bool dupack = !(flag & (ACK_SND_UNA_ADVANCED | ACK_NOT_DUP | ACK_DSACKING));
 	bool dubious = !(flag & ACK_ACKED) || (flag & ACK_DATA_SACKED) ||
 	               c->ca_state != TCP_CA_OPEN;
@@ -500,7 +554,8 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 		fastretrans_alert(s, c, prior_snd_una, dupack, flag);
 	bool newly_lost = c->lost_out > prior_lost;
 
-	if (flag & ACK_ACKED)
+	/* tcp_set_xmit_timer(): a loss probe if one applies, else the RTO. */
+	if ((flag & ACK_ACKED) && !tcp_schedule_loss_probe(s, c, true))
 		tcp_rearm_rto(s, c);
 
 	uint32_t acked_sacked = r.acked_segs + newly_sacked;

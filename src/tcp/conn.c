@@ -44,7 +44,7 @@ void tcp_conn_init_defaults(struct synq_stack *s, struct tcp_conn *c)
 	c->snd_cwnd = TCP_INIT_CWND;
 	c->snd_ssthresh = TCP_INFINITE_SSTHRESH;
 	c->mss_cache = TCP_MSS_DEFAULT;
-	c->reordering = (uint32_t)s->cfg.tcp_reordering;
+	c->reordering = (uint16_t)s->cfg.tcp_reordering;
 	c->opts.sndbuf = (uint32_t)s->cfg.tcp_wmem[1];
 	c->opts.rcvbuf = (uint32_t)s->cfg.tcp_rmem[1];
 }
@@ -97,8 +97,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 {
 	tcp_conn_set_state(s, c, SYNQ_TCP_CLOSE);
 	c->shutdown = TCP_SHUT_RCV | TCP_SHUT_SEND;
-	for (int t = 0; t < TCP_TIMER__COUNT; t++)
-		c->timer[t] = 0;
+	c->timers_armed = 0;
 	tcp_timer_cancel(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
 	conn_unhash(s, c);
 	segq_purge(&s->segbufs, &c->sndq);

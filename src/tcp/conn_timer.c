@@ -36,7 +36,7 @@ static bool retransmits_timed_out(const struct synq_stack *s, const struct tcp_c
 		return false;
 	if (timeout == 0)
 		timeout = model_timeout(boundary);
-	return s->now - c->retrans_stamp >= timeout;
+	return SYNQ_MSEC(tcp_ms_stamp(s) - c->retrans_stamp) >= timeout;
 }
 
 static unsigned orphan_retries(const struct synq_stack *s, bool alive)
@@ -75,7 +75,8 @@ static synq_time_t rto_clamped_to_user_timeout(const struct synq_stack *s,
 	synq_time_t rto = tcp_rto(c);
 	if (c->opts.user_timeout_ms == 0 || c->retrans_stamp == 0)
 		return rto;
-	synq_time_t remaining = SYNQ_MSEC(c->opts.user_timeout_ms) - (s->now - c->retrans_stamp);
+	synq_time_t remaining = SYNQ_MSEC(c->opts.user_timeout_ms) -
+	                        SYNQ_MSEC(tcp_ms_stamp(s) - c->retrans_stamp);
 	if (remaining <= 0)
 		return SYNQ_MSEC(1);
 	return remaining < rto ? remaining : rto;
@@ -88,6 +89,7 @@ static void retransmit_timer(struct synq_stack *s, struct tcp_conn *c)
 		return;
 	MIB_INC(s, TcpExtTCPTimeouts);
 	c->total_rto++;
+	c->tlp_high_seq = 0;
 	if (write_timeout(s, c))
 		return;
 	if (handshake) {
@@ -257,7 +259,8 @@ void tcp_conn_timer_fire(struct synq_stack *s, struct tcp_conn *c)
 	/* Take each due timer off before running it: a handler may re-arm
 	 * its own timer, or free the connection. */
 	for (int t = 0; t < TCP_TIMER__COUNT; t++) {
-		if (c->timer[t] == 0 || c->timer[t] > s->now)
+		synq_time_t when = tcp_conn_timer_get(s, c, (enum tcp_timer)t);
+		if (when == 0 || when > s->now)
 			continue;
 		tcp_conn_timer_clear(s, c, (enum tcp_timer)t);
 		uint8_t state_before = c->state;
@@ -267,6 +270,8 @@ void tcp_conn_timer_fire(struct synq_stack *s, struct tcp_conn *c)
 			c->rtx_kind = TCP_RTX_NONE;
 			if (kind == TCP_RTX_PROBE0)
 				probe_timer(s, c);
+			else if (kind == TCP_RTX_LOSS_PROBE)
+				tcp_send_loss_probe(s, c);
 			else if (kind != TCP_RTX_NONE)
 				retransmit_timer(s, c);
 			break;

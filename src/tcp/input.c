@@ -320,7 +320,7 @@ static bool synsent_input(struct synq_stack *s, struct tcp_conn *c,
 		/* The echoed timestamp must fall between our first SYN and now. */
 		if (seg->opt.has_timestamp && seg->opt.tsecr && s->cfg.tcp_timestamps) {
 			uint32_t echoed = seg->opt.tsecr - c->ts_offset;
-			uint32_t first = (uint32_t)(c->retrans_stamp / SYNQ_MSEC(1));
+			uint32_t first = c->retrans_stamp;
 			if (!seq_between(echoed, first, tcp_ts_now(s))) {
 				MIB_INC(s, TcpExtPAWSActive);
 				return true;

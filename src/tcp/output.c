@@ -332,8 +332,18 @@ uint32_t tcp_packets_in_flight(const struct tcp_conn *c)
 	return out + c->retrans_out;
 }
 
+/* When the head of the queue would time out: its last transmission plus
+ * one RTO (Linux's tcp_rto_delta_us()). */
+static synq_time_t head_rto_deadline(struct synq_stack *s, const struct tcp_conn *c)
+{
+	const struct segbuf *head = segbuf_at(&s->segbufs, c->sndq.head);
+	synq_time_t sent = head && head->sent_at ? head->sent_at : s->now;
+	return sent + tcp_rto(c);
+}
+
 /* Arm the retransmission timer for the head of the queue (Linux's
- * tcp_rearm_rto()): off when nothing is in flight. */
+ * tcp_rearm_rto()): off when nothing is in flight; after a loss probe,
+ * counted from the head's transmission rather than from now. */
 void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->packets_out == 0) {
@@ -343,8 +353,40 @@ void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c)
 		}
 		return;
 	}
+	synq_time_t when = s->now + tcp_rto(c);
+	if (c->rtx_kind == TCP_RTX_LOSS_PROBE) {
+		when = head_rto_deadline(s, c);
+		if (when <= s->now)
+			when = s->now + SYNQ_MSEC(1);
+	}
 	c->rtx_kind = TCP_RTX_RTO;
-	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, when);
+}
+
+/* A tail loss probe (RFC 8985 section 7, Linux's
+ * tcp_schedule_loss_probe()): for a SACK connection not in recovery, in
+ * two RTTs (plus the delayed-ACK allowance when one segment is out), or
+ * the RTO if that is sooner. */
+bool tcp_schedule_loss_probe(struct synq_stack *s, struct tcp_conn *c, bool advancing_rto)
+{
+	int early = s->cfg.tcp_early_retrans;
+	if ((early != 3 && early != 4) || !c->packets_out || !(c->flags & TCP_CONN_SACK_OK) ||
+	    (c->ca_state != TCP_CA_OPEN && c->ca_state != TCP_CA_CWR))
+		return false;
+	synq_time_t timeout;
+	if (c->srtt_us) {
+		uint64_t us = c->srtt_us >> 2;
+		us += c->packets_out == 1 ? (uint64_t)(TCP_RTO_MIN / SYNQ_USEC(1)) : 2000;
+		timeout = SYNQ_MSEC((us + 999) / 1000); /* usecs_to_jiffies() */
+	} else {
+		timeout = TCP_TIMEOUT_INIT;
+	}
+	synq_time_t rto_delta = advancing_rto ? tcp_rto(c) : head_rto_deadline(s, c) - s->now;
+	if (rto_delta > 0 && rto_delta < timeout)
+		timeout = rto_delta;
+	c->rtx_kind = TCP_RTX_LOSS_PROBE;
+	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + timeout);
+	return true;
 }
 
 static void transmit_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b)
@@ -405,8 +447,9 @@ static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint3
 	return c->packets_out > 0;
 }
 
-/* Send what the windows allow (Linux's tcp_write_xmit()). */
-void tcp_push(struct synq_stack *s, struct tcp_conn *c)
+/* Send what the windows allow (Linux's tcp_write_xmit()). A loss probe
+ * sends at most one segment and ignores Nagle and the congestion window. */
+static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 {
 	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
 	    c->state == SYNQ_TCP_CLOSE)
@@ -419,7 +462,7 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 		if (b->len > mss && !segbuf_split(s, c, c->send_head, (uint16_t)mss))
 			break;
 		b = segbuf_at(&s->segbufs, c->send_head);
-		if (tcp_packets_in_flight(c) >= c->snd_cwnd) {
+		if (tcp_packets_in_flight(c) >= c->snd_cwnd && !probe) {
 			is_cwnd_limited = true;
 			break;
 		}
@@ -431,7 +474,7 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 			}
 			break;
 		}
-		if (nagle_blocks(c, b, mss))
+		if (!probe && nagle_blocks(c, b, mss))
 			break;
 		data_sent_event(s, c);
 		transmit_segbuf(s, c, b);
@@ -440,24 +483,69 @@ void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 			c->snd_nxt = end_seq;
 		if (b->len)
 			MIB_INC(s, TcpExtTCPOrigDataSent);
-		c->packets_out++;
+		uint32_t prior_packets = c->packets_out++;
 		c->send_head = b->next;
 		sent = true;
-		if (c->rtx_kind != TCP_RTX_RTO) {
-			c->rtx_kind = TCP_RTX_RTO;
-			tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
-		}
+		/* tcp_event_new_data_sent(): start the RTO with the first
+		 * segment in flight, or replace a pending loss probe. */
+		if (prior_packets == 0 || c->rtx_kind == TCP_RTX_LOSS_PROBE ||
+		    c->rtx_kind == TCP_RTX_PROBE0)
+			tcp_rearm_rto(s, c);
+		if (probe)
+			break;
 	}
 	if (sent)
 		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
 	is_cwnd_limited |= tcp_packets_in_flight(c) >= c->snd_cwnd;
 	if (sent || is_cwnd_limited)
 		tcp_cc_cwnd_validate(c, is_cwnd_limited);
+	if (sent && !probe)
+		tcp_schedule_loss_probe(s, c, false);
 }
 
-/* Resend one segment of the retransmission queue (Linux's
- * tcp_retransmit_skb()), splitting it first if the MSS has shrunk. */
-bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
+void tcp_push(struct synq_stack *s, struct tcp_conn *c)
+{
+	push_frames(s, c, false);
+}
+
+/* The loss probe fires (Linux's tcp_send_loss_probe()): send new data if
+ * the window allows, otherwise resend the last segment; then the RTO. */
+void tcp_send_loss_probe(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->tlp_high_seq)
+		goto rearm;
+	c->tlp_retrans = 0;
+	if (c->send_head != POOL_NONE) {
+		const struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
+		uint32_t len = b->len < c->mss_cache ? b->len : c->mss_cache;
+		if (!seq_after(b->seq + len, c->snd_una + c->snd_wnd)) {
+			uint32_t before = c->packets_out;
+			push_frames(s, c, true);
+			if (c->packets_out > before)
+				goto sent;
+			goto rearm;
+		}
+	}
+	if (c->sndq.head == c->send_head)
+		goto rearm;
+	uint32_t last = c->sndq.head;
+	for (uint32_t i = c->sndq.head; i != c->send_head && i != POOL_NONE;
+	     i = segbuf_at(&s->segbufs, i)->next)
+		last = i;
+	if (!tcp_resend_segbuf(s, c, last))
+		goto rearm;
+	c->tlp_retrans = 1;
+sent:
+	c->tlp_high_seq = c->snd_nxt;
+	MIB_INC(s, TcpExtTCPLossProbes);
+	c->rtx_kind = TCP_RTX_NONE;
+rearm:
+	tcp_rearm_rto(s, c);
+}
+
+/* Send a segment of the retransmission queue again, splitting it first if
+ * the MSS has shrunk (Linux's __tcp_retransmit_skb()): no loss marks. */
+bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
 {
 	struct segbuf *b = segbuf_at(&s->segbufs, index);
 	if (b->len > c->mss_cache) {
@@ -471,14 +559,26 @@ bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t in
 		if (rest->mark & SEGBUF_LOST)
 			c->lost_out++;
 	}
+	synq_time_t first_sent = b->sent_at;
 	transmit_segbuf(s, c, b);
-	if (!(b->mark & SEGBUF_RETRANS))
-		c->retrans_out++;
-	b->mark |= SEGBUF_RETRANS | SEGBUF_EVER_RETRANS;
+	b->mark |= SEGBUF_EVER_RETRANS;
 	c->total_retrans++;
 	MIB_INC(s, TcpRetransSegs);
 	if (c->retrans_stamp == 0)
-		c->retrans_stamp = b->sent_at;
+		c->retrans_stamp = (uint32_t)((first_sent ? first_sent : b->sent_at) / SYNQ_MSEC(1));
+	return true;
+}
+
+/* Retransmit a segment (Linux's tcp_retransmit_skb()): it counts as in
+ * flight again until it is acknowledged, SACKed or lost anew. */
+bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
+{
+	if (!tcp_resend_segbuf(s, c, index))
+		return false;
+	struct segbuf *b = segbuf_at(&s->segbufs, index);
+	if (!(b->mark & SEGBUF_RETRANS))
+		c->retrans_out++;
+	b->mark |= SEGBUF_RETRANS;
 	return true;
 }
 
@@ -538,29 +638,40 @@ void tcp_send_fin(struct synq_stack *s, struct tcp_conn *c)
 
 /* ------------------------------------------------------ delayed ACKs */
 
-/* Owe an ACK: at once in quick-ack mode, otherwise after the delayed-ACK
- * timeout (Linux's tcp_send_delayed_ack(): ato bounded by 40 ms and
- * 200 ms, and by the RTT estimate when one exists). */
+/* Owe an ACK after the delayed-ACK timeout (Linux's
+ * tcp_send_delayed_ack()): the ACK timeout ato, at most half a second
+ * (200 ms when interactive or after a push), at most the RTT, and never
+ * more than TCP_DELACK_MAX. */
 void tcp_schedule_delayed_ack(struct synq_stack *s, struct tcp_conn *c)
 {
 	synq_time_t ato = SYNQ_MSEC(c->ato_ms);
 	if (ato > TCP_DELACK_MIN) {
-		synq_time_t max_ato = TCP_DELACK_MAX;
-		if (c->pingpong)
+		synq_time_t max_ato = SYNQ_MSEC(500);
+		if (c->pingpong || (c->ack_flags & TCP_ACK_PUSHED))
 			max_ato = TCP_DELACK_MAX;
 		if (c->srtt_us) {
 			synq_time_t rtt = SYNQ_USEC(c->srtt_us >> 3);
-			if (rtt > TCP_DELACK_MIN && rtt < max_ato)
+			if (rtt < TCP_DELACK_MIN)
+				rtt = TCP_DELACK_MIN;
+			if (rtt < max_ato)
 				max_ato = rtt;
 		}
 		if (ato > max_ato)
 			ato = max_ato;
 	}
+	if (ato > TCP_DELACK_MAX)
+		ato = TCP_DELACK_MAX;
 	synq_time_t deadline = s->now + ato;
 	if (c->ack_flags & TCP_ACK_TIMER) {
-		/* Never push an armed delayed ACK later. */
-		if (c->timer[TCP_TIMER_DELACK] && c->timer[TCP_TIMER_DELACK] < deadline)
-			deadline = c->timer[TCP_TIMER_DELACK];
+		/* A delayed ACK about to go anyway goes now; otherwise an armed
+		 * one is never pushed later. */
+		synq_time_t armed = tcp_conn_timer_get(s, c, TCP_TIMER_DELACK);
+		if (armed && armed <= s->now + ato / 4) {
+			tcp_send_ack(s, c);
+			return;
+		}
+		if (armed && armed < deadline)
+			deadline = armed;
 	}
 	c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_TIMER;
 	tcp_conn_timer_set(s, c, TCP_TIMER_DELACK, deadline);

@@ -559,7 +559,8 @@ void tcp_sndbuf_expand(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->opts.sndbuf_locked)
 		return;
-	uint32_t segs = c->snd_cwnd > c->reordering + 1 ? c->snd_cwnd : c->reordering + 1;
+	uint32_t reorder_plus_one = (uint32_t)c->reordering + 1;
+	uint32_t segs = c->snd_cwnd > reorder_plus_one ? c->snd_cwnd : reorder_plus_one;
 	uint64_t want = 2ull * segs * SEGBUF_SIZE;
 	uint32_t max = (uint32_t)s->cfg.tcp_wmem[2];
 	if (want > max)

@@ -97,23 +97,22 @@ struct tcp_sockopts {
 	uint32_t sndbuf;           /* bytes (SO_SNDBUF stores twice the request) */
 	uint32_t rcvbuf;
 	uint32_t user_timeout_ms;  /* TCP_USER_TIMEOUT */
-	uint32_t keepidle_s;       /* 0 = the sysctl */
+	uint16_t keepidle_s;       /* 0 = the sysctl; at most 32767 */
 	uint16_t keepintvl_s;
-	uint8_t keepcnt;
-	uint8_t syncnt;            /* TCP_SYNCNT, 0 = the sysctl */
 	uint16_t user_mss;         /* TCP_MAXSEG */
-	uint8_t defer_accept;      /* TCP_DEFER_ACCEPT as a retransmission count */
+	uint16_t linger_s;
+	uint8_t keepcnt : 7;       /* at most 127 */
+	uint8_t inq : 1;           /* TCP_INQ */
+	uint8_t syncnt : 7;        /* TCP_SYNCNT, 0 = the sysctl; at most 127 */
 	uint8_t linger_on : 1;
+	uint8_t defer_accept;      /* TCP_DEFER_ACCEPT as a retransmission count */
 	uint8_t nodelay : 1;
 	uint8_t cork : 1;
 	uint8_t keepalive : 1;
 	uint8_t reuseaddr : 1;
 	uint8_t sndbuf_locked : 1;
 	uint8_t rcvbuf_locked : 1;
-	uint8_t inq : 1;            /* TCP_INQ */
-	uint16_t linger_s;
 	uint8_t tos;
-	uint8_t quickack_once;
 };
 
 /* ------------------------------------------------------- the listener */
@@ -308,6 +307,9 @@ struct tcp_conn {
 	uint8_t is_cwnd_limited;
 	uint8_t hystart_samples;     /* RTT samples this round */
 	uint8_t hystart_found;       /* slow start's exit was found */
+	uint8_t tlp_retrans;         /* the loss probe was a retransmission */
+	uint8_t timers_armed;        /* bit per enum tcp_timer */
+	uint16_t reordering;         /* segments (tcp_reordering, max 300) */
 
 	uint32_t ts_recent;
 	uint32_t ts_recent_stamp;    /* seconds */
@@ -340,16 +342,16 @@ struct tcp_conn {
 	uint32_t prr_delivered;
 	uint32_t prr_out;
 	uint32_t undo_retrans;
-	uint32_t reordering;
 	uint32_t delivered;
 	uint32_t max_packets_out;    /* in the current window */
 	uint32_t cwnd_usage_seq;
 	struct tcp_cubic cubic;
 
-	/* timers: absolute deadlines, 0 = off */
-	synq_time_t timer[TCP_TIMER__COUNT];
-	synq_time_t retrans_stamp;   /* first retransmission of the head */
-	/* stamps in milliseconds (tcp_ms_stamp(), like Linux's jiffies) */
+	/* stamps in milliseconds (tcp_ms_stamp(), like Linux's jiffies):
+	 * timers fire on millisecond ticks, as Linux's fire on jiffies */
+	uint32_t timer_ms[TCP_TIMER__COUNT]; /* deadlines; see timers_armed */
+	uint32_t retrans_stamp;      /* first transmission of what is being
+	                                retransmitted; 0 = none */
 	uint32_t lsndtime;           /* last data sent */
 	uint32_t lrcvtime;           /* last data received */
 	uint32_t rcv_tstamp;         /* last ACK received */
@@ -357,6 +359,7 @@ struct tcp_conn {
 	/* stamps in microseconds (tcp_us_stamp(), like Linux's tcp_mstamp) */
 	uint32_t rcv_rtt_time;
 	uint32_t rcvq_time;
+	uint32_t tlp_high_seq;       /* snd_nxt when a loss probe went; 0 = none */
 
 	/* data */
 	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
@@ -371,11 +374,11 @@ struct tcp_conn {
 	struct tcp_sack_block duplicate_sack;
 
 	/* statistics for TCP_INFO */
+	uint32_t total_retrans;
 	uint64_t bytes_acked;
 	uint64_t bytes_received;
 	uint32_t segs_in;
 	uint32_t segs_out;
-	uint32_t total_retrans;
 
 	struct tcp_sockopts opts;
 };
@@ -399,6 +402,9 @@ void tcp_timer_cancel(struct synq_stack *s, uint32_t handle);
 void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
                         synq_time_t when);
 void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t);
+/* A timer's deadline, 0 if it is off. */
+synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn *c,
+                               enum tcp_timer t);
 void tcp_timers_run(struct synq_stack *s);
 
 /* table.c: the 4-tuple hash over requests, connections and TIME-WAITs */
@@ -439,12 +445,15 @@ void tcp_send_challenge_ack(struct synq_stack *s, struct tcp_conn *c);
 void tcp_push(struct synq_stack *s, struct tcp_conn *c);
 bool tcp_retransmit_head(struct synq_stack *s, struct tcp_conn *c);
 bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index);
+bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index);
 void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_keepalive_probe(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_select_window(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_choose_window(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c);
 void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c);
+bool tcp_schedule_loss_probe(struct synq_stack *s, struct tcp_conn *c, bool advancing_rto);
+void tcp_send_loss_probe(struct synq_stack *s, struct tcp_conn *c);
 void tcp_schedule_delayed_ack(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_request_rcv_wnd(const struct synq_stack *s, const struct tcp_request *r,
                              const struct tcp_listener *l);

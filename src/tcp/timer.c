@@ -95,26 +95,47 @@ void tcp_timer_cancel(struct synq_stack *s, uint32_t handle)
 		sift_down(s, i);
 }
 
-static synq_time_t conn_earliest(const struct tcp_conn *c)
+/* A connection's deadlines are 32-bit millisecond stamps (like Linux's
+ * jiffies), read relative to now so that they survive wrap-around. */
+synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn *c,
+                               enum tcp_timer t)
+{
+	if (!(c->timers_armed & (1u << t)))
+		return 0;
+	int64_t now_ms = s->now / SYNQ_MSEC(1);
+	int32_t ahead = (int32_t)(c->timer_ms[t] - (uint32_t)now_ms);
+	return SYNQ_MSEC(now_ms + ahead);
+}
+
+static synq_time_t conn_earliest(const struct synq_stack *s, const struct tcp_conn *c)
 {
 	synq_time_t first = 0;
-	for (int t = 0; t < TCP_TIMER__COUNT; t++)
-		if (c->timer[t] && (first == 0 || c->timer[t] < first))
-			first = c->timer[t];
+	for (int t = 0; t < TCP_TIMER__COUNT; t++) {
+		synq_time_t when = tcp_conn_timer_get(s, c, (enum tcp_timer)t);
+		if (when && (first == 0 || when < first))
+			first = when;
+	}
 	return first;
 }
 
 void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
                         synq_time_t when)
 {
-	c->timer[t] = when;
+	if (when == 0) {
+		c->timers_armed &= (uint8_t)~(1u << t);
+	} else {
+		/* Round up to the next tick: a timer never fires early. */
+		int64_t ms = (when + SYNQ_MSEC(1) - 1) / SYNQ_MSEC(1);
+		c->timer_ms[t] = (uint32_t)ms;
+		c->timers_armed |= (uint8_t)(1u << t);
+	}
 	tcp_timer_schedule(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)),
-	                   conn_earliest(c));
+	                   conn_earliest(s, c));
 }
 
 void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t)
 {
-	if (c->timer[t] == 0)
+	if (!(c->timers_armed & (1u << t)))
 		return;
 	tcp_conn_timer_set(s, c, t, 0);
 }

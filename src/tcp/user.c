@@ -34,7 +34,7 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 	tcp_table_insert(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
 	tcp_conn_set_state(s, c, SYNQ_TCP_SYN_SENT);
 	MIB_INC(s, TcpActiveOpens);
-	c->retrans_stamp = s->now;
+	c->retrans_stamp = tcp_ms_stamp(s);
 	c->lsndtime = tcp_ms_stamp(s);
 	tcp_send_syn(s, c);
 	c->rtx_kind = TCP_RTX_RTO;
