@@ -114,7 +114,7 @@ run_once() {
 	local name=$1 log=$2 rc
 	ns=synq-pdk-$$-$RANDOM
 	if ! ip netns add "$ns" 2>"$log"; then ns=""; return 125; fi
-	ip -n "$ns" link set lo up 2>>"$log" || return 125
+	if ! ip -n "$ns" link set lo up 2>>"$log"; then drop_ns; return 125; fi
 	(
 		cd "$dir" || exit 125
 		# nstat keeps its history in a per-user file; give each attempt its own
