@@ -51,6 +51,7 @@
 	X(TcpExt, TCPSackRecovery)                                             \
 	X(TcpExt, TCPRenoReorder)                                              \
 	X(TcpExt, TCPSACKReorder)                                              \
+	X(TcpExt, TCPSACKReneging)                                             \
 	X(TcpExt, TCPFullUndo)                                                 \
 	X(TcpExt, TCPPartialUndo)                                              \
 	X(TcpExt, TCPDSACKUndo)                                                \

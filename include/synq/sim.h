@@ -222,7 +222,8 @@ void sim_node_stats_get(const struct sim_node *node, struct sim_node_stats *out)
  * Timing of one direction. A packet of N bytes offered at time t starts
  * transmitting at s = max(t, end of the previous transmission), finishes at
  * s + N*8/rate and arrives at the far end at s + N*8/rate + delay (+ a
- * jitter draw in [0, jitter_ns], which may reorder). Transmission times are
+ * jitter draw in [0, jitter_ns], which may reorder; + reorder_delay_ns for
+ * the fraction reorder of packets, which does). Transmission times are
  * whole nanoseconds: when N*8*10^9 is not a multiple of rate_bps the time
  * is rounded down and the remainder carried to the next back-to-back
  * packet, so a busy link never drifts from its exact rate.
@@ -249,6 +250,10 @@ struct sim_link_config {
 	uint32_t queue_max_pkts;
 	double loss;            /* probability in [0, 1] */
 	synq_time_t jitter_ns;  /* 0..SIM_LINK_DELAY_MAX_NS; 0 keeps it FIFO */
+	/* Reordering: with probability reorder a packet is held back
+	 * reorder_delay_ns more, so the packets behind it overtake it. */
+	double reorder;         /* probability in [0, 1] */
+	synq_time_t reorder_delay_ns; /* 0..SIM_LINK_DELAY_MAX_NS */
 };
 
 struct sim_link_stats {

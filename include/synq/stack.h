@@ -105,6 +105,7 @@ struct synq_object_sizes {
 	size_t listener;
 	size_t socket;       /* descriptor table entry */
 	size_t table_slot;   /* hash table and timer heap share per object */
+	size_t time_wait_slot; /* the same for a TIME-WAIT: no heap slot */
 };
 
 void synq_object_sizes(struct synq_object_sizes *sizes);

@@ -28,6 +28,8 @@ static bool link_config_valid(const struct sim_link_config *cfg)
 {
 	return cfg && cfg->delay_ns >= 0 && cfg->delay_ns <= SIM_LINK_DELAY_MAX_NS &&
 	       cfg->jitter_ns >= 0 && cfg->jitter_ns <= SIM_LINK_DELAY_MAX_NS &&
+	       cfg->reorder_delay_ns >= 0 && cfg->reorder_delay_ns <= SIM_LINK_DELAY_MAX_NS &&
+	       cfg->reorder >= 0.0 && cfg->reorder <= 1.0 &&
 	       cfg->rate_bps <= SIM_LINK_RATE_MAX_BPS &&
 	       cfg->queue_max_pkts <= SIM_LINK_QUEUE_MAX_PKTS &&
 	       cfg->loss >= 0.0 && cfg->loss <= 1.0; /* false for NaN */
@@ -205,6 +207,8 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	synq_time_t arrival = finish + d->cfg.delay_ns;
 	if (d->cfg.jitter_ns)
 		arrival += (synq_time_t)sim_rng_below(&d->rng, (uint64_t)d->cfg.jitter_ns + 1);
+	if (d->cfg.reorder > 0 && sim_rng_chance(&d->rng, d->cfg.reorder))
+		arrival += d->cfg.reorder_delay_ns;
 	p->link = link;
 	p->from = (uint8_t)from;
 	if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)

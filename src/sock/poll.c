@@ -13,7 +13,7 @@
 static bool stream_writable(const struct tcp_conn *c)
 {
 	/* sk_stream_is_writeable(): free space at least half what is queued. */
-	uint32_t queued = c->snd_queued;
+	uint32_t queued = tcp_send_charge(c);
 	uint32_t space = c->opts.sndbuf > queued ? c->opts.sndbuf - queued : 0;
 	return space >= queued / 2 && space > 0;
 }

@@ -292,7 +292,7 @@ static void fill_tcp_info(struct synq_stack *s, struct sock_entry *e, struct syn
 		i->tcpi_wscale = (uint8_t)(c->snd_wscale | c->rcv_wscale << 4);
 	}
 	i->tcpi_rto = c->rto_ms * 1000;
-	i->tcpi_ato = c->ato_ms * 1000;
+	i->tcpi_ato = (uint32_t)c->ato_ms * 1000;
 	i->tcpi_snd_mss = c->mss_cache;
 	i->tcpi_rcv_mss = c->rcv_mss;
 	i->tcpi_unacked = c->packets_out;

@@ -36,6 +36,7 @@ void synq_config_default(struct synq_config *cfg)
 		.tcp_reordering = 3,
 		.tcp_congestion_control = SYNQ_CC_CUBIC,
 		.tcp_early_retrans = 3,
+		.tcp_frto = 2,
 		.tcp_min_rtt_wlen = 300,
 		.tcp_challenge_ack_limit = INT_MAX,
 		.tcp_invalid_ratelimit = 500,
@@ -91,6 +92,7 @@ static const struct knob knobs[] = {
 	KNOB("net.ipv4.tcp_slow_start_after_idle", tcp_slow_start_after_idle, 1, 0, 1),
 	KNOB("net.ipv4.tcp_reordering", tcp_reordering, 1, 1, 300),
 	KNOB("net.ipv4.tcp_early_retrans", tcp_early_retrans, 1, 0, 4),
+	KNOB("net.ipv4.tcp_frto", tcp_frto, 1, 0, 2),
 	KNOB("net.ipv4.tcp_min_rtt_wlen", tcp_min_rtt_wlen, 1, 0, 86400),
 	KNOB("net.ipv4.tcp_challenge_ack_limit", tcp_challenge_ack_limit, 1, 0, INT_MAX),
 	KNOB("net.ipv4.tcp_invalid_ratelimit", tcp_invalid_ratelimit, 1, 0, INT_MAX),
@@ -103,7 +105,7 @@ static const struct knob knobs[] = {
 /* Knobs Linux has and packetdrill scripts set, which synq does not model
  * (yet): accepted, reported as ignored. */
 static const char *const ignored_knobs[] = {
-	"net.ipv4.tcp_frto", "net.ipv4.tcp_fack", "net.ipv4.tcp_allowed_congestion_control",
+	"net.ipv4.tcp_fack", "net.ipv4.tcp_allowed_congestion_control",
 	"net.ipv4.tcp_recovery",
 	"net.ipv4.tcp_tso_win_divisor", "net.ipv4.tcp_pacing_ss_ratio",
 	"net.ipv4.tcp_pacing_ca_ratio", "net.ipv4.tcp_notsent_lowat",

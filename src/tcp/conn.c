@@ -45,6 +45,7 @@ void tcp_conn_init_defaults(struct synq_stack *s, struct tcp_conn *c)
 	c->snd_ssthresh = TCP_INFINITE_SSTHRESH;
 	c->mss_cache = TCP_MSS_DEFAULT;
 	c->reordering = (uint16_t)s->cfg.tcp_reordering;
+	c->rack.reo_wnd_steps = 1;
 	c->opts.sndbuf = (uint32_t)s->cfg.tcp_wmem[1];
 	c->opts.rcvbuf = (uint32_t)s->cfg.tcp_rmem[1];
 }
@@ -103,7 +104,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 	segq_purge(&s->segbufs, &c->sndq);
 	segq_purge(&s->segbufs, &c->oooq);
 	c->send_head = POOL_NONE;
-	c->snd_queued = 0;
+	c->snd_segbufs = 0;
 	c->ooo_queued = 0;
 	if ((c->flags & TCP_CONN_ORPHAN) && c->listener == UINT16_MAX)
 		tcp_conn_free(s, c);

@@ -85,8 +85,16 @@ static synq_time_t rto_clamped_to_user_timeout(const struct synq_stack *s,
 static void retransmit_timer(struct synq_stack *s, struct tcp_conn *c)
 {
 	bool handshake = c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV;
-	if (!handshake && c->packets_out == 0)
+	if (!handshake && c->packets_out == 0) {
+		/* Nothing in flight but something waiting (a FIN queued behind
+		 * a closed window when a simultaneous open was closed): probe
+		 * the window, which also ends an orphan in time. */
+		if (c->send_head != POOL_NONE) {
+			c->rtx_kind = TCP_RTX_PROBE0;
+			tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+		}
 		return;
+	}
 	MIB_INC(s, TcpExtTCPTimeouts);
 	c->total_rto++;
 	c->tlp_high_seq = 0;
@@ -176,12 +184,12 @@ static void delack_timer(struct synq_stack *s, struct tcp_conn *c)
 		return;
 	if (!c->pingpong) {
 		/* Delayed ACK missed: inflate the ACK timeout. */
-		uint32_t doubled = c->ato_ms << 1;
-		c->ato_ms = doubled < c->rto_ms ? doubled : c->rto_ms;
+		uint32_t doubled = (uint32_t)c->ato_ms << 1;
+		c->ato_ms = tcp_ato_clamp(doubled < c->rto_ms ? doubled : c->rto_ms);
 	} else {
 		/* Delayed ACK missed: leave interactive mode. */
 		c->pingpong = 0;
-		c->ato_ms = (uint32_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
+		c->ato_ms = (uint16_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
 	}
 	tcp_send_ack(s, c);
 	MIB_INC(s, TcpExtDelayedACKs);
@@ -272,6 +280,8 @@ void tcp_conn_timer_fire(struct synq_stack *s, struct tcp_conn *c)
 				probe_timer(s, c);
 			else if (kind == TCP_RTX_LOSS_PROBE)
 				tcp_send_loss_probe(s, c);
+			else if (kind == TCP_RTX_REO_TIMEOUT)
+				tcp_rack_reo_timeout(s, c);
 			else if (kind != TCP_RTX_NONE)
 				retransmit_timer(s, c);
 			break;

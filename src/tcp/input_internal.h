@@ -24,8 +24,11 @@ enum tcp_ack_call_flag {
 int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg,
             unsigned flags);
 void tcp_ack_syn(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg);
+
+/* recovery.c: what the retransmission timers start */
 void tcp_enter_loss(struct synq_stack *s, struct tcp_conn *c);
 void tcp_xmit_retransmit_queue(struct synq_stack *s, struct tcp_conn *c);
+void tcp_rack_reo_timeout(struct synq_stack *s, struct tcp_conn *c);
 
 /* recv.c */
 bool tcp_data_queue(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg);

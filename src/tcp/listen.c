@@ -175,13 +175,12 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 	r->timer_slot = TCP_NONE;
 	r->snt_isn = tw_isn ? tw_isn : tcp_conn_isn(s, &r->tuple);
 	r->young = 1;
-	r->last_synack = s->now;
+	r->synack_us = tcp_us_stamp(s);
 	l->req_count++;
 	l->req_young++;
 	uint32_t handle = TCP_HANDLE(TCP_OBJ_REQUEST, index);
 	tcp_table_insert(s, handle);
-	r->deadline = s->now + TCP_TIMEOUT_INIT;
-	tcp_timer_schedule(s, handle, r->deadline);
+	tcp_timer_schedule(s, handle, s->now + TCP_TIMEOUT_INIT);
 	tcp_send_synack_for(s, r, l, NULL);
 #ifdef SYNQ_DEBUG
 	tcp_cookie_self_check(s, l, r);

@@ -29,8 +29,10 @@ struct tcp_child_params {
 	uint8_t flags;              /* enum tcp_request_flag */
 	uint8_t snd_wscale;
 	uint8_t rcv_wscale;
-	uint8_t num_timeout;        /* SYN-ACK retransmissions (for cwnd) */
-	synq_time_t synack_sent;    /* for an RTT sample, 0 = none */
+	uint8_t num_timeout;        /* SYN-ACK timeouts */
+	uint8_t num_retrans;        /* SYN-ACKs resent (the child's total_retrans) */
+	bool synack_once;           /* the SYN-ACK went once: an RTT sample */
+	uint32_t synack_us;         /* when it went (us stamp) */
 };
 /* Make the connection and feed it the segment that created it; the
  * caller has checked the accept queue. NULL if the pool is full. */

@@ -112,6 +112,17 @@ static void add_sack_blocks(const struct tcp_conn *c, struct tcp_options *o)
 	o->sack_count = (uint8_t)n;
 }
 
+/* The payload a segment may carry now (Linux's tcp_current_mss()): the
+ * MSS less the room SACK blocks take in this segment's options. */
+uint32_t tcp_current_mss(const struct tcp_conn *c)
+{
+	struct tcp_options o = { .has_timestamp = (c->flags & TCP_CONN_TS_OK) != 0 };
+	size_t base = tcp_options_size(&o);
+	add_sack_blocks(c, &o);
+	size_t extra = tcp_options_size(&o) - base;
+	return c->mss_cache > extra + 1 ? c->mss_cache - (uint32_t)extra : 1;
+}
+
 static void fill_timestamp(struct synq_stack *s, const struct tcp_conn *c,
                            struct tcp_options *o)
 {
@@ -417,6 +428,7 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 	b->len = keep;
 	b->tcp_flags &= (uint8_t)~TCP_FIN;
 	segq_insert_after(&s->segbufs, &c->sndq, index, tail_index);
+	c->snd_segbufs++;
 	return true;
 }
 
@@ -431,6 +443,31 @@ static void data_sent_event(struct synq_stack *s, struct tcp_conn *c)
 	c->lsndtime = now;
 	if (now - c->lrcvtime < c->ato_ms)
 		c->pingpong = 1;
+}
+
+/* Keep only keep bytes in an unsent segbuf by moving the rest to the
+ * front of the next one, as if the send queue were one byte stream cut at
+ * transmit time (Linux cuts its large skbs at the current MSS the same
+ * way, so a SACK option costs a few bytes per segment, not a runt per
+ * segment). Falls back to a split when there is no room. */
+static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                           uint16_t keep)
+{
+	struct segbuf *b = segbuf_get(&s->segbufs, index);
+	uint16_t extra = (uint16_t)(b->len - keep);
+	struct segbuf *n = segbuf_at(&s->segbufs, b->next);
+	if (n == NULL || (b->tcp_flags & TCP_FIN) || n->len + extra > SEGBUF_DATA)
+		return segbuf_split(s, c, index, keep);
+	if (n->off < extra) {
+		memmove(n->data + extra, n->data + n->off, n->len);
+		n->off = extra;
+	}
+	n->off = (uint16_t)(n->off - extra);
+	memcpy(n->data + n->off, b->data + b->off + keep, extra);
+	n->len = (uint16_t)(n->len + extra);
+	n->seq -= extra;
+	b->len = keep;
+	return true;
 }
 
 /* Nagle (RFC 896) with Minshall's refinement, as Linux's tcp_nagle_check():
@@ -458,8 +495,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 	bool is_cwnd_limited = false;
 	while (c->send_head != POOL_NONE) {
 		struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
-		uint32_t mss = c->mss_cache;
-		if (b->len > mss && !segbuf_split(s, c, c->send_head, (uint16_t)mss))
+		uint32_t mss = tcp_current_mss(c);
+		if (b->len > mss && !segbuf_trim_to(s, c, c->send_head, (uint16_t)mss))
 			break;
 		b = segbuf_at(&s->segbufs, c->send_head);
 		if (tcp_packets_in_flight(c) >= c->snd_cwnd && !probe) {
@@ -517,7 +554,8 @@ void tcp_send_loss_probe(struct synq_stack *s, struct tcp_conn *c)
 	c->tlp_retrans = 0;
 	if (c->send_head != POOL_NONE) {
 		const struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
-		uint32_t len = b->len < c->mss_cache ? b->len : c->mss_cache;
+		uint32_t mss = tcp_current_mss(c);
+		uint32_t len = b->len < mss ? b->len : mss;
 		if (!seq_after(b->seq + len, c->snd_una + c->snd_wnd)) {
 			uint32_t before = c->packets_out;
 			push_frames(s, c, true);
@@ -548,8 +586,27 @@ rearm:
 bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
 {
 	struct segbuf *b = segbuf_at(&s->segbufs, index);
-	if (b->len > c->mss_cache) {
-		if (!segbuf_split(s, c, index, c->mss_cache))
+	uint32_t mss = tcp_current_mss(c);
+	struct segbuf *n = segbuf_at(&s->segbufs, b->next);
+	if (b->len > mss && n != NULL && b->next != c->send_head &&
+	    (n->mark & SEGBUF_LOST) && !(n->mark & (SEGBUF_SACKED | SEGBUF_RETRANS)) &&
+	    !(b->tcp_flags & TCP_FIN) && b->len + n->len <= SEGBUF_DATA + 0u) {
+		/* The next segment is lost too and will be resent: let it carry
+		 * what no longer fits here (SACK blocks now take option room),
+		 * rather than sending a runt. */
+		uint16_t extra = (uint16_t)(b->len - mss);
+		if (n->off < extra) {
+			memmove(n->data + extra, n->data + n->off, n->len);
+			n->off = extra;
+		}
+		n->off = (uint16_t)(n->off - extra);
+		memcpy(n->data + n->off, b->data + b->off + mss, extra);
+		n->len = (uint16_t)(n->len + extra);
+		n->seq -= extra;
+		b->len = (uint16_t)mss;
+	}
+	if (b->len > mss) {
+		if (!segbuf_split(s, c, index, (uint16_t)mss))
 			return false;
 		/* The new second half is in flight too, not yet resent. */
 		b = segbuf_at(&s->segbufs, index);

@@ -29,7 +29,7 @@ void tcp_enter_quickack_mode(struct tcp_conn *c, unsigned max_quickacks)
 {
 	incr_quickack(c, max_quickacks);
 	c->pingpong = 0;
-	c->ato_ms = (uint32_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
+	c->ato_ms = (uint16_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
 }
 
 static bool in_quickack_mode(const struct tcp_conn *c)
@@ -93,16 +93,15 @@ static void event_data_recv(struct synq_stack *s, struct tcp_conn *c,
 	if (c->ato_ms == 0) {
 		/* The first data: start in quick-ACK mode. */
 		incr_quickack(c, TCP_MAX_QUICKACKS);
-		c->ato_ms = (uint32_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
+		c->ato_ms = (uint16_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
 	} else {
 		uint32_t m = now - c->lrcvtime;
 		uint32_t ato_min = (uint32_t)(TCP_ATO_MIN / SYNQ_MSEC(1));
 		if (m <= ato_min / 2) {
-			c->ato_ms = (c->ato_ms >> 1) + ato_min / 2;
+			c->ato_ms = (uint16_t)((c->ato_ms >> 1) + ato_min / 2);
 		} else if (m < c->ato_ms) {
-			c->ato_ms = (c->ato_ms >> 1) + (uint32_t)m;
-			if (c->ato_ms > c->rto_ms)
-				c->ato_ms = c->rto_ms;
+			uint32_t ato = (c->ato_ms >> 1) + m;
+			c->ato_ms = tcp_ato_clamp(ato > c->rto_ms ? c->rto_ms : ato);
 		} else if (m > c->rto_ms) {
 			incr_quickack(c, TCP_MAX_QUICKACKS);
 		}

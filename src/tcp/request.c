@@ -38,14 +38,15 @@ static synq_time_t request_timeout(const struct tcp_request *r)
 
 static void rearm(struct synq_stack *s, struct tcp_request *r, synq_time_t when)
 {
-	r->deadline = when;
 	tcp_timer_schedule(s, request_handle(s, r), when);
 }
 
+/* inet_rtx_syn_ack() */
 static void retransmit_synack(struct synq_stack *s, struct tcp_request *r)
 {
 	tcp_send_synack_for(s, r, listener_of(s, r), NULL);
-	r->last_synack = s->now;
+	if (r->num_retrans < UINT8_MAX)
+		r->num_retrans++;
 	MIB_INC(s, TcpRetransSegs);
 	MIB_INC(s, TcpExtTCPSynRetrans);
 }
@@ -137,12 +138,12 @@ static void request_send_ack(struct synq_stack *s, struct tcp_request *r,
 /* tcp_oow_rate_limited(): one answer per tcp_invalid_ratelimit. */
 static bool rate_limited(struct synq_stack *s, struct tcp_request *r)
 {
-	synq_time_t gap = SYNQ_MSEC(s->cfg.tcp_invalid_ratelimit);
-	if (r->last_synack && s->now - r->last_synack < gap) {
+	uint32_t now = tcp_ms_stamp(s);
+	if (r->last_oow_ms && now - r->last_oow_ms < (uint32_t)s->cfg.tcp_invalid_ratelimit) {
 		MIB_INC(s, TcpExtTCPACKSkippedSynRecv);
 		return true;
 	}
-	r->last_synack = s->now;
+	r->last_oow_ms = now;
 	return false;
 }
 
@@ -179,9 +180,7 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 	/* A retransmitted SYN: resend the SYN-ACK, restart the timer. */
 	if (seg->seq == r->rcv_isn && flags == TCP_SYN && !paws_reject) {
 		if (!rate_limited(s, r)) {
-			tcp_send_synack_for(s, r, l, NULL);
-			MIB_INC(s, TcpRetransSegs);
-			MIB_INC(s, TcpExtTCPSynRetrans);
+			retransmit_synack(s, r);
 			rearm(s, r, s->now + request_timeout(r));
 		}
 		return;
@@ -240,8 +239,9 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 		.tuple = r->tuple, .snt_isn = r->snt_isn, .rcv_isn = r->rcv_isn,
 		.ts_recent = r->ts_recent, .mss = r->mss, .flags = r->flags,
 		.snd_wscale = r->snd_wscale, .rcv_wscale = r->rcv_wscale,
-		.num_timeout = r->num_timeout,
-		.synack_sent = r->num_timeout == 0 ? r->last_synack : 0,
+		.num_timeout = r->num_timeout, .num_retrans = r->num_retrans,
+		.synack_us = r->synack_us,
+		.synack_once = r->num_retrans == 0,
 	};
 	tcp_request_free(s, r);
 	if (tcp_child_create(s, l, &p, seg) == NULL) {
@@ -294,14 +294,14 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
 	c->snd_wnd = (uint32_t)seg->window << c->snd_wscale;
 	c->snd_wl1 = p->rcv_isn;
 	c->max_window = c->snd_wnd;
-	c->total_retrans = p->num_timeout;
+	c->total_retrans = p->num_retrans;
 	tcp_conn_sync_mss(s, c);
 	tcp_initialize_rcv_mss(c);
 
 	/* tcp_synack_rtt_meas(): from the SYN-ACK if it was sent once,
 	 * otherwise from the echoed timestamp. */
-	if (p->synack_sent) {
-		tcp_rtt_sample(s, c, (s->now - p->synack_sent) / SYNQ_USEC(1));
+	if (p->synack_once) {
+		tcp_rtt_sample(s, c, (int32_t)(tcp_us_stamp(s) - p->synack_us));
 	} else if ((c->flags & TCP_CONN_TS_OK) && seg->opt.has_timestamp && seg->opt.tsecr) {
 		uint32_t delta = tcp_ts_now(s) + c->ts_offset - seg->opt.tsecr;
 		if (delta < INT32_MAX / 1000)

@@ -67,6 +67,7 @@ int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
 	s->ip_id = (uint16_t)splitmix64(&sm);
 
 	uint32_t objects = cfg->max_connections + cfg->max_requests + cfg->max_time_wait;
+	uint32_t timed = cfg->max_connections + cfg->max_requests;
 	int err = 0;
 	err |= pool_init(&s->conns, sizeof(struct tcp_conn), cfg->max_connections);
 	err |= pool_init(&s->requests, sizeof(struct tcp_request), cfg->max_requests);
@@ -79,7 +80,8 @@ int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
 	s->bucket_mask = nbuckets - 1;
 	s->bound_mask = 65535;
 	s->bound_ports = calloc(s->bound_mask + 1, sizeof *s->bound_ports);
-	s->heap_cap = objects ? objects : 1;
+	s->heap_cap = timed ? timed : 1;
+	s->tw_head = s->tw_tail = TCP_NONE;
 	s->heap = malloc(s->heap_cap * sizeof *s->heap);
 	if (err || !s->buckets || !s->bound_ports || !s->heap) {
 		synq_stack_free(s);
@@ -124,7 +126,9 @@ void synq_stack_advance(struct synq_stack *s, synq_time_t now)
 
 synq_time_t synq_stack_next_deadline(const struct synq_stack *s)
 {
-	return s->heap_len ? s->heap[0].when : SYNQ_TIME_NEVER;
+	synq_time_t heap = tcp_timer_next(s);
+	synq_time_t tw = tcp_timewait_next_deadline(s);
+	return heap < tw ? heap : tw;
 }
 
 synq_time_t synq_stack_now(const struct synq_stack *s)
@@ -265,6 +269,7 @@ void synq_object_sizes(struct synq_object_sizes *z)
 	z->socket = sizeof(struct sock_entry);
 	/* one hash bucket (load factor <= 1) and one timer slot per object */
 	z->table_slot = sizeof(uint32_t) + sizeof(struct timer_slot);
+	z->time_wait_slot = sizeof(uint32_t); /* a bucket; the FIFO is inside */
 }
 
 const char *synq_tcp_state_name(enum synq_tcp_state state)

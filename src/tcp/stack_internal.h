@@ -9,8 +9,10 @@
 #include "synq/stack.h"
 #include "tcp/tcp.h"
 
+/* A heap entry: the deadline as a millisecond tick (compared by
+ * wrap-around difference) and whose it is. */
 struct timer_slot {
-	synq_time_t when;
+	uint32_t when_ms;
 	uint32_t handle;
 };
 
@@ -50,6 +52,10 @@ struct synq_stack {
 	uint32_t heap_len;
 	uint32_t heap_cap;
 
+	/* TIME-WAITs by deadline */
+	uint32_t tw_head;
+	uint32_t tw_tail;
+
 	struct sock_table socks;
 
 	uint8_t tx[SEGBUF_SIZE + 128]; /* one datagram being built */
@@ -66,10 +72,8 @@ static inline uint32_t *tcp_handle_slot(struct synq_stack *s, uint32_t handle)
 	switch (TCP_HANDLE_KIND(handle)) {
 	case TCP_OBJ_CONN:
 		return &((struct tcp_conn *)pool_at(&s->conns, i))->timer_slot;
-	case TCP_OBJ_REQUEST:
-		return &((struct tcp_request *)pool_at(&s->requests, i))->timer_slot;
 	default:
-		return &((struct tcp_timewait *)pool_at(&s->timewaits, i))->timer_slot;
+		return &((struct tcp_request *)pool_at(&s->requests, i))->timer_slot;
 	}
 }
 

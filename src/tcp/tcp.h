@@ -76,6 +76,11 @@ static inline bool tcp_tuple_equal(const struct tcp_tuple *a, const struct tcp_t
 	       a->local_port == b->local_port && a->remote_port == b->remote_port;
 }
 
+static inline uint16_t tcp_ato_clamp(uint32_t ms)
+{
+	return ms > 0xffff ? 0xffff : (uint16_t)ms;
+}
+
 /* Sequence-space comparisons (RFC 9293 modular arithmetic). */
 static inline bool seq_before(uint32_t a, uint32_t b)
 {
@@ -151,31 +156,35 @@ struct tcp_request {
 	uint32_t snt_isn;
 	uint32_t rcv_isn;
 	uint32_t ts_recent;
-	synq_time_t deadline;
-	synq_time_t last_synack;    /* for duplicate-SYN rate limiting */
+	uint32_t synack_us;         /* first SYN-ACK (us stamp), for an RTT sample */
+	uint32_t last_oow_ms;       /* last out-of-window answer (ms stamp) */
 	uint16_t listener;
 	uint16_t mss;               /* peer's MSS option, 0 = none */
 	uint16_t peer_window;       /* SYN's window field (never scaled) */
 	uint8_t num_timeout;
+	uint8_t num_retrans;        /* SYN-ACKs resent, for any reason */
 	uint8_t snd_wscale;         /* peer's shift */
 	uint8_t rcv_wscale;         /* ours */
 	uint8_t flags;              /* enum tcp_request_flag */
 	uint8_t young;
-	uint8_t pad;
 };
 
 /* ------------------------------------------------------- TIME-WAIT */
 
+/* TIME-WAITs time out in the order they were made (nearly always 60 s
+ * after their last reset), so they wait in a FIFO sorted by deadline
+ * rather than in the timer heap: 8 bytes of links instead of a heap slot. */
 struct tcp_timewait {
 	uint32_t hash_next;
 	struct tcp_tuple tuple;
-	uint32_t timer_slot;
+	uint32_t prev;              /* the deadline FIFO */
+	uint32_t next;
+	uint32_t deadline_ms;
 	uint32_t snd_nxt;
 	uint32_t rcv_nxt;
 	uint32_t ts_recent;
 	uint32_t ts_recent_stamp;   /* seconds */
 	uint32_t ts_offset;
-	synq_time_t deadline;
 	uint16_t rcv_wnd;           /* as last advertised, already shifted */
 	uint8_t rcv_wscale;
 	uint8_t substate;           /* SYNQ_TCP_TIME_WAIT or SYNQ_TCP_FIN_WAIT2 */
@@ -184,6 +193,18 @@ struct tcp_timewait {
 };
 
 /* ----------------------------------------------------- the connection */
+
+/* RACK's state (RFC 8985, Linux's struct tcp_rack). */
+struct tcp_rack {
+	uint32_t xmit_us;          /* latest send time among (s)acked segments */
+	uint32_t rtt_us;           /* RTT of that segment */
+	uint32_t end_seq;          /* its end, to order equal send times */
+	uint32_t last_delivered;   /* delivered when reo_wnd last grew */
+	uint8_t reo_wnd_steps;     /* reordering window in min_rtt/4 steps */
+	uint8_t reo_wnd_persist;   /* recoveries left before it shrinks */
+	uint8_t dsack_seen : 1;
+	uint8_t advanced : 1;      /* xmit_us moved: look for losses */
+};
 
 /* CUBIC's state (Linux's struct bictcp); times in ms, delays in us. The
  * two one-byte HyStart fields live in the connection's byte block. */
@@ -217,6 +238,7 @@ enum tcp_rtx_kind {
 	TCP_RTX_RTO,
 	TCP_RTX_PROBE0,         /* zero-window probe */
 	TCP_RTX_LOSS_PROBE,     /* tail loss probe */
+	TCP_RTX_REO_TIMEOUT,    /* RACK's reordering window expires */
 };
 
 /* Congestion-avoidance states (Linux's tcp_ca_state). */
@@ -277,6 +299,7 @@ struct tcp_conn {
 	uint32_t max_window;
 	uint32_t high_seq;           /* snd_nxt when recovery began */
 	uint32_t undo_marker;
+	uint32_t highest_sack;       /* end of the highest SACKed segment */
 
 	/* receive sequence space */
 	uint32_t rcv_nxt;
@@ -301,15 +324,17 @@ struct tcp_conn {
 	uint8_t quickack;            /* ACKs still to send at once */
 	uint8_t pingpong;            /* interactive: delay ACKs */
 	uint8_t num_sacks;           /* SACK blocks we report */
-	uint8_t dsack;               /* selective_acks[-1] holds a D-SACK */
 	uint8_t total_rto;           /* RTO expiries of this connection */
 	uint8_t cc_algo;             /* enum synq_congestion_control */
-	uint8_t is_cwnd_limited;
 	uint8_t hystart_samples;     /* RTT samples this round */
-	uint8_t hystart_found;       /* slow start's exit was found */
-	uint8_t tlp_retrans;         /* the loss probe was a retransmission */
 	uint8_t timers_armed;        /* bit per enum tcp_timer */
+	uint8_t dsack : 1;           /* duplicate_sack is to be reported */
+	uint8_t is_cwnd_limited : 1;
+	uint8_t hystart_found : 1;   /* slow start's exit was found */
+	uint8_t tlp_retrans : 1;     /* the loss probe was a retransmission */
+	uint8_t frto : 1;            /* F-RTO (RFC 5682) in progress */
 	uint16_t reordering;         /* segments (tcp_reordering, max 300) */
+	uint16_t reord_seen;         /* reordering events */
 
 	uint32_t ts_recent;
 	uint32_t ts_recent_stamp;    /* seconds */
@@ -327,7 +352,8 @@ struct tcp_conn {
 	uint32_t rcv_rtt_seq;        /* ... measured when rcv_nxt passes this */
 	uint32_t rcvq_space;         /* bytes read in the last RTT (autotuning) */
 	uint32_t rcvq_seq;
-	uint32_t ato_ms;             /* delayed-ACK timeout */
+	uint16_t ato_ms;             /* delayed-ACK timeout (at most 65 s) */
+	uint16_t snd_segbufs;        /* segbufs in sndq (its memory charge) */
 
 	/* congestion control */
 	uint32_t snd_cwnd;           /* segments */
@@ -346,6 +372,7 @@ struct tcp_conn {
 	uint32_t max_packets_out;    /* in the current window */
 	uint32_t cwnd_usage_seq;
 	struct tcp_cubic cubic;
+	struct tcp_rack rack;
 
 	/* stamps in milliseconds (tcp_ms_stamp(), like Linux's jiffies):
 	 * timers fire on millisecond ticks, as Linux's fire on jiffies */
@@ -366,7 +393,6 @@ struct tcp_conn {
 	uint32_t send_head;          /* first unsent segbuf, POOL_NONE if none */
 	struct segq rcvq;            /* in order, not yet read */
 	struct segq oooq;            /* out of order, sorted, disjoint */
-	uint32_t snd_queued;         /* bytes in sndq */
 	uint32_t rcv_queued;         /* bytes in rcvq */
 	uint32_t ooo_queued;
 
@@ -374,14 +400,21 @@ struct tcp_conn {
 	struct tcp_sack_block duplicate_sack;
 
 	/* statistics for TCP_INFO */
-	uint32_t total_retrans;
 	uint64_t bytes_acked;
 	uint64_t bytes_received;
+	uint32_t total_retrans;
 	uint32_t segs_in;
 	uint32_t segs_out;
 
 	struct tcp_sockopts opts;
 };
+
+/* The send buffer's memory charge: whole segbufs, as Linux charges
+ * truesize. */
+static inline uint32_t tcp_send_charge(const struct tcp_conn *c)
+{
+	return (uint32_t)c->snd_segbufs * SEGBUF_SIZE;
+}
 
 /* -------------------------------------------------------- shared API */
 
@@ -396,7 +429,10 @@ uint32_t tcp_ms_stamp(const struct synq_stack *s);
 uint32_t tcp_us_stamp(const struct synq_stack *s);
 uint64_t tcp_random(struct synq_stack *s);
 
-/* timer.c: one heap over every object's earliest deadline */
+/* timer.c: one heap over every connection's and request's earliest
+ * deadline, in millisecond ticks */
+synq_time_t tcp_ms_to_time(const struct synq_stack *s, uint32_t stamp_ms);
+uint32_t tcp_time_to_ms(synq_time_t when);
 void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when);
 void tcp_timer_cancel(struct synq_stack *s, uint32_t handle);
 void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
@@ -406,6 +442,7 @@ void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_tim
 synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn *c,
                                enum tcp_timer t);
 void tcp_timers_run(struct synq_stack *s);
+synq_time_t tcp_timer_next(const struct synq_stack *s);
 
 /* table.c: the 4-tuple hash over requests, connections and TIME-WAITs */
 uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t);
@@ -450,6 +487,7 @@ void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_keepalive_probe(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_select_window(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_choose_window(struct synq_stack *s, struct tcp_conn *c);
+uint32_t tcp_current_mss(const struct tcp_conn *c);
 uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c);
 void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c);
 bool tcp_schedule_loss_probe(struct synq_stack *s, struct tcp_conn *c, bool advancing_rto);
@@ -496,7 +534,9 @@ void tcp_time_wait(struct synq_stack *s, struct tcp_conn *c, uint8_t substate,
                    synq_time_t timeout);
 void tcp_timewait_input(struct synq_stack *s, struct tcp_timewait *tw,
                         const struct tcp_segment *seg);
-void tcp_timewait_timer_fire(struct synq_stack *s, struct tcp_timewait *tw);
 void tcp_timewait_free(struct synq_stack *s, struct tcp_timewait *tw);
+/* Expire due TIME-WAITs; the next TIME-WAIT deadline (SYNQ_TIME_NEVER). */
+void tcp_timewait_expire(struct synq_stack *s);
+synq_time_t tcp_timewait_next_deadline(const struct synq_stack *s);
 
 #endif

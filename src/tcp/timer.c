@@ -2,18 +2,36 @@
 /* One timer heap for the whole stack.
  *
  * Each object stores its deadlines itself (a connection has one per
- * enum tcp_timer, requests and TIME-WAITs have one). The heap holds one
- * slot per object that has any deadline, keyed by the earliest, and each
- * object remembers its slot so a changed deadline moves in O(log n). The
- * stack's next deadline is the heap's top: nothing ever scans every
- * connection. Ties fire in handle order, which keeps runs reproducible. */
+ * enum tcp_timer, a request one). The heap holds one slot per object that
+ * has any deadline, keyed by the earliest, and each object remembers its
+ * slot so a changed deadline moves in O(log n). The stack's next deadline
+ * is the heap's top (or the oldest TIME-WAIT, see timewait.c): nothing ever
+ * scans every connection. Ties fire in handle order, which keeps runs
+ * reproducible.
+ *
+ * Deadlines are millisecond ticks in 32 bits, as Linux's timers are
+ * jiffies: a timer set for t fires at the first tick at or after t, and
+ * ticks compare by wrap-around difference (all pending deadlines lie
+ * within 24 days of now). */
 #include <assert.h>
 
 #include "tcp/stack_internal.h"
 
+uint32_t tcp_time_to_ms(synq_time_t when)
+{
+	return (uint32_t)((when + SYNQ_MSEC(1) - 1) / SYNQ_MSEC(1));
+}
+
+synq_time_t tcp_ms_to_time(const struct synq_stack *s, uint32_t stamp_ms)
+{
+	int64_t now_ms = s->now / SYNQ_MSEC(1);
+	return SYNQ_MSEC(now_ms + (int32_t)(stamp_ms - (uint32_t)now_ms));
+}
+
 static bool slot_before(const struct timer_slot *a, const struct timer_slot *b)
 {
-	return a->when < b->when || (a->when == b->when && a->handle < b->handle);
+	int32_t d = (int32_t)(a->when_ms - b->when_ms);
+	return d < 0 || (d == 0 && a->handle < b->handle);
 }
 
 static void heap_place(struct synq_stack *s, uint32_t i, struct timer_slot v)
@@ -59,21 +77,22 @@ void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when)
 		tcp_timer_cancel(s, handle);
 		return;
 	}
+	uint32_t when_ms = tcp_time_to_ms(when);
 	if (*slot == TCP_NONE) {
-		/* The heap has room for every object of every pool. */
+		/* The heap has room for every connection and request. */
 		assert(s->heap_len < s->heap_cap);
 		uint32_t i = s->heap_len++;
-		s->heap[i] = (struct timer_slot){ when, handle };
+		s->heap[i] = (struct timer_slot){ when_ms, handle };
 		*slot = i;
 		sift_up(s, i);
 		return;
 	}
 	uint32_t i = *slot;
-	synq_time_t old = s->heap[i].when;
-	s->heap[i].when = when;
-	if (when < old)
+	int32_t moved = (int32_t)(when_ms - s->heap[i].when_ms);
+	s->heap[i].when_ms = when_ms;
+	if (moved < 0)
 		sift_up(s, i);
-	else if (when > old)
+	else if (moved > 0)
 		sift_down(s, i);
 }
 
@@ -102,9 +121,7 @@ synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn
 {
 	if (!(c->timers_armed & (1u << t)))
 		return 0;
-	int64_t now_ms = s->now / SYNQ_MSEC(1);
-	int32_t ahead = (int32_t)(c->timer_ms[t] - (uint32_t)now_ms);
-	return SYNQ_MSEC(now_ms + ahead);
+	return tcp_ms_to_time(s, c->timer_ms[t]);
 }
 
 static synq_time_t conn_earliest(const struct synq_stack *s, const struct tcp_conn *c)
@@ -124,9 +141,7 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 	if (when == 0) {
 		c->timers_armed &= (uint8_t)~(1u << t);
 	} else {
-		/* Round up to the next tick: a timer never fires early. */
-		int64_t ms = (when + SYNQ_MSEC(1) - 1) / SYNQ_MSEC(1);
-		c->timer_ms[t] = (uint32_t)ms;
+		c->timer_ms[t] = tcp_time_to_ms(when);
 		c->timers_armed |= (uint8_t)(1u << t);
 	}
 	tcp_timer_schedule(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)),
@@ -140,25 +155,22 @@ void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_tim
 	tcp_conn_timer_set(s, c, t, 0);
 }
 
+synq_time_t tcp_timer_next(const struct synq_stack *s)
+{
+	return s->heap_len ? tcp_ms_to_time(s, s->heap[0].when_ms) : SYNQ_TIME_NEVER;
+}
+
 void tcp_timers_run(struct synq_stack *s)
 {
-	while (s->heap_len > 0 && s->heap[0].when <= s->now) {
+	while (s->heap_len > 0 && tcp_ms_to_time(s, s->heap[0].when_ms) <= s->now) {
 		uint32_t handle = s->heap[0].handle;
 		uint32_t index = TCP_HANDLE_INDEX(handle);
-		switch (TCP_HANDLE_KIND(handle)) {
-		case TCP_OBJ_CONN: {
-			struct tcp_conn *c = tcp_conn_at(s, index);
-			tcp_conn_timer_fire(s, c);
-			break;
-		}
-		case TCP_OBJ_REQUEST:
+		if (TCP_HANDLE_KIND(handle) == TCP_OBJ_CONN) {
+			tcp_conn_timer_fire(s, tcp_conn_at(s, index));
+		} else {
 			tcp_timer_cancel(s, handle);
 			tcp_request_timer_fire(s, pool_at(&s->requests, index));
-			break;
-		case TCP_OBJ_TIMEWAIT:
-			tcp_timer_cancel(s, handle);
-			tcp_timewait_timer_fire(s, pool_at(&s->timewaits, index));
-			break;
 		}
 	}
+	tcp_timewait_expire(s);
 }

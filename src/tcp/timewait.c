@@ -6,15 +6,81 @@
 #include "tcp/input_internal.h"
 #include "tcp/listen_internal.h"
 
+static uint32_t tw_index(struct synq_stack *s, const struct tcp_timewait *tw)
+{
+	return pool_index_of(&s->timewaits, tw);
+}
+
+static struct tcp_timewait *tw_at(struct synq_stack *s, uint32_t index)
+{
+	return pool_at(&s->timewaits, index);
+}
+
 static uint32_t tw_handle(struct synq_stack *s, const struct tcp_timewait *tw)
 {
-	return TCP_HANDLE(TCP_OBJ_TIMEWAIT, pool_index_of(&s->timewaits, tw));
+	return TCP_HANDLE(TCP_OBJ_TIMEWAIT, tw_index(s, tw));
+}
+
+static void fifo_unlink(struct synq_stack *s, struct tcp_timewait *tw)
+{
+	if (tw->prev == TCP_NONE)
+		s->tw_head = tw->next;
+	else
+		tw_at(s, tw->prev)->next = tw->next;
+	if (tw->next == TCP_NONE)
+		s->tw_tail = tw->prev;
+	else
+		tw_at(s, tw->next)->prev = tw->prev;
+	tw->prev = tw->next = TCP_NONE;
+}
+
+/* Insert by deadline, searching from the tail: a new or re-armed
+ * TIME-WAIT nearly always goes last. */
+static void fifo_insert(struct synq_stack *s, struct tcp_timewait *tw)
+{
+	uint32_t self = tw_index(s, tw);
+	uint32_t after = s->tw_tail;
+	while (after != TCP_NONE &&
+	       (int32_t)(tw_at(s, after)->deadline_ms - tw->deadline_ms) > 0)
+		after = tw_at(s, after)->prev;
+	tw->prev = after;
+	if (after == TCP_NONE) {
+		tw->next = s->tw_head;
+		s->tw_head = self;
+	} else {
+		tw->next = tw_at(s, after)->next;
+		tw_at(s, after)->next = self;
+	}
+	if (tw->next == TCP_NONE)
+		s->tw_tail = self;
+	else
+		tw_at(s, tw->next)->prev = self;
 }
 
 static void reschedule(struct synq_stack *s, struct tcp_timewait *tw, synq_time_t timeout)
 {
-	tw->deadline = s->now + timeout;
-	tcp_timer_schedule(s, tw_handle(s, tw), tw->deadline);
+	fifo_unlink(s, tw);
+	tw->deadline_ms = tcp_time_to_ms(s->now + timeout);
+	fifo_insert(s, tw);
+}
+
+synq_time_t tcp_timewait_next_deadline(const struct synq_stack *s)
+{
+	if (s->tw_head == TCP_NONE)
+		return SYNQ_TIME_NEVER;
+	const struct tcp_timewait *tw = pool_at(&s->timewaits, s->tw_head);
+	return tcp_ms_to_time(s, tw->deadline_ms);
+}
+
+void tcp_timewait_expire(struct synq_stack *s)
+{
+	while (s->tw_head != TCP_NONE) {
+		struct tcp_timewait *tw = tw_at(s, s->tw_head);
+		if (tcp_ms_to_time(s, tw->deadline_ms) > s->now)
+			break;
+		MIB_INC(s, TcpExtTW);
+		tcp_timewait_free(s, tw);
+	}
 }
 
 /* Replace a closing connection by a TIME-WAIT object (tcp_time_wait()).
@@ -33,7 +99,7 @@ void tcp_time_wait(struct synq_stack *s, struct tcp_conn *c, uint8_t substate,
 	}
 	struct tcp_timewait *tw = pool_at(&s->timewaits, index);
 	tw->hash_next = TCP_NONE;
-	tw->timer_slot = TCP_NONE;
+	tw->prev = tw->next = TCP_NONE;
 	tw->tuple = c->tuple;
 	tw->snd_nxt = c->snd_nxt;
 	tw->rcv_nxt = c->rcv_nxt;
@@ -54,21 +120,15 @@ void tcp_time_wait(struct synq_stack *s, struct tcp_conn *c, uint8_t substate,
 	/* The connection leaves the table before the TIME-WAIT enters it. */
 	tcp_conn_done(s, c);
 	tcp_table_insert(s, tw_handle(s, tw));
-	reschedule(s, tw, timeout);
+	tw->deadline_ms = tcp_time_to_ms(s->now + timeout);
+	fifo_insert(s, tw);
 }
 
 void tcp_timewait_free(struct synq_stack *s, struct tcp_timewait *tw)
 {
-	uint32_t h = tw_handle(s, tw);
-	tcp_table_remove(s, h);
-	tcp_timer_cancel(s, h);
-	pool_free(&s->timewaits, TCP_HANDLE_INDEX(h));
-}
-
-void tcp_timewait_timer_fire(struct synq_stack *s, struct tcp_timewait *tw)
-{
-	MIB_INC(s, TcpExtTW);
-	tcp_timewait_free(s, tw);
+	tcp_table_remove(s, tw_handle(s, tw));
+	fifo_unlink(s, tw);
+	pool_free(&s->timewaits, tw_index(s, tw));
 }
 
 /* tcp_v4_timewait_ack() */

@@ -45,7 +45,7 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 /* Bytes of send buffer in use: whole segbufs, as Linux counts truesize. */
 static bool send_space(const struct tcp_conn *c)
 {
-	return c->snd_queued < c->opts.sndbuf;
+	return tcp_send_charge(c) < c->opts.sndbuf;
 }
 
 bool tcp_user_writable(const struct tcp_conn *c)
@@ -99,7 +99,7 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		segq_push_tail(&s->segbufs, &c->sndq, index);
 		if (c->send_head == POOL_NONE)
 			c->send_head = index;
-		c->snd_queued += SEGBUF_SIZE;
+		c->snd_segbufs++;
 		tcp_cc_restart_after_idle(s, c);
 		c->write_seq += (uint32_t)n;
 		copied += n;

@@ -167,6 +167,8 @@ int pair_setup(struct pair *p, const struct pair_config *cfg)
 	lc.rate_bps = cfg->rate_bps;
 	lc.loss = cfg->loss;
 	lc.jitter_ns = cfg->jitter;
+	lc.reorder = cfg->reorder;
+	lc.reorder_delay_ns = cfg->reorder_delay;
 	err = sim_link_add(p->sim, &lc, sim_host_node(p->client.host),
 	                   sim_host_node(p->server.host), &p->link);
 	if (err)

@@ -48,6 +48,8 @@ struct pair_config {
 	uint64_t rate_bps;
 	double loss;
 	synq_time_t jitter;
+	double reorder;                  /* fraction of packets held back */
+	synq_time_t reorder_delay;
 	uint64_t client_bytes;
 	uint64_t server_bytes;
 	bool server_closes_first;

@@ -15,8 +15,6 @@
  * A capture that shows loss-related kinds only because no loss happened
  * would prove little: the lossy run must show retransmissions and gaps.
  *
- * The lossy run's MTU check is the last one, and skips (saying so) while
- * a known stack bug makes it fail; SYNQ_TEST_STRICT=1 makes it fail.
  * SYNQ_KEEP_PCAP=1 keeps the captures for a look in Wireshark.
  * Without tshark the tests are skipped, saying so. */
 #include <setjmp.h>
@@ -352,22 +350,10 @@ static void tshark_lossy_transfer_is_clean(void **state)
 		assert_true(k[i].count[C_RETRANSMISSIONS] > 0);
 		assert_true(k[i].count[C_LOST_SEGMENT] > 0);
 	}
-	/* Last, so that a known failure here does not hide the checks above.
-	 * Known stack bug (reported with the stack_input fuzz finding): a
-	 * data segment that also carries SACK blocks is 1448 bytes of payload
-	 * plus 12 bytes of timestamps plus the SACK option, over the MTU,
-	 * because the send MSS ignores the SACK option's length (Linux's
-	 * tcp_current_mss() subtracts it). Until it is fixed this reports and
-	 * skips; SYNQ_TEST_STRICT=1 makes it fail. */
-	for (int i = 0; i < 2; i++) {
-		if (k[i].count[C_OVER_MTU] != 0 && getenv("SYNQ_TEST_STRICT") == NULL) {
-			fprintf(stderr, "skip: known bug: %s: %ld datagrams over the %d-byte MTU "
-			        "(data segments with SACK blocks); every other check passed\n",
-			        strrchr(c->pcap[i], '/') + 1, k[i].count[C_OVER_MTU], MTU);
-			skip();
-		}
+	/* Data segments that also carry SACK blocks still fit the MTU: the
+	 * send MSS leaves room for the SACK option (tcp_current_mss()). */
+	for (int i = 0; i < 2; i++)
 		none(c, c->pcap[i], &k[i], C_OVER_MTU, "a datagram larger than the MTU");
-	}
 }
 
 static void tshark_clean_transfer_has_no_retransmissions(void **state)
