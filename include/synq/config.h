@@ -60,6 +60,7 @@ struct synq_config {
 	int32_t tcp_congestion_control;  /* enum synq_congestion_control: cubic */
 	int32_t tcp_early_retrans;       /* 3: tail loss probes on */
 	int32_t tcp_frto;                /* 2: F-RTO (RFC 5682) on */
+	int32_t tcp_min_tso_segs;        /* 2: least segments per GSO burst */
 	int32_t tcp_min_rtt_wlen;        /* 300 s */
 	int32_t tcp_challenge_ack_limit; /* 2147483647 since 6.0 */
 	int32_t tcp_invalid_ratelimit;   /* 500 ms */

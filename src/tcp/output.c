@@ -400,13 +400,65 @@ bool tcp_schedule_loss_probe(struct synq_stack *s, struct tcp_conn *c, bool adva
 	return true;
 }
 
-static void transmit_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b)
+/* Send one segment. PSH comes from the write that queued it (a segbuf
+ * holding the end of a write without MSG_MORE is marked, as Linux's
+ * tcp_push() marks its tail skb), or ends a burst of two or more segments
+ * sent as one unit: Linux forces PSH on every GSO packet, and GSO keeps
+ * it on the last segment only. */
+static void transmit_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
+                            bool ends_burst)
 {
-	uint8_t flags = TCP_ACK | (b->tcp_flags & TCP_FIN);
-	if (b->len && (b->next == POOL_NONE || (b->tcp_flags & TCP_FIN)))
+	uint8_t flags = TCP_ACK | (b->tcp_flags & (TCP_FIN | TCP_PSH));
+	if (ends_burst)
 		flags |= TCP_PSH;
 	b->sent_at = s->now;
 	transmit(s, c, b->seq, flags, b->data + b->off, b->len);
+}
+
+/* Linux's pacing rate (tcp_update_pacing_rate()), bytes per second:
+ * 200 % of cwnd * mss / srtt in slow start, 120 % after. */
+#define TCP_PACING_SS_RATIO 200
+#define TCP_PACING_CA_RATIO 120
+#define TCP_GSO_MAX_SIZE 65536u
+#define TCP_TSO_RTT_LOG 9
+
+static uint64_t pacing_rate(const struct tcp_conn *c)
+{
+	uint64_t rate = (uint64_t)c->mss_cache * ((1000000 / 100) << 3);
+	rate *= c->snd_cwnd < c->snd_ssthresh / 2 ? TCP_PACING_SS_RATIO : TCP_PACING_CA_RATIO;
+	rate *= c->snd_cwnd > c->packets_out ? c->snd_cwnd : c->packets_out;
+	if (c->srtt_us)
+		rate /= c->srtt_us;
+	return rate;
+}
+
+/* Segments per transmit unit (Linux's tcp_tso_autosize()): about a
+ * millisecond of the pacing rate, more when the RTT is tiny, at least
+ * two, at most one 64 KB GSO packet. */
+uint32_t tcp_tso_segs(const struct synq_stack *s, const struct tcp_conn *c, uint32_t mss)
+{
+	uint64_t bytes = pacing_rate(c) >> 10;
+	uint32_t shift = c->min_rtt_us >> TCP_TSO_RTT_LOG;
+	if (shift < 32)
+		bytes += TCP_GSO_MAX_SIZE >> shift;
+	if (bytes > TCP_GSO_MAX_SIZE)
+		bytes = TCP_GSO_MAX_SIZE;
+	uint32_t segs = (uint32_t)(bytes / mss);
+	uint32_t least = (uint32_t)s->cfg.tcp_min_tso_segs;
+	return segs > least ? segs : least;
+}
+
+/* Segments the congestion window lets one transmit unit take (Linux's
+ * tcp_cwnd_test()): at most half the window, so that two units are in
+ * flight. */
+static uint32_t cwnd_quota(const struct tcp_conn *c)
+{
+	uint32_t in_flight = tcp_packets_in_flight(c);
+	if (in_flight >= c->snd_cwnd)
+		return 0;
+	uint32_t half = c->snd_cwnd >> 1 ? c->snd_cwnd >> 1 : 1;
+	uint32_t room = c->snd_cwnd - in_flight;
+	return room < half ? room : half;
 }
 
 /* Split a segbuf so that its first part holds at most keep bytes. */
@@ -426,7 +478,7 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 	t->sent_at = b->sent_at;
 	memcpy(t->data, b->data + b->off + keep, t->len);
 	b->len = keep;
-	b->tcp_flags &= (uint8_t)~TCP_FIN;
+	b->tcp_flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
 	segq_insert_after(&s->segbufs, &c->sndq, index, tail_index);
 	c->snd_segbufs++;
 	return true;
@@ -456,7 +508,7 @@ static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t in
 	struct segbuf *b = segbuf_get(&s->segbufs, index);
 	uint16_t extra = (uint16_t)(b->len - keep);
 	struct segbuf *n = segbuf_at(&s->segbufs, b->next);
-	if (n == NULL || (b->tcp_flags & TCP_FIN) || n->len + extra > SEGBUF_DATA)
+	if (n == NULL || (b->tcp_flags & (TCP_FIN | TCP_PSH)) || n->len + extra > SEGBUF_DATA)
 		return segbuf_split(s, c, index, keep);
 	if (n->off < extra) {
 		memmove(n->data + extra, n->data + n->off, n->len);
@@ -484,8 +536,55 @@ static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint3
 	return c->packets_out > 0;
 }
 
-/* Send what the windows allow (Linux's tcp_write_xmit()). A loss probe
- * sends at most one segment and ignores Nagle and the congestion window. */
+/* The next unsent segment if it may go now: cut to the MSS, inside the
+ * peer's window, not held by Nagle. NULL if not; blocked says why. */
+enum send_block { SEND_OK, SEND_NO_MEMORY, SEND_RWND, SEND_NAGLE };
+
+static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                               bool probe, enum send_block *blocked)
+{
+	uint32_t mss = tcp_current_mss(c);
+	struct segbuf *b = segbuf_at(&s->segbufs, index);
+	if (b->len > mss && !segbuf_trim_to(s, c, index, (uint16_t)mss)) {
+		*blocked = SEND_NO_MEMORY;
+		return NULL;
+	}
+	b = segbuf_at(&s->segbufs, index);
+	if (seq_after(b->seq + b->len, c->snd_una + c->snd_wnd)) {
+		*blocked = SEND_RWND;
+		return NULL;
+	}
+	if (!probe && nagle_blocks(c, b, mss)) {
+		*blocked = SEND_NAGLE;
+		return NULL;
+	}
+	*blocked = SEND_OK;
+	return b;
+}
+
+static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
+                            bool ends_burst)
+{
+	data_sent_event(s, c);
+	transmit_segbuf(s, c, b, ends_burst);
+	uint32_t end_seq = segbuf_end_seq(b);
+	if (seq_after(end_seq, c->snd_nxt))
+		c->snd_nxt = end_seq;
+	if (b->len)
+		MIB_INC(s, TcpExtTCPOrigDataSent);
+	uint32_t prior_packets = c->packets_out++;
+	c->send_head = b->next;
+	/* tcp_event_new_data_sent(): start the RTO with the first segment in
+	 * flight, or replace a pending loss probe. */
+	if (prior_packets == 0 || c->rtx_kind == TCP_RTX_LOSS_PROBE ||
+	    c->rtx_kind == TCP_RTX_PROBE0)
+		tcp_rearm_rto(s, c);
+}
+
+/* Send what the windows allow (Linux's tcp_write_xmit()), in units of up
+ * to tcp_tso_segs() segments as Linux sends GSO packets. A unit ends at
+ * the end of a write, as Linux's skb does. A loss probe sends at most one
+ * segment and ignores Nagle and the congestion window. */
 static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 {
 	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
@@ -493,41 +592,36 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 		return;
 	bool sent = false;
 	bool is_cwnd_limited = false;
-	while (c->send_head != POOL_NONE) {
-		struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
-		uint32_t mss = tcp_current_mss(c);
-		if (b->len > mss && !segbuf_trim_to(s, c, c->send_head, (uint16_t)mss))
-			break;
-		b = segbuf_at(&s->segbufs, c->send_head);
-		if (tcp_packets_in_flight(c) >= c->snd_cwnd && !probe) {
+	enum send_block blocked = SEND_OK;
+	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
+		uint32_t quota = probe ? 1 : cwnd_quota(c);
+		if (quota == 0) {
 			is_cwnd_limited = true;
 			break;
 		}
-		uint32_t end = b->seq + b->len;
-		if (seq_after(end, c->snd_una + c->snd_wnd)) {
-			if (c->packets_out == 0 && c->rtx_kind == TCP_RTX_NONE) {
+		uint32_t unit = tcp_tso_segs(s, c, tcp_current_mss(c));
+		if (unit > quota)
+			unit = quota;
+		struct segbuf *b = sendable(s, c, c->send_head, probe, &blocked);
+		if (b == NULL) {
+			if (blocked == SEND_RWND && c->packets_out == 0 &&
+			    c->rtx_kind == TCP_RTX_NONE) {
 				c->rtx_kind = TCP_RTX_PROBE0;
 				tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
 			}
 			break;
 		}
-		if (!probe && nagle_blocks(c, b, mss))
-			break;
-		data_sent_event(s, c);
-		transmit_segbuf(s, c, b);
-		uint32_t end_seq = segbuf_end_seq(b);
-		if (seq_after(end_seq, c->snd_nxt))
-			c->snd_nxt = end_seq;
-		if (b->len)
-			MIB_INC(s, TcpExtTCPOrigDataSent);
-		uint32_t prior_packets = c->packets_out++;
-		c->send_head = b->next;
-		sent = true;
-		/* tcp_event_new_data_sent(): start the RTO with the first
-		 * segment in flight, or replace a pending loss probe. */
-		if (prior_packets == 0 || c->rtx_kind == TCP_RTX_LOSS_PROBE ||
-		    c->rtx_kind == TCP_RTX_PROBE0)
-			tcp_rearm_rto(s, c);
+		/* Send the unit one segment ahead, to know which is its last. */
+		for (uint32_t n = 1;; n++) {
+			struct segbuf *next = NULL;
+			if (n < unit && b->next != POOL_NONE && !(b->tcp_flags & (TCP_PSH | TCP_FIN)))
+				next = sendable(s, c, b->next, probe, &blocked);
+			send_new_segbuf(s, c, b, next == NULL && n > 1);
+			sent = true;
+			if (next == NULL)
+				break;
+			b = next;
+		}
 		if (probe)
 			break;
 	}
@@ -570,7 +664,7 @@ void tcp_send_loss_probe(struct synq_stack *s, struct tcp_conn *c)
 	for (uint32_t i = c->sndq.head; i != c->send_head && i != POOL_NONE;
 	     i = segbuf_at(&s->segbufs, i)->next)
 		last = i;
-	if (!tcp_resend_segbuf(s, c, last))
+	if (!tcp_resend_segbuf(s, c, last, false))
 		goto rearm;
 	c->tlp_retrans = 1;
 sent:
@@ -583,14 +677,15 @@ rearm:
 
 /* Send a segment of the retransmission queue again, splitting it first if
  * the MSS has shrunk (Linux's __tcp_retransmit_skb()): no loss marks. */
-bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
+bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                       bool ends_burst)
 {
 	struct segbuf *b = segbuf_at(&s->segbufs, index);
 	uint32_t mss = tcp_current_mss(c);
 	struct segbuf *n = segbuf_at(&s->segbufs, b->next);
 	if (b->len > mss && n != NULL && b->next != c->send_head &&
 	    (n->mark & SEGBUF_LOST) && !(n->mark & (SEGBUF_SACKED | SEGBUF_RETRANS)) &&
-	    !(b->tcp_flags & TCP_FIN) && b->len + n->len <= SEGBUF_DATA + 0u) {
+	    !(b->tcp_flags & (TCP_FIN | TCP_PSH)) && b->len + n->len <= SEGBUF_DATA + 0u) {
 		/* The next segment is lost too and will be resent: let it carry
 		 * what no longer fits here (SACK blocks now take option room),
 		 * rather than sending a runt. */
@@ -617,7 +712,7 @@ bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
 			c->lost_out++;
 	}
 	synq_time_t first_sent = b->sent_at;
-	transmit_segbuf(s, c, b);
+	transmit_segbuf(s, c, b, ends_burst);
 	b->mark |= SEGBUF_EVER_RETRANS;
 	c->total_retrans++;
 	MIB_INC(s, TcpRetransSegs);
@@ -628,9 +723,10 @@ bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
 
 /* Retransmit a segment (Linux's tcp_retransmit_skb()): it counts as in
  * flight again until it is acknowledged, SACKed or lost anew. */
-bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index)
+bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                           bool ends_burst)
 {
-	if (!tcp_resend_segbuf(s, c, index))
+	if (!tcp_resend_segbuf(s, c, index, ends_burst))
 		return false;
 	struct segbuf *b = segbuf_at(&s->segbufs, index);
 	if (!(b->mark & SEGBUF_RETRANS))
@@ -644,7 +740,7 @@ bool tcp_retransmit_head(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (segq_empty(&c->sndq) || c->sndq.head == c->send_head)
 		return false;
-	return tcp_retransmit_segbuf(s, c, c->sndq.head);
+	return tcp_retransmit_segbuf(s, c, c->sndq.head, false);
 }
 
 /* A zero-window probe: one byte below snd_una's window edge is not

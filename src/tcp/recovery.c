@@ -645,30 +645,54 @@ void tcp_cong_control(struct synq_stack *s, struct tcp_conn *c, uint32_t acked_s
 		tcp_cc_on_ack(s, c, acked_sacked);
 }
 
+static bool awaits_retransmit(const struct segbuf *b)
+{
+	return (b->mark & SEGBUF_LOST) && !(b->mark & (SEGBUF_RETRANS | SEGBUF_SACKED));
+}
+
 /* Retransmit what is marked lost, as the congestion window allows
- * (Linux's tcp_xmit_retransmit_queue()). */
+ * (Linux's tcp_xmit_retransmit_queue()). Adjacent lost segments go out as
+ * one unit of up to tcp_tso_segs(), as Linux resends a multi-segment skb. */
 void tcp_xmit_retransmit_queue(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->lost_out == 0)
 		return;
+	uint32_t unit_left = 0, unit_len = 0;
 	for (uint32_t i = c->sndq.head; i != POOL_NONE && i != c->send_head;) {
 		struct segbuf *b = buf(s, i);
-		uint32_t next = b->next;
-		if ((b->mark & SEGBUF_LOST) && !(b->mark & (SEGBUF_RETRANS | SEGBUF_SACKED))) {
-			if (tcp_packets_in_flight(c) >= c->snd_cwnd)
-				break;
-			if (!tcp_retransmit_segbuf(s, c, i))
-				break;
-			if (c->ca_state != TCP_CA_LOSS)
-				c->prr_out++;
-			if (c->ca_state == TCP_CA_RECOVERY)
-				MIB_INC(s, TcpExtTCPFastRetrans);
-			else if (c->ca_state == TCP_CA_LOSS)
-				MIB_INC(s, TcpExtTCPSlowStartRetrans);
-			if (i == c->sndq.head)
-				tcp_rearm_rto(s, c);
+		if (!awaits_retransmit(b)) {
+			unit_left = 0;
+			i = b->next;
+			continue;
 		}
-		i = next;
+		if (tcp_packets_in_flight(c) >= c->snd_cwnd)
+			break;
+		if (unit_left == 0) {
+			unit_left = c->snd_cwnd - tcp_packets_in_flight(c);
+			uint32_t segs = tcp_tso_segs(s, c, tcp_current_mss(c));
+			if (unit_left > segs)
+				unit_left = segs;
+			unit_len = 0;
+		}
+		unit_left--;
+		unit_len++;
+		const struct segbuf *n = buf(s, b->next);
+		bool unit_ends = unit_left == 0 || (b->tcp_flags & (TCP_PSH | TCP_FIN)) ||
+		                 b->next == c->send_head || n == NULL || !awaits_retransmit(n) ||
+		                 n->seq != b->seq + b->len;
+		if (!tcp_retransmit_segbuf(s, c, i, unit_ends && unit_len > 1))
+			break;
+		if (unit_ends)
+			unit_left = 0;
+		if (c->ca_state != TCP_CA_LOSS)
+			c->prr_out++;
+		if (c->ca_state == TCP_CA_RECOVERY)
+			MIB_INC(s, TcpExtTCPFastRetrans);
+		else if (c->ca_state == TCP_CA_LOSS)
+			MIB_INC(s, TcpExtTCPSlowStartRetrans);
+		if (i == c->sndq.head)
+			tcp_rearm_rto(s, c);
+		i = buf(s, i)->next;
 	}
 }
 

@@ -481,8 +481,12 @@ void tcp_send_fin(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_challenge_ack(struct synq_stack *s, struct tcp_conn *c);
 void tcp_push(struct synq_stack *s, struct tcp_conn *c);
 bool tcp_retransmit_head(struct synq_stack *s, struct tcp_conn *c);
-bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index);
-bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index);
+/* ends_burst: the last segment of a unit of two or more (it gets PSH) */
+bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                           bool ends_burst);
+bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                       bool ends_burst);
+uint32_t tcp_tso_segs(const struct synq_stack *s, const struct tcp_conn *c, uint32_t mss);
 void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_keepalive_probe(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_select_window(struct synq_stack *s, struct tcp_conn *c);

@@ -53,6 +53,21 @@ bool tcp_user_writable(const struct tcp_conn *c)
 	return send_space(c);
 }
 
+/* PSH for the end of this write (Linux's tcp_mark_push() on the tail
+ * skb), unless MSG_MORE. Data appended to an unsent segment that ended the
+ * previous write extends that write's push, as it extends Linux's skb. */
+static void mark_push(struct synq_stack *s, struct tcp_conn *c, uint32_t prior_tail, bool more)
+{
+	struct segbuf *tail = segbuf_get(&s->segbufs, c->sndq.tail);
+	struct segbuf *old = segbuf_at(&s->segbufs, prior_tail);
+	bool carried = old != NULL && (old->tcp_flags & TCP_PSH) && old != tail &&
+	               c->send_head != POOL_NONE && !seq_before(old->seq, c->snd_nxt);
+	if (carried)
+		old->tcp_flags &= (uint8_t)~TCP_PSH;
+	if (!more || carried)
+		tail->tcp_flags |= TCP_PSH;
+}
+
 /* Linux's tcp_sendmsg_locked(), without the waiting. */
 ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
                       size_t len, bool more)
@@ -71,6 +86,7 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 
 	size_t copied = 0;
 	uint32_t goal = c->mss_cache;
+	uint32_t prior_tail = c->sndq.tail;
 	while (copied < len) {
 		struct segbuf *tail = segbuf_at(&s->segbufs, c->sndq.tail);
 		bool tail_unsent = tail && c->send_head != POOL_NONE && !(tail->tcp_flags & TCP_FIN);
@@ -106,6 +122,7 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 	}
 	if (copied == 0 && len > 0)
 		return -EAGAIN;
+	mark_push(s, c, prior_tail, more);
 	if (more) {
 		/* MSG_MORE holds a partial last segment, as TCP_CORK does. */
 		uint8_t corked = c->opts.cork;
