@@ -75,6 +75,16 @@ static int get_int(const void *val, socklen_t len, int *out)
 	return 0;
 }
 
+/* IP-level options also take a single byte (Linux's do_ip_setsockopt()). */
+static int get_ip_int(const void *val, socklen_t len, int *out)
+{
+	if (val != NULL && len >= 1 && len < (socklen_t)sizeof(int)) {
+		*out = *(const unsigned char *)val;
+		return 0;
+	}
+	return get_int(val, len, out);
+}
+
 static int put_int(void *val, socklen_t *len, int v)
 {
 	if (val == NULL || len == NULL)
@@ -248,7 +258,7 @@ int synq_setsockopt(struct synq_stack *s, int fd, int level, int name, const voi
 	case IPPROTO_IP: {
 		int v;
 		if (name == IP_TOS) {
-			if (get_int(val, len, &v))
+			if (get_ip_int(val, len, &v))
 				return -EINVAL;
 			o->tos = (uint8_t)(v & 0xfc);
 			return 0;

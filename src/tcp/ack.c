@@ -299,6 +299,26 @@ static uint32_t tsecr_of(const struct tcp_conn *c, const struct tcp_segment *seg
 	return (c->flags & TCP_CONN_TS_OK) && seg->opt.has_timestamp ? seg->opt.tsecr : 0;
 }
 
+/* An ACK while nothing is in flight (Linux's tcp_ack_probe()): if the
+ * window now takes the next segment, stop probing (the push that follows
+ * sends it); otherwise probe again after the backed-off interval. */
+static void ack_probe(struct synq_stack *s, struct tcp_conn *c)
+{
+	const struct segbuf *head = buf(s, c->send_head);
+	if (head == NULL)
+		return;
+	if (!seq_after(head->seq + head->len, c->snd_una + c->snd_wnd)) {
+		c->backoff = 0;
+		if (c->rtx_kind == TCP_RTX_PROBE0) {
+			c->rtx_kind = TCP_RTX_NONE;
+			tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
+		}
+	} else {
+		c->rtx_kind = TCP_RTX_PROBE0;
+		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_probe0_when(c));
+	}
+}
+
 /* Linux's tcp_ack(). Returns 1 if the ACK advanced or was processed, 0
  * for an old ACK (ignored), or a negative TCP_ACK_* for one to discard. */
 int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg,
@@ -360,13 +380,7 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 		/* Nothing was in flight: perhaps a window opened on a probe. */
 		if (flag & ACK_DSACKING)
 			tcp_fastretrans_alert(s, c, prior_snd_una, 0, tsecr_of(c, seg), &flag, &rexmit);
-		if (c->rtx_kind == TCP_RTX_PROBE0 && c->send_head != POOL_NONE &&
-		    !seq_after(buf(s, c->send_head)->seq + buf(s, c->send_head)->len,
-		               c->snd_una + c->snd_wnd)) {
-			c->backoff = 0;
-			c->rtx_kind = TCP_RTX_NONE;
-			tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
-		}
+		ack_probe(s, c);
 		if (c->tlp_high_seq)
 			tcp_process_tlp_ack(s, c, ack, flag);
 		tcp_conn_wake(s, c);

@@ -167,11 +167,15 @@ static void probe_timer(struct synq_stack *s, struct tcp_conn *c)
 	c->probes_out++;
 	if (c->backoff < 31)
 		c->backoff++;
-	uint64_t when = (uint64_t)tcp_rto(c) << c->backoff;
-	if (when > (uint64_t)TCP_RTO_MAX)
-		when = TCP_RTO_MAX;
 	c->rtx_kind = TCP_RTX_PROBE0;
-	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + (synq_time_t)when);
+	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_probe0_when(c));
+}
+
+/* The next zero-window probe's delay (Linux's tcp_probe0_when()). */
+synq_time_t tcp_probe0_when(const struct tcp_conn *c)
+{
+	uint64_t when = (uint64_t)tcp_rto(c) << c->backoff;
+	return when > (uint64_t)TCP_RTO_MAX ? TCP_RTO_MAX : (synq_time_t)when;
 }
 
 /* Linux's tcp_delack_timer_handler(). */

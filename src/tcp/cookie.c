@@ -77,7 +77,7 @@ bool tcp_cookie_ack(struct synq_stack *s, struct tcp_listener *l, const struct t
 	if (o.wscale_ok) {
 		p.flags |= TCP_REQ_WSCALE_OK;
 		p.snd_wscale = o.snd_wscale;
-		p.rcv_wscale = tcp_listener_wscale(s);
+		p.rcv_wscale = tcp_listener_wscale(s, l);
 	}
 	if (tcp_accept_queue_full(s, l)) {
 		MIB_INC(s, TcpExtListenOverflows);

@@ -97,7 +97,7 @@ static void request_take_options(struct synq_stack *s, struct tcp_request *r,
 	if (o->has_wscale && s->cfg.tcp_window_scaling) {
 		r->flags |= TCP_REQ_WSCALE_OK;
 		r->snd_wscale = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
-		r->rcv_wscale = tcp_listener_wscale(s);
+		r->rcv_wscale = tcp_listener_wscale(s, l);
 	}
 	r->peer_window = seg->window;
 }

@@ -41,7 +41,8 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
                                   const struct tcp_segment *seg);
 
 /* output.c */
-uint8_t tcp_listener_wscale(const struct synq_stack *s);
+uint8_t tcp_listener_wscale(const struct synq_stack *s, const struct tcp_listener *l);
+uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale);
 
 /* cookie.c */
 bool tcp_cookie_ack(struct synq_stack *s, struct tcp_listener *l, const struct tcp_segment *seg);

@@ -215,16 +215,33 @@ void tcp_send_reset_for(struct synq_stack *s, const struct tcp_segment *seg)
 	tcp_output_datagram(s, s->tx, n);
 }
 
+/* The window a user-set SO_RCVBUF caps the connection to (Linux's
+ * tcp_connect_init() and tcp_openreq_init_rwin()); 0 = no cap. */
+static uint32_t user_window_clamp(const struct tcp_sockopts *o)
+{
+	return o->rcvbuf_locked ? win_from_space(o->rcvbuf) : 0;
+}
+
 /* Our window-scale shift, from the largest buffer we could ever offer
- * (Linux's tcp_select_initial_window()). */
-static uint8_t initial_wscale(const struct synq_stack *s)
+ * within the cap (Linux's tcp_select_initial_window()). */
+static uint8_t initial_wscale(const struct synq_stack *s, uint32_t clamp)
 {
 	uint32_t space = (uint32_t)s->cfg.tcp_rmem[2];
 	if (space < 212992) /* net.core.rmem_max */
 		space = 212992;
-	int log = 31 - __builtin_clz(space);
+	if (clamp && clamp < space)
+		space = clamp;
+	int log = 31 - __builtin_clz(space | 1);
 	int shift = log - 15;
 	return (uint8_t)(shift < 0 ? 0 : shift > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : shift);
+}
+
+/* The largest window the shift can express, within the cap. */
+uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale)
+{
+	uint32_t most = 0xffffu << wscale;
+	uint32_t clamp = user_window_clamp(o);
+	return clamp && clamp < most ? clamp : most;
 }
 
 /* The initial receive window: the space, in whole segments, at most 64 KB. */
@@ -248,7 +265,7 @@ static void init_receive_window(struct synq_stack *s, struct tcp_conn *c, uint32
 {
 	c->rcv_wnd = initial_window(full_space(c), mss);
 	c->rcv_ssthresh = c->rcv_wnd;
-	c->window_clamp = 0xffffu << c->rcv_wscale;
+	c->window_clamp = tcp_initial_window_clamp(&c->opts, c->rcv_wscale);
 	(void)s;
 }
 
@@ -258,7 +275,8 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 	bool synack = c->state == SYNQ_TCP_SYN_RECV;
 	if (c->advmss == 0) {
 		c->advmss = advertised_mss(s, c->opts.user_mss);
-		c->rcv_wscale = s->cfg.tcp_window_scaling ? initial_wscale(s) : 0;
+		c->rcv_wscale = s->cfg.tcp_window_scaling
+		                        ? initial_wscale(s, user_window_clamp(&c->opts)) : 0;
 		init_receive_window(s, c, c->advmss);
 	}
 	struct tcp_segment seg = {
@@ -329,9 +347,9 @@ void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
 }
 
 /* Window-scale shift a listener offers in its SYN-ACKs. */
-uint8_t tcp_listener_wscale(const struct synq_stack *s)
+uint8_t tcp_listener_wscale(const struct synq_stack *s, const struct tcp_listener *l)
 {
-	return initial_wscale(s);
+	return initial_wscale(s, user_window_clamp(&l->opts));
 }
 
 /* ----------------------------------------------------- the send queue */
@@ -358,10 +376,10 @@ static synq_time_t head_rto_deadline(struct synq_stack *s, const struct tcp_conn
 void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->packets_out == 0) {
-		if (c->rtx_kind == TCP_RTX_RTO || c->rtx_kind == TCP_RTX_LOSS_PROBE) {
-			c->rtx_kind = TCP_RTX_NONE;
-			tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
-		}
+		/* Whatever it was for (a zero-window probe too): the next push
+		 * arms a probe again if the window is still closed. */
+		c->rtx_kind = TCP_RTX_NONE;
+		tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
 		return;
 	}
 	synq_time_t when = s->now + tcp_rto(c);
@@ -604,8 +622,10 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 			unit = quota;
 		struct segbuf *b = sendable(s, c, c->send_head, probe, &blocked);
 		if (b == NULL) {
+			/* tcp_check_probe_timer(): a closed window with nothing
+			 * in flight and no retransmission timer pending. */
 			if (blocked == SEND_RWND && c->packets_out == 0 &&
-			    c->rtx_kind == TCP_RTX_NONE) {
+			    !(c->timers_armed & (1u << TCP_TIMER_RETRANSMIT))) {
 				c->rtx_kind = TCP_RTX_PROBE0;
 				tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
 			}

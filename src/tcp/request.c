@@ -285,7 +285,7 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
 	                                .tuple = p->tuple };
 	c->rcv_wnd = tcp_request_rcv_wnd(s, &req_view, l);
 	c->rcv_ssthresh = c->rcv_wnd;
-	c->window_clamp = 0xffffu << c->rcv_wscale;
+	c->window_clamp = tcp_initial_window_clamp(&l->opts, c->rcv_wscale);
 	c->advmss = (uint16_t)(s->cfg.mtu - IPV4_HEADER_MIN - TCP_HEADER_MIN);
 	if (l->opts.user_mss && l->opts.user_mss < c->advmss)
 		c->advmss = l->opts.user_mss;
