@@ -497,6 +497,7 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 	memcpy(t->data, b->data + b->off + keep, t->len);
 	b->len = keep;
 	b->tcp_flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
+	b->mark &= (uint8_t)~SEGBUF_UNIT_END;
 	segq_insert_after(&s->segbufs, &c->sndq, index, tail_index);
 	c->snd_segbufs++;
 	return true;
@@ -581,10 +582,12 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 }
 
 static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
-                            bool ends_burst)
+                            bool ends_unit, bool ends_burst)
 {
 	data_sent_event(s, c);
 	transmit_segbuf(s, c, b, ends_burst);
+	if (ends_unit)
+		b->mark |= SEGBUF_UNIT_END;
 	uint32_t end_seq = segbuf_end_seq(b);
 	if (seq_after(end_seq, c->snd_nxt))
 		c->snd_nxt = end_seq;
@@ -608,7 +611,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
 	    c->state == SYNQ_TCP_CLOSE)
 		return;
-	bool sent = false;
+	uint32_t sent = 0;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
 	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
@@ -636,8 +639,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 			struct segbuf *next = NULL;
 			if (n < unit && b->next != POOL_NONE && !(b->tcp_flags & (TCP_PSH | TCP_FIN)))
 				next = sendable(s, c, b->next, probe, &blocked);
-			send_new_segbuf(s, c, b, next == NULL && n > 1);
-			sent = true;
+			send_new_segbuf(s, c, b, next == NULL, next == NULL && n > 1);
+			sent++;
 			if (next == NULL)
 				break;
 			b = next;
@@ -645,8 +648,11 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 		if (probe)
 			break;
 	}
-	if (sent)
+	if (sent) {
 		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+		if (tcp_in_cwnd_reduction(c))
+			c->prr_out += sent;
+	}
 	is_cwnd_limited |= tcp_packets_in_flight(c) >= c->snd_cwnd;
 	if (sent || is_cwnd_limited)
 		tcp_cc_cwnd_validate(c, is_cwnd_limited);

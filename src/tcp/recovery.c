@@ -241,10 +241,6 @@ static uint32_t current_ssthresh(const struct tcp_conn *c)
 	return c->snd_ssthresh > three_quarters ? c->snd_ssthresh : three_quarters;
 }
 
-static bool in_cwnd_reduction(const struct tcp_conn *c)
-{
-	return c->ca_state == TCP_CA_CWR || c->ca_state == TCP_CA_RECOVERY;
-}
 
 /* Linux's tcp_init_cwnd_reduction(): the start of CWR or Recovery. */
 static void init_cwnd_reduction(struct tcp_conn *c)
@@ -300,7 +296,7 @@ static void enter_recovery(struct synq_stack *s, struct tcp_conn *c)
 		MIB_INC(s, TcpExtTCPRenoRecovery);
 	c->prior_ssthresh = 0;
 	init_undo(c);
-	if (!in_cwnd_reduction(c)) {
+	if (!tcp_in_cwnd_reduction(c)) {
 		c->prior_ssthresh = current_ssthresh(c);
 		init_cwnd_reduction(c);
 	}
@@ -639,7 +635,7 @@ static bool may_raise_cwnd(const struct synq_stack *s, const struct tcp_conn *c,
 void tcp_cong_control(struct synq_stack *s, struct tcp_conn *c, uint32_t acked_sacked,
                       uint32_t newly_lost, unsigned flag)
 {
-	if (in_cwnd_reduction(c))
+	if (tcp_in_cwnd_reduction(c))
 		cwnd_reduction(c, acked_sacked, newly_lost, flag);
 	else if (may_raise_cwnd(s, c, flag))
 		tcp_cc_on_ack(s, c, acked_sacked);
@@ -677,14 +673,16 @@ void tcp_xmit_retransmit_queue(struct synq_stack *s, struct tcp_conn *c)
 		unit_left--;
 		unit_len++;
 		const struct segbuf *n = buf(s, b->next);
-		bool unit_ends = unit_left == 0 || (b->tcp_flags & (TCP_PSH | TCP_FIN)) ||
-		                 b->next == c->send_head || n == NULL || !awaits_retransmit(n) ||
-		                 n->seq != b->seq + b->len;
+		bool unit_ends = unit_left == 0 || (b->mark & SEGBUF_UNIT_END) ||
+		                 (b->tcp_flags & (TCP_PSH | TCP_FIN)) || b->next == c->send_head ||
+		                 n == NULL || !awaits_retransmit(n) || n->seq != b->seq + b->len;
 		if (!tcp_retransmit_segbuf(s, c, i, unit_ends && unit_len > 1))
 			break;
 		if (unit_ends)
+			buf(s, i)->mark |= SEGBUF_UNIT_END;
+		if (unit_ends)
 			unit_left = 0;
-		if (c->ca_state != TCP_CA_LOSS)
+		if (tcp_in_cwnd_reduction(c))
 			c->prr_out++;
 		if (c->ca_state == TCP_CA_RECOVERY)
 			MIB_INC(s, TcpExtTCPFastRetrans);

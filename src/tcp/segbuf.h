@@ -26,6 +26,8 @@ enum segbuf_mark {
 	SEGBUF_RETRANS = 0x02,      /* retransmitted, not yet known lost again */
 	SEGBUF_LOST = 0x04,         /* deemed lost, to be retransmitted */
 	SEGBUF_EVER_RETRANS = 0x08, /* retransmitted at least once */
+	SEGBUF_UNIT_END = 0x10,     /* last of a unit sent together (Linux's
+	                               skb edge): a resend does not cross it */
 };
 
 struct segbuf {
@@ -34,7 +36,8 @@ struct segbuf {
 	uint16_t off;
 	uint16_t len;        /* payload bytes, from data[off] */
 	uint8_t mark;        /* enum segbuf_mark */
-	uint8_t tcp_flags;   /* TCP_FIN (or TCP_SYN) carried with the data */
+	uint8_t tcp_flags;   /* TCP_FIN (or TCP_SYN) carried with the data;
+	                        TCP_PSH on the end of a write */
 	uint16_t pad;
 	synq_time_t sent_at; /* last transmission; 0 = never sent */
 	uint8_t data[];

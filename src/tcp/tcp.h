@@ -522,6 +522,12 @@ void tcp_cc_cwnd_validate(struct tcp_conn *c, bool is_cwnd_limited);
 void tcp_cc_restart_after_idle(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_packets_in_flight(const struct tcp_conn *c);
 
+/* CWR or Recovery: the window is being reduced (PRR). */
+static inline bool tcp_in_cwnd_reduction(const struct tcp_conn *c)
+{
+	return c->ca_state == TCP_CA_CWR || c->ca_state == TCP_CA_RECOVERY;
+}
+
 /* listen.c */
 void tcp_listen_input(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg);
