@@ -164,17 +164,30 @@ static void probe_timer(struct synq_stack *s, struct tcp_conn *c)
 		return;
 	}
 	tcp_send_probe0(s, c);
+	if (c->packets_out || c->send_head == POOL_NONE) {
+		/* The probe carried data: the RTO takes over. */
+		c->probes_out = 0;
+		c->backoff = 0;
+		return;
+	}
 	c->probes_out++;
-	if (c->backoff < 31)
+	if (c->backoff < s->cfg.tcp_retries2)
 		c->backoff++;
 	c->rtx_kind = TCP_RTX_PROBE0;
 	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_probe0_when(c));
 }
 
+/* The first persist-timer delay (Linux's tcp_probe0_base()). */
+synq_time_t tcp_probe0_base(const struct tcp_conn *c)
+{
+	synq_time_t rto = tcp_rto(c);
+	return rto > TCP_RTO_MIN ? rto : TCP_RTO_MIN;
+}
+
 /* The next zero-window probe's delay (Linux's tcp_probe0_when()). */
 synq_time_t tcp_probe0_when(const struct tcp_conn *c)
 {
-	uint64_t when = (uint64_t)tcp_rto(c) << c->backoff;
+	uint64_t when = (uint64_t)tcp_probe0_base(c) << c->backoff;
 	return when > (uint64_t)TCP_RTO_MAX ? TCP_RTO_MAX : (synq_time_t)when;
 }
 

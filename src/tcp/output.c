@@ -624,16 +624,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 		if (unit > quota)
 			unit = quota;
 		struct segbuf *b = sendable(s, c, c->send_head, probe, &blocked);
-		if (b == NULL) {
-			/* tcp_check_probe_timer(): a closed window with nothing
-			 * in flight and no retransmission timer pending. */
-			if (blocked == SEND_RWND && c->packets_out == 0 &&
-			    !(c->timers_armed & (1u << TCP_TIMER_RETRANSMIT))) {
-				c->rtx_kind = TCP_RTX_PROBE0;
-				tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
-			}
+		if (b == NULL)
 			break;
-		}
 		/* Send the unit one segment ahead, to know which is its last. */
 		for (uint32_t n = 1;; n++) {
 			struct segbuf *next = NULL;
@@ -658,6 +650,13 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 		tcp_cc_cwnd_validate(c, is_cwnd_limited);
 	if (sent && !probe)
 		tcp_schedule_loss_probe(s, c, false);
+	/* tcp_check_probe_timer(): data waits (a closed window, a cork,
+	 * MSG_MORE) with nothing in flight and no timer pending. */
+	if (c->packets_out == 0 && c->send_head != POOL_NONE &&
+	    !(c->timers_armed & (1u << TCP_TIMER_RETRANSMIT))) {
+		c->rtx_kind = TCP_RTX_PROBE0;
+		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_probe0_base(c));
+	}
 }
 
 void tcp_push(struct synq_stack *s, struct tcp_conn *c)
@@ -769,12 +768,27 @@ bool tcp_retransmit_head(struct synq_stack *s, struct tcp_conn *c)
 	return tcp_retransmit_segbuf(s, c, c->sndq.head, false);
 }
 
-/* A zero-window probe: one byte below snd_una's window edge is not
- * possible, so Linux sends a bare ACK with an old sequence number
- * (tcp_xmit_probe_skb()): seq snd_una - 1 draws an ACK carrying the
- * current window. */
+/* The persist timer's probe (Linux's tcp_write_wakeup()). If the window
+ * takes the start of the next unsent segment, send what fits of it, with
+ * PSH, whatever Nagle or a cork say: this is how a corked or MSG_MORE
+ * segment leaves after 200 ms. Otherwise a bare ACK with sequence
+ * snd_una - 1, which the peer must answer with its window. */
 void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c)
 {
+	struct segbuf *b = segbuf_at(&s->segbufs, c->send_head);
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+	if (b != NULL && seq_before(b->seq, wnd_end)) {
+		uint32_t size = wnd_end - b->seq;
+		uint32_t mss = tcp_current_mss(c);
+		if (size > mss)
+			size = mss;
+		if (b->len > size && !segbuf_split(s, c, c->send_head, (uint16_t)size))
+			return;
+		b = segbuf_get(&s->segbufs, c->send_head);
+		b->tcp_flags |= TCP_PSH;
+		send_new_segbuf(s, c, b, true, false);
+		return;
+	}
 	transmit(s, c, c->snd_una - 1, TCP_ACK, NULL, 0);
 	MIB_INC(s, TcpExtTCPWinProbe);
 }

@@ -486,6 +486,7 @@ bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t in
                            bool ends_burst);
 bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
                        bool ends_burst);
+synq_time_t tcp_probe0_base(const struct tcp_conn *c);
 synq_time_t tcp_probe0_when(const struct tcp_conn *c);
 uint32_t tcp_tso_segs(const struct synq_stack *s, const struct tcp_conn *c, uint32_t mss);
 void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c);
