@@ -548,9 +548,13 @@ static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint3
 {
 	if (b->len >= mss || (b->tcp_flags & TCP_FIN))
 		return false;
+	/* An explicit push (setting TCP_NODELAY, or uncorking with it set)
+	 * goes through a cork, as Linux's TCP_NAGLE_PUSH does. */
+	if (c->flags & TCP_CONN_NAGLE_PUSH)
+		return false;
 	if (c->opts.cork)
 		return true;
-	if (c->opts.nodelay || (c->flags & TCP_CONN_NAGLE_PUSH))
+	if (c->opts.nodelay)
 		return false;
 	return c->packets_out > 0;
 }
@@ -640,11 +644,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 		if (probe)
 			break;
 	}
-	if (sent) {
-		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
-		if (tcp_in_cwnd_reduction(c))
-			c->prr_out += sent;
-	}
+	if (sent && tcp_in_cwnd_reduction(c))
+		c->prr_out += sent;
 	is_cwnd_limited |= tcp_packets_in_flight(c) >= c->snd_cwnd;
 	if (sent || is_cwnd_limited)
 		tcp_cc_cwnd_validate(c, is_cwnd_limited);

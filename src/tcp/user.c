@@ -116,6 +116,8 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		if (c->send_head == POOL_NONE)
 			c->send_head = index;
 		c->snd_segbufs++;
+		/* A new segment ends an explicit push (Linux's tcp_skb_entail()). */
+		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
 		tcp_cc_restart_after_idle(s, c);
 		c->write_seq += (uint32_t)n;
 		copied += n;
@@ -124,11 +126,16 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		return -EAGAIN;
 	mark_push(s, c, prior_tail, more);
 	if (more) {
-		/* MSG_MORE holds a partial last segment, as TCP_CORK does. */
+		/* MSG_MORE holds a partial last segment, as TCP_CORK does, and
+		 * this push ignores an explicit one pending (Linux pushes with
+		 * TCP_NAGLE_CORK alone). */
 		uint8_t corked = c->opts.cork;
+		uint16_t pushed = c->flags & TCP_CONN_NAGLE_PUSH;
 		c->opts.cork = 1;
+		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
 		tcp_push(s, c);
 		c->opts.cork = corked;
+		c->flags |= pushed;
 	} else {
 		tcp_push(s, c);
 	}
