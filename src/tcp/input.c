@@ -285,7 +285,10 @@ void tcp_init_transfer(struct synq_stack *s, struct tcp_conn *c)
 	c->retransmits = 0;
 	c->backoff = 0;
 	tcp_sndbuf_expand(s, c);
+	/* tcp_finish_connect() and tcp_create_openreq_child() start both
+	 * clocks at the handshake (TCP_INFO's last_data_sent/recv). */
 	c->lsndtime = tcp_ms_stamp(s);
+	c->lrcvtime = c->lsndtime;
 	/* tcp_init_buffer_space(): the window clamp follows the buffer. */
 	uint32_t full = c->opts.rcvbuf / 2;
 	if (c->window_clamp >= full)
