@@ -397,9 +397,12 @@ static bool receive_fin(struct synq_stack *s, struct tcp_conn *c)
 	default:
 		break;
 	}
+	/* Out-of-order data after the FIN is dropped, and the SACK state
+	 * goes with it, a pending D-SACK too (tcp_sack_reset()). */
 	segq_purge(&s->segbufs, &c->oooq);
 	c->ooo_queued = 0;
 	c->num_sacks = 0;
+	c->dsack = 0;
 	tcp_conn_wake(s, c);
 	return true;
 }
