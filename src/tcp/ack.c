@@ -196,7 +196,6 @@ static struct clean_result clean_rtx_queue(struct synq_stack *s, struct tcp_conn
 				b->off = (uint16_t)(b->off + gone);
 				b->len = (uint16_t)(b->len - gone);
 				b->seq += gone;
-				c->bytes_acked += gone;
 				r.flag |= ACK_DATA_ACKED;
 			}
 			break;
@@ -226,7 +225,6 @@ static struct clean_result clean_rtx_queue(struct synq_stack *s, struct tcp_conn
 		if (mark & SEGBUF_LOST)
 			c->lost_out--;
 		c->packets_out--;
-		c->bytes_acked += b->len;
 		r.acked_segs++;
 		r.flag |= (b->tcp_flags & TCP_SYN) ? ACK_SYN_ACKED : ACK_DATA_ACKED;
 		c->snd_segbufs--;
@@ -286,7 +284,7 @@ static void update_rtt(struct synq_stack *s, struct tcp_conn *c, const struct tc
 /* The ACK of our SYN, in SYN_SENT (Linux calls tcp_ack() there too). */
 void tcp_ack_syn(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg)
 {
-	c->snd_una = seg->ack;
+	tcp_snd_una_update(c, seg->ack);
 	struct sack_state st = { 0 };
 	struct clean_result r = clean_rtx_queue(s, c, c->snd_una);
 	update_rtt(s, c, seg, r.seq_rtt_us, r.ca_rtt_us, &st, r.flag);
@@ -366,7 +364,7 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 	else
 		MIB_INC(s, TcpExtTCPPureAcks);
 	flag |= update_window(s, c, seg);
-	c->snd_una = ack;
+	tcp_snd_una_update(c, ack);
 	if (seg->opt.sack_count) {
 		sacktag(s, c, seg, prior_snd_una, &st);
 		flag |= st.flag;

@@ -454,7 +454,7 @@ static void synrecv_established(struct synq_stack *s, struct tcp_conn *c,
                                 const struct tcp_segment *seg)
 {
 	tcp_conn_set_state(s, c, SYNQ_TCP_ESTABLISHED);
-	c->snd_una = seg->ack;
+	tcp_snd_una_update(c, seg->ack);
 	c->snd_wnd = (uint32_t)seg->window << c->snd_wscale;
 	c->snd_wl1 = seg->seq;
 	if (c->flags & TCP_CONN_TS_OK)

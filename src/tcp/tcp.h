@@ -523,6 +523,14 @@ void tcp_cc_cwnd_validate(struct tcp_conn *c, bool is_cwnd_limited);
 void tcp_cc_restart_after_idle(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_packets_in_flight(const struct tcp_conn *c);
 
+/* snd_una moves; bytes_acked counts the sequence space, SYN and FIN
+ * included, as Linux's tcp_snd_una_update() does. */
+static inline void tcp_snd_una_update(struct tcp_conn *c, uint32_t ack)
+{
+	c->bytes_acked += ack - c->snd_una;
+	c->snd_una = ack;
+}
+
 /* CWR or Recovery: the window is being reduced (PRR). */
 static inline bool tcp_in_cwnd_reduction(const struct tcp_conn *c)
 {
