@@ -105,14 +105,18 @@ static uint32_t seg_end_seq(const struct tcp_segment *seg)
 enum seq_verdict { SEQ_OK, SEQ_OLD, SEQ_BEYOND };
 
 /* Linux's tcp_sequence(): is any of the segment in the window? A segment
- * running past the window is taken only while nothing waits to be read. */
+ * running past the window is taken only while nothing waits to be read;
+ * a FIN just past it is let through and judged later (some stacks send a
+ * FIN into a zero window). */
 static enum seq_verdict sequence_check(const struct tcp_conn *c, uint32_t seq,
-                                       uint32_t end_seq)
+                                       uint32_t end_seq, bool fin)
 {
 	uint32_t right = c->rcv_nxt + tcp_receive_window(c);
 	if (seq_before(end_seq, c->rcv_wup))
 		return SEQ_OLD;
 	if (seq_after(end_seq, right)) {
+		if (!seq_after(end_seq - fin, right))
+			return SEQ_OK;
 		if (seq_after(seq, right))
 			return SEQ_BEYOND;
 		if (!segq_empty(&c->rcvq))
@@ -177,7 +181,8 @@ static bool validate_incoming(struct synq_stack *s, struct tcp_conn *c,
 		/* A reset is accepted even if it fails PAWS. */
 	}
 
-	enum seq_verdict v = sequence_check(c, seg->seq, seg_end_seq(seg));
+	enum seq_verdict v = sequence_check(c, seg->seq, seg_end_seq(seg),
+	                                    (seg->flags & TCP_FIN) != 0);
 	if (v != SEQ_OK) {
 		if (!(seg->flags & TCP_RST)) {
 			if (seg->flags & TCP_SYN)

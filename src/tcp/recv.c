@@ -429,14 +429,18 @@ bool tcp_data_queue(struct synq_stack *s, struct tcp_conn *c, const struct tcp_s
 			goto out_of_window;
 		}
 queue_and_out:
-		if (len) {
-			if (c->rcv_queued + c->ooo_queued + len > c->opts.rcvbuf &&
-			    !segq_empty(&c->rcvq)) {
+		if (c->rcv_queued + c->ooo_queued + (len ? len : 1) > c->opts.rcvbuf) {
+			/* No memory (tcp_try_rmem_schedule() fails): ACK at once;
+			 * drop data if something waits to be read, but let a
+			 * bare FIN through. */
+			c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_NOW;
+			if (len && !segq_empty(&c->rcvq)) {
 				MIB_INC(s, TcpExtTCPRcvQDrop);
 				DROP(s, TCP_RECV_BUFFER);
-				c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_NOW;
 				return true;
 			}
+		}
+		if (len) {
 			if (!rcvq_append(s, c, data, len)) {
 				MIB_INC(s, TcpExtTCPRcvQDrop);
 				DROP(s, TCP_RECV_BUFFER);
