@@ -10,14 +10,6 @@
 #include "sock/sock_internal.h"
 #include "tcp/user.h"
 
-static bool stream_writable(const struct tcp_conn *c)
-{
-	/* sk_stream_is_writeable(): free space at least half what is queued. */
-	uint32_t queued = tcp_send_charge(c);
-	uint32_t space = c->opts.sndbuf > queued ? c->opts.sndbuf - queued : 0;
-	return space >= queued / 2 && space > 0;
-}
-
 int sock_events(struct synq_stack *s, const struct sock_entry *e)
 {
 	if (e->kind == SOCK_LISTENER) {
@@ -37,7 +29,7 @@ int sock_events(struct synq_stack *s, const struct sock_entry *e)
 		if (c->rcv_queued > 0)
 			mask |= POLLIN | POLLRDNORM;
 		if (!(c->shutdown & TCP_SHUT_SEND)) {
-			if (stream_writable(c))
+			if (tcp_user_writable(c))
 				mask |= POLLOUT | POLLWRNORM;
 		} else {
 			mask |= POLLOUT | POLLWRNORM;

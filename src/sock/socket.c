@@ -153,6 +153,7 @@ int synq_listen(struct synq_stack *s, int fd, int backlog)
 	                            &c->opts, fd, &l);
 	if (err)
 		return err;
+	l->tos = c->tos;
 	/* The listener takes over the bound port. */
 	c->flags &= (uint16_t)~TCP_CONN_BOUND;
 	c->fd = -1;

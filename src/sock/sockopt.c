@@ -34,6 +34,16 @@ static struct tcp_sockopts *opts_of(struct synq_stack *s, struct sock_entry *e)
 	return l != NULL ? &l->opts : NULL;
 }
 
+/* IP_TOS of whatever the descriptor names. */
+static uint8_t *tos_of(struct synq_stack *s, struct sock_entry *e)
+{
+	struct tcp_conn *c = sock_conn(s, e);
+	if (c != NULL)
+		return &c->tos;
+	struct tcp_listener *l = sock_listener(s, e);
+	return l != NULL ? &l->tos : NULL;
+}
+
 /* SYNQ_TCP_DEFER_ACCEPT seconds to SYN-ACK retransmissions and back
  * (secs_to_retrans() / retrans_to_secs(), 1 s initial, 120 s cap). */
 static uint8_t secs_to_retrans(int seconds)
@@ -260,7 +270,7 @@ int synq_setsockopt(struct synq_stack *s, int fd, int level, int name, const voi
 		if (name == IP_TOS) {
 			if (get_ip_int(val, len, &v))
 				return -EINVAL;
-			o->tos = (uint8_t)(v & 0xfc);
+			*tos_of(s, e) = (uint8_t)(v & 0xfc);
 			return 0;
 		}
 		if (name == IP_MTU_DISCOVER || name == IP_RECVERR || name == IP_TTL)
@@ -376,7 +386,7 @@ int synq_getsockopt(struct synq_stack *s, int fd, int level, int name, void *val
 		}
 	}
 	if (level == IPPROTO_IP && name == IP_TOS)
-		return put_int(val, len, o->tos);
+		return put_int(val, len, *tos_of(s, e));
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	switch (name) {

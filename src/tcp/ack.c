@@ -227,7 +227,8 @@ static struct clean_result clean_rtx_queue(struct synq_stack *s, struct tcp_conn
 		c->packets_out--;
 		r.acked_segs++;
 		r.flag |= (b->tcp_flags & TCP_SYN) ? ACK_SYN_ACKED : ACK_DATA_ACKED;
-		c->snd_segbufs--;
+		if ((b->mark & SEGBUF_UNIT_END) && c->snd_skbs)
+			c->snd_skbs--; /* the last of its skb: the skb is freed */
 		pool_free(&s->segbufs, segq_pop_head(&s->segbufs, &c->sndq));
 	}
 	if (have_first && !(r.flag & ACK_RETRANS_DATA_ACKED)) {

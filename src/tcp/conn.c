@@ -104,7 +104,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 	segq_purge(&s->segbufs, &c->sndq);
 	segq_purge(&s->segbufs, &c->oooq);
 	c->send_head = POOL_NONE;
-	c->snd_segbufs = 0;
+	c->snd_skbs = 0;
 	c->ooo_queued = 0;
 	if ((c->flags & TCP_CONN_ORPHAN) && c->listener == UINT16_MAX)
 		tcp_conn_free(s, c);

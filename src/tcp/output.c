@@ -158,7 +158,7 @@ static void transmit(struct synq_stack *s, struct tcp_conn *c, uint32_t seq, uin
 	if (!(flags & TCP_RST))
 		add_sack_blocks(c, &seg.opt);
 	seg.window = (uint16_t)tcp_select_window(s, c);
-	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->opts.tos);
+	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
 	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
 	if (n == 0)
 		return;
@@ -300,7 +300,7 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 		seg.opt.has_wscale = true;
 		seg.opt.wscale = c->rcv_wscale;
 	}
-	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->opts.tos);
+	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
 	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
 	c->segs_out++;
 	tcp_output_datagram(s, s->tx, n);
@@ -341,7 +341,7 @@ void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
 		seg.opt.has_wscale = true;
 		seg.opt.wscale = r->rcv_wscale;
 	}
-	struct ipv4_fields ipf = ip_fields(s, &r->tuple, l->opts.tos);
+	struct ipv4_fields ipf = ip_fields(s, &r->tuple, l->tos);
 	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
 	tcp_output_datagram(s, s->tx, n);
 }
@@ -494,12 +494,13 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 	t->tcp_flags = b->tcp_flags;
 	t->mark = b->mark;
 	t->sent_at = b->sent_at;
+	t->skb_fill = b->skb_fill;
 	memcpy(t->data, b->data + b->off + keep, t->len);
+	b->skb_fill = (uint16_t)(b->skb_fill - t->len);
 	b->len = keep;
 	b->tcp_flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
 	b->mark &= (uint8_t)~SEGBUF_UNIT_END;
 	segq_insert_after(&s->segbufs, &c->sndq, index, tail_index);
-	c->snd_segbufs++;
 	return true;
 }
 
@@ -537,6 +538,7 @@ static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t in
 	memcpy(n->data + n->off, b->data + b->off + keep, extra);
 	n->len = (uint16_t)(n->len + extra);
 	n->seq -= extra;
+	b->skb_fill = (uint16_t)(b->skb_fill - extra);
 	b->len = keep;
 	return true;
 }
@@ -564,7 +566,7 @@ static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint3
 enum send_block { SEND_OK, SEND_NO_MEMORY, SEND_RWND, SEND_NAGLE };
 
 static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
-                               bool probe, enum send_block *blocked)
+                               bool nagle_off, enum send_block *blocked)
 {
 	uint32_t mss = tcp_current_mss(c);
 	struct segbuf *b = segbuf_at(&s->segbufs, index);
@@ -577,7 +579,7 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 		*blocked = SEND_RWND;
 		return NULL;
 	}
-	if (!probe && nagle_blocks(c, b, mss)) {
+	if (!nagle_off && nagle_blocks(c, b, mss)) {
 		*blocked = SEND_NAGLE;
 		return NULL;
 	}
@@ -591,7 +593,7 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 	data_sent_event(s, c);
 	transmit_segbuf(s, c, b, ends_burst);
 	if (ends_unit)
-		b->mark |= SEGBUF_UNIT_END;
+		tcp_segbuf_end_unit(c, b);
 	uint32_t end_seq = segbuf_end_seq(b);
 	if (seq_after(end_seq, c->snd_nxt))
 		c->snd_nxt = end_seq;
@@ -607,14 +609,19 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 }
 
 /* Send what the windows allow (Linux's tcp_write_xmit()), in units of up
- * to tcp_tso_segs() segments as Linux sends GSO packets. A unit ends at
- * the end of a write, as Linux's skb does. A loss probe sends at most one
- * segment and ignores Nagle and the congestion window. */
-static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
+ * to tcp_tso_segs() segments as Linux sends GSO packets; a unit never
+ * crosses the end of an skb. PUSH_ONE sends one unit and PUSH_FORCED any
+ * number, both past Nagle (TCP_NAGLE_PUSH); a loss probe sends one
+ * segment past Nagle and the congestion window. */
+enum push_mode { PUSH_NORMAL, PUSH_FORCED, PUSH_ONE, PUSH_PROBE };
+
+static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode mode)
 {
 	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
 	    c->state == SYNQ_TCP_CLOSE)
 		return;
+	bool probe = mode == PUSH_PROBE;
+	bool nagle_off = mode != PUSH_NORMAL;
 	uint32_t sent = 0;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
@@ -627,21 +634,22 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 		uint32_t unit = tcp_tso_segs(s, c, tcp_current_mss(c));
 		if (unit > quota)
 			unit = quota;
-		struct segbuf *b = sendable(s, c, c->send_head, probe, &blocked);
+		struct segbuf *b = sendable(s, c, c->send_head, nagle_off, &blocked);
 		if (b == NULL)
 			break;
 		/* Send the unit one segment ahead, to know which is its last. */
 		for (uint32_t n = 1;; n++) {
 			struct segbuf *next = NULL;
-			if (n < unit && b->next != POOL_NONE && !(b->tcp_flags & (TCP_PSH | TCP_FIN)))
-				next = sendable(s, c, b->next, probe, &blocked);
+			if (n < unit && b->next != POOL_NONE && !(b->mark & SEGBUF_UNIT_END) &&
+			    !(b->tcp_flags & (TCP_PSH | TCP_FIN)))
+				next = sendable(s, c, b->next, nagle_off, &blocked);
 			send_new_segbuf(s, c, b, next == NULL, next == NULL && n > 1);
 			sent++;
 			if (next == NULL)
 				break;
 			b = next;
 		}
-		if (probe)
+		if (probe || mode == PUSH_ONE)
 			break;
 	}
 	if (sent && tcp_in_cwnd_reduction(c))
@@ -662,7 +670,17 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, bool probe)
 
 void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, false);
+	push_frames(s, c, PUSH_NORMAL);
+}
+
+void tcp_push_forced(struct synq_stack *s, struct tcp_conn *c)
+{
+	push_frames(s, c, PUSH_FORCED);
+}
+
+void tcp_push_one(struct synq_stack *s, struct tcp_conn *c)
+{
+	push_frames(s, c, PUSH_ONE);
 }
 
 /* The loss probe fires (Linux's tcp_send_loss_probe()): send new data if
@@ -678,7 +696,7 @@ void tcp_send_loss_probe(struct synq_stack *s, struct tcp_conn *c)
 		uint32_t len = b->len < mss ? b->len : mss;
 		if (!seq_after(b->seq + len, c->snd_una + c->snd_wnd)) {
 			uint32_t before = c->packets_out;
-			push_frames(s, c, true);
+			push_frames(s, c, PUSH_PROBE);
 			if (c->packets_out > before)
 				goto sent;
 			goto rearm;
@@ -823,6 +841,7 @@ void tcp_send_fin(struct synq_stack *s, struct tcp_conn *c)
 		b->seq = c->write_seq;
 		b->tcp_flags = TCP_FIN;
 		segq_push_tail(&s->segbufs, &c->sndq, index);
+		c->snd_skbs++;
 		if (c->send_head == POOL_NONE)
 			c->send_head = index;
 	}

@@ -679,7 +679,7 @@ void tcp_xmit_retransmit_queue(struct synq_stack *s, struct tcp_conn *c)
 		if (!tcp_retransmit_segbuf(s, c, i, unit_ends && unit_len > 1))
 			break;
 		if (unit_ends)
-			buf(s, i)->mark |= SEGBUF_UNIT_END;
+			tcp_segbuf_end_unit(c, buf(s, i));
 		if (unit_ends)
 			unit_left = 0;
 		if (tcp_in_cwnd_reduction(c))

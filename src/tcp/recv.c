@@ -560,14 +560,22 @@ void tcp_rcv_space_adjust(struct synq_stack *s, struct tcp_conn *c)
 	c->rcvq_time = tcp_us_stamp(s);
 }
 
-/* Linux's tcp_sndbuf_expand(): room for twice the congestion window. */
+/* Linux's tcp_sndbuf_expand(): room for twice the congestion window
+ * (at least the initial one, or the reordering degree) in skbs of one
+ * segment each, sized as Linux sizes them: payload plus MAX_TCP_HEADER
+ * (320) and skb_shared_info (320) rounded up to a power of two, plus the
+ * sk_buff (256). With a 1460-byte MSS: 2 * 10 * 4352 = 87040. */
 void tcp_sndbuf_expand(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->opts.sndbuf_locked)
 		return;
-	uint32_t reorder_plus_one = (uint32_t)c->reordering + 1;
-	uint32_t segs = c->snd_cwnd > reorder_plus_one ? c->snd_cwnd : reorder_plus_one;
-	uint64_t want = 2ull * segs * SEGBUF_SIZE;
+	uint32_t mss = c->mss_clamp > c->mss_cache ? c->mss_clamp : c->mss_cache;
+	uint32_t per_mss = mss + 320 + 320;
+	per_mss = (1u << (32 - __builtin_clz(per_mss - 1))) + 256;
+	uint32_t segs = c->snd_cwnd > TCP_INIT_CWND ? c->snd_cwnd : TCP_INIT_CWND;
+	if (segs < (uint32_t)c->reordering + 1)
+		segs = (uint32_t)c->reordering + 1;
+	uint64_t want = 2ull * segs * per_mss;
 	uint32_t max = (uint32_t)s->cfg.tcp_wmem[2];
 	if (want > max)
 		want = max;

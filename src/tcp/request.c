@@ -129,7 +129,7 @@ static void request_send_ack(struct synq_stack *s, struct tcp_request *r,
 	struct ipv4_fields ipf = {
 		.src_addr = r->tuple.local_addr, .dst_addr = r->tuple.remote_addr,
 		.id = s->ip_id++, .ttl = (uint8_t)s->cfg.ip_default_ttl,
-		.protocol = IPV4_PROTO_TCP, .dont_fragment = true, .tos = l->opts.tos,
+		.protocol = IPV4_PROTO_TCP, .dont_fragment = true, .tos = l->tos,
 	};
 	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &ack);
 	tcp_output_datagram(s, s->tx, n);
@@ -263,6 +263,7 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
 		return NULL;
 	c->tuple = p->tuple;
 	c->opts = l->opts;
+	c->tos = l->tos;
 	c->opts.defer_accept = 0;
 	c->flags |= TCP_CONN_PASSIVE;
 	c->snd_una = c->snd_nxt = c->write_seq = p->snt_isn + 1;

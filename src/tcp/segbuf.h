@@ -26,8 +26,9 @@ enum segbuf_mark {
 	SEGBUF_RETRANS = 0x02,      /* retransmitted, not yet known lost again */
 	SEGBUF_LOST = 0x04,         /* deemed lost, to be retransmitted */
 	SEGBUF_EVER_RETRANS = 0x08, /* retransmitted at least once */
-	SEGBUF_UNIT_END = 0x10,     /* last of a unit sent together (Linux's
-	                               skb edge): a resend does not cross it */
+	SEGBUF_UNIT_END = 0x10,     /* last of an skb as Linux would hold it:
+	                               a full skb of a write, or a unit sent
+	                               together; no unit crosses it */
 };
 
 struct segbuf {
@@ -38,7 +39,7 @@ struct segbuf {
 	uint8_t mark;        /* enum segbuf_mark */
 	uint8_t tcp_flags;   /* TCP_FIN (or TCP_SYN) carried with the data;
 	                        TCP_PSH on the end of a write */
-	uint16_t pad;
+	uint16_t skb_fill;   /* unsent: bytes of its skb up to its end */
 	synq_time_t sent_at; /* last transmission; 0 = never sent */
 	uint8_t data[];
 };

@@ -117,7 +117,6 @@ struct tcp_sockopts {
 	uint8_t reuseaddr : 1;
 	uint8_t sndbuf_locked : 1;
 	uint8_t rcvbuf_locked : 1;
-	uint8_t tos;
 };
 
 /* ------------------------------------------------------- the listener */
@@ -128,6 +127,7 @@ struct tcp_listener {
 	uint16_t port;
 	bool in_use;
 	bool synflood_warned;       /* "Possible SYN flooding" logged once */
+	uint8_t tos;                /* IP_TOS, passed on to its connections */
 	int32_t fd;
 	uint32_t backlog;           /* sk_max_ack_backlog after the clamp */
 	uint32_t accept_len;        /* sk_ack_backlog */
@@ -328,6 +328,7 @@ struct tcp_conn {
 	uint8_t cc_algo;             /* enum synq_congestion_control */
 	uint8_t hystart_samples;     /* RTT samples this round */
 	uint8_t timers_armed;        /* bit per enum tcp_timer */
+	uint8_t tos;                 /* IP_TOS of what it sends */
 	uint8_t dsack : 1;           /* duplicate_sack is to be reported */
 	uint8_t is_cwnd_limited : 1;
 	uint8_t hystart_found : 1;   /* slow start's exit was found */
@@ -353,7 +354,7 @@ struct tcp_conn {
 	uint32_t rcvq_space;         /* bytes read in the last RTT (autotuning) */
 	uint32_t rcvq_seq;
 	uint16_t ato_ms;             /* delayed-ACK timeout (at most 65 s) */
-	uint16_t snd_segbufs;        /* segbufs in sndq (its memory charge) */
+	uint16_t snd_skbs;           /* Linux skbs the send queue would hold */
 
 	/* congestion control */
 	uint32_t snd_cwnd;           /* segments */
@@ -387,6 +388,7 @@ struct tcp_conn {
 	uint32_t rcv_rtt_time;
 	uint32_t rcvq_time;
 	uint32_t tlp_high_seq;       /* snd_nxt when a loss probe went; 0 = none */
+	uint32_t pushed_seq;         /* write_seq at the last PSH mark */
 
 	/* data */
 	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
@@ -409,11 +411,15 @@ struct tcp_conn {
 	struct tcp_sockopts opts;
 };
 
-/* The send buffer's memory charge: whole segbufs, as Linux charges
- * truesize. */
+/* What an skb costs beyond its payload (its truesize overhead), as
+ * measured on Linux 6.18: 60000 bytes in four skbs charge 63328. */
+#define TCP_SKB_OVERHEAD 832u
+
+/* The send buffer's memory charge (Linux's sk_wmem_queued): the bytes
+ * queued plus the overhead of the skbs Linux would hold them in. */
 static inline uint32_t tcp_send_charge(const struct tcp_conn *c)
 {
-	return (uint32_t)c->snd_segbufs * SEGBUF_SIZE;
+	return (c->write_seq - c->snd_una) + (uint32_t)c->snd_skbs * TCP_SKB_OVERHEAD;
 }
 
 /* -------------------------------------------------------- shared API */
@@ -480,6 +486,8 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_fin(struct synq_stack *s, struct tcp_conn *c);
 void tcp_send_challenge_ack(struct synq_stack *s, struct tcp_conn *c);
 void tcp_push(struct synq_stack *s, struct tcp_conn *c);
+void tcp_push_forced(struct synq_stack *s, struct tcp_conn *c);
+void tcp_push_one(struct synq_stack *s, struct tcp_conn *c);
 bool tcp_retransmit_head(struct synq_stack *s, struct tcp_conn *c);
 /* ends_burst: the last segment of a unit of two or more (it gets PSH) */
 bool tcp_retransmit_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
@@ -529,6 +537,17 @@ static inline void tcp_snd_una_update(struct tcp_conn *c, uint32_t ack)
 {
 	c->bytes_acked += ack - c->snd_una;
 	c->snd_una = ack;
+}
+
+/* A transmit unit ends at b. If its skb goes on after b, Linux split the
+ * skb there (tso_fragment(), tcp_fragment()): one skb more. */
+static inline void tcp_segbuf_end_unit(struct tcp_conn *c, struct segbuf *b)
+{
+	if (b->mark & SEGBUF_UNIT_END)
+		return;
+	b->mark |= SEGBUF_UNIT_END;
+	if (b->next != POOL_NONE)
+		c->snd_skbs++;
 }
 
 /* CWR or Recovery: the window is being reduced (PRR). */

@@ -42,33 +42,108 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 	return 0;
 }
 
-/* Bytes of send buffer in use: whole segbufs, as Linux counts truesize. */
+/* sk_stream_memory_free(): room to start another skb. */
 static bool send_space(const struct tcp_conn *c)
 {
 	return tcp_send_charge(c) < c->opts.sndbuf;
 }
 
+/* sk_stream_is_writeable(): free space at least half of what is queued,
+ * what wakes a writer and makes poll() report POLLOUT. */
 bool tcp_user_writable(const struct tcp_conn *c)
 {
-	return send_space(c);
+	uint32_t queued = tcp_send_charge(c);
+	uint32_t space = c->opts.sndbuf > queued ? c->opts.sndbuf - queued : 0;
+	return space > 0 && space >= queued / 2;
 }
 
-/* PSH for the end of this write (Linux's tcp_mark_push() on the tail
- * skb), unless MSG_MORE. Data appended to an unsent segment that ended the
- * previous write extends that write's push, as it extends Linux's skb. */
-static void mark_push(struct synq_stack *s, struct tcp_conn *c, uint32_t prior_tail, bool more)
+/* How much one skb takes (Linux's tcp_xmit_size_goal()): a 64 KB GSO
+ * packet, at most half the largest window the peer offered, whole
+ * segments. */
+static uint32_t size_goal(const struct tcp_conn *c, uint32_t mss)
 {
-	struct segbuf *tail = segbuf_get(&s->segbufs, c->sndq.tail);
-	struct segbuf *old = segbuf_at(&s->segbufs, prior_tail);
-	bool carried = old != NULL && (old->tcp_flags & TCP_PSH) && old != tail &&
-	               c->send_head != POOL_NONE && !seq_before(old->seq, c->snd_nxt);
-	if (carried)
-		old->tcp_flags &= (uint8_t)~TCP_PSH;
-	if (!more || carried)
-		tail->tcp_flags |= TCP_PSH;
+	uint32_t goal = 65535;
+	uint32_t cutoff = c->max_window > TCP_MSS_DEFAULT ? c->max_window >> 1 : c->max_window;
+	if (cutoff && goal > cutoff)
+		goal = cutoff;
+	goal = goal / mss * mss;
+	return goal > mss ? goal : mss;
 }
 
-/* Linux's tcp_sendmsg_locked(), without the waiting. */
+/* Bytes in the skb that new data may join: the unsent tail's, unless it
+ * is closed (full, or ended by a FIN). */
+static uint32_t open_skb_len(const struct tcp_conn *c, const struct segbuf *tail)
+{
+	if (tail == NULL || c->send_head == POOL_NONE || (tail->tcp_flags & TCP_FIN) ||
+	    (tail->mark & SEGBUF_UNIT_END))
+		return 0;
+	uint32_t unsent = c->write_seq - c->snd_nxt;
+	return tail->skb_fill < unsent ? tail->skb_fill : unsent;
+}
+
+/* Linux's tcp_mark_push(): PSH on the tail, and the point forced_push()
+ * counts from. */
+static void mark_push(struct synq_stack *s, struct tcp_conn *c)
+{
+	segbuf_get(&s->segbufs, c->sndq.tail)->tcp_flags |= TCP_PSH;
+	c->pushed_seq = c->write_seq;
+}
+
+/* Linux's forced_push(): more than half the peer's largest window written
+ * since the last push. */
+static bool forced_push(const struct tcp_conn *c)
+{
+	return seq_after(c->write_seq, c->pushed_seq + (c->max_window >> 1));
+}
+
+/* Append up to len bytes to the open skb, which holds skb_len bytes:
+ * into the tail segment while it has room, then into new ones. A PSH
+ * mark on the skb moves to its new end, as the flag of a Linux skb does. */
+static size_t skb_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
+                         size_t len, uint32_t skb_len)
+{
+	uint32_t seg_goal = c->mss_cache;
+	size_t copied = 0;
+	struct segbuf *tail = skb_len ? segbuf_get(&s->segbufs, c->sndq.tail) : NULL;
+	uint8_t push = tail ? tail->tcp_flags & TCP_PSH : 0;
+	while (copied < len) {
+		size_t n;
+		if (tail && tail->len < seg_goal && tail->off + tail->len < SEGBUF_DATA) {
+			uint32_t room = seg_goal - tail->len;
+			uint32_t end_room = SEGBUF_DATA - tail->off - tail->len;
+			n = len - copied < room ? len - copied : room;
+			if (n > end_room)
+				n = end_room;
+			memcpy(tail->data + tail->off + tail->len, data + copied, n);
+			tail->len = (uint16_t)(tail->len + n);
+		} else {
+			uint32_t index = pool_alloc(&s->segbufs);
+			if (index == POOL_NONE)
+				break;
+			if (tail)
+				tail->tcp_flags &= (uint8_t)~TCP_PSH;
+			tail = segbuf_get(&s->segbufs, index);
+			n = len - copied < seg_goal ? len - copied : seg_goal;
+			memcpy(tail->data, data + copied, n);
+			tail->seq = c->write_seq;
+			tail->len = (uint16_t)n;
+			tail->tcp_flags = push;
+			segq_push_tail(&s->segbufs, &c->sndq, index);
+			if (c->send_head == POOL_NONE)
+				c->send_head = index;
+		}
+		c->write_seq += (uint32_t)n;
+		skb_len += (uint32_t)n;
+		tail->skb_fill = (uint16_t)skb_len;
+		copied += n;
+	}
+	return copied;
+}
+
+/* Linux's tcp_sendmsg_locked(), without the waiting: data joins the open
+ * skb until it holds size_goal(); another skb starts only while the send
+ * buffer has room, so a write can pass the buffer's size by most of an
+ * skb, as on Linux. */
 ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
                       size_t len, bool more)
 {
@@ -84,47 +159,44 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 	if (c->shutdown & TCP_SHUT_SEND)
 		return -EPIPE;
 
+	uint32_t goal = size_goal(c, tcp_current_mss(c));
 	size_t copied = 0;
-	uint32_t goal = c->mss_cache;
-	uint32_t prior_tail = c->sndq.tail;
 	while (copied < len) {
 		struct segbuf *tail = segbuf_at(&s->segbufs, c->sndq.tail);
-		bool tail_unsent = tail && c->send_head != POOL_NONE && !(tail->tcp_flags & TCP_FIN);
-		if (tail_unsent && tail->len < goal && tail->off + tail->len < SEGBUF_DATA) {
-			uint32_t room = goal - tail->len;
-			uint32_t end_room = SEGBUF_DATA - tail->off - tail->len;
-			if (room > end_room)
-				room = end_room;
-			size_t n = len - copied < room ? len - copied : room;
-			memcpy(tail->data + tail->off + tail->len, data + copied, n);
-			tail->len = (uint16_t)(tail->len + n);
-			c->write_seq += (uint32_t)n;
-			copied += n;
-			continue;
+		uint32_t skb_len = open_skb_len(c, tail);
+		if (skb_len == 0 || skb_len >= goal) {
+			if (!send_space(c))
+				break;
+			if (skb_len)
+				tail->mark |= SEGBUF_UNIT_END; /* full: it ends its skb */
+			skb_len = 0;
+			c->snd_skbs++;
+			/* tcp_skb_entail(): an explicit push ends here; sending
+			 * resumes after idle. */
+			c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+			tcp_cc_restart_after_idle(s, c);
 		}
-		if (!send_space(c))
-			break;
-		uint32_t index = pool_alloc(&s->segbufs);
-		if (index == POOL_NONE)
-			break;
-		struct segbuf *b = segbuf_get(&s->segbufs, index);
-		size_t n = len - copied < goal ? len - copied : goal;
-		memcpy(b->data, data + copied, n);
-		b->seq = c->write_seq;
-		b->len = (uint16_t)n;
-		segq_push_tail(&s->segbufs, &c->sndq, index);
-		if (c->send_head == POOL_NONE)
-			c->send_head = index;
-		c->snd_segbufs++;
-		/* A new segment ends an explicit push (Linux's tcp_skb_entail()). */
-		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
-		tcp_cc_restart_after_idle(s, c);
-		c->write_seq += (uint32_t)n;
+		size_t want = goal - skb_len;
+		if (want > len - copied)
+			want = len - copied;
+		size_t n = skb_append(s, c, data + copied, want, skb_len);
 		copied += n;
+		if (n < want || copied == len)
+			break;
+		/* The skb is full. */
+		if (forced_push(c)) {
+			mark_push(s, c);
+			tcp_push_forced(s, c);
+		} else if (c->send_head != POOL_NONE &&
+		           !seq_before(segbuf_get(&s->segbufs, c->send_head)->seq,
+		                       c->write_seq - (skb_len + (uint32_t)n))) {
+			tcp_push_one(s, c); /* it is the send queue's head */
+		}
 	}
 	if (copied == 0 && len > 0)
 		return -EAGAIN;
-	mark_push(s, c, prior_tail, more);
+	if (copied > 0 && (!more || forced_push(c)))
+		mark_push(s, c);
 	if (more) {
 		/* MSG_MORE holds a partial last segment, as TCP_CORK does, and
 		 * this push ignores an explicit one pending (Linux pushes with
