@@ -8,26 +8,40 @@
 uint64_t inet_sum_add(uint64_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	/* 32-bit words into a 64-bit accumulator: 2^32 words before it can
-	 * overflow, far beyond any datagram. Carries are folded at the end. */
+	/* 64-bit words with their carries counted aside: a ones' complement
+	 * sum in any word size folds to the same 16-bit sum (RFC 1071). */
+	uint64_t carries = 0;
 	while (len >= 16) {
-		uint32_t w[4];
-		memcpy(w, p, sizeof w);
-		sum += (uint64_t)w[0] + w[1] + w[2] + w[3];
+		uint64_t a, b;
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		sum += a;
+		carries += sum < a;
+		sum += b;
+		carries += sum < b;
 		p += 16;
 		len -= 16;
 	}
-	while (len >= 4) {
+	if (len >= 8) {
+		uint64_t a;
+		memcpy(&a, p, 8);
+		sum += a;
+		carries += sum < a;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t tail = 0;
+	if (len >= 4) {
 		uint32_t w;
 		memcpy(&w, p, 4);
-		sum += w;
+		tail = w;
 		p += 4;
 		len -= 4;
 	}
 	if (len >= 2) {
 		uint16_t h;
 		memcpy(&h, p, 2);
-		sum += h;
+		tail += h;
 		p += 2;
 		len -= 2;
 	}
@@ -36,9 +50,13 @@ uint64_t inet_sum_add(uint64_t sum, const void *data, size_t len)
 		uint8_t pad[2] = { p[0], 0 };
 		uint16_t h;
 		memcpy(&h, pad, 2);
-		sum += h;
+		tail += h;
 	}
-	return sum;
+	sum += tail;
+	carries += sum < tail;
+	/* End-around carry: at most one more carry out. */
+	sum += carries;
+	return sum + (sum < carries);
 }
 
 uint64_t inet_sum_pseudo(uint32_t src_addr, uint32_t dst_addr, uint8_t protocol,

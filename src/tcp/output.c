@@ -244,12 +244,17 @@ uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale)
 	return clamp && clamp < most ? clamp : most;
 }
 
-/* The initial receive window: the space, in whole segments, at most 64 KB. */
-static uint32_t initial_window(uint32_t space, uint32_t mss)
+/* The initial receive window: the space in whole segments, at most 64 KB.
+ * Every SYN-ACK of a listener asks the same question, so the last answer
+ * is kept: no division per SYN. */
+static uint32_t initial_window(struct synq_stack *s, uint32_t space, uint32_t mss)
 {
-	if (space > mss)
-		space = space / mss * mss;
-	return space < 0xffff ? space : 0xffff;
+	struct window_memo *m = &s->window_memo;
+	if (m->space != space || m->mss != mss) {
+		uint32_t w = space > mss ? space / mss * mss : space;
+		*m = (struct window_memo){ space, mss, w < 0xffff ? w : 0xffff };
+	}
+	return m->window;
 }
 
 static uint16_t advertised_mss(const struct synq_stack *s, uint16_t user_mss)
@@ -263,7 +268,7 @@ static uint16_t advertised_mss(const struct synq_stack *s, uint16_t user_mss)
 /* Prepare the receive side of a new connection (active or passive). */
 static void init_receive_window(struct synq_stack *s, struct tcp_conn *c, uint32_t mss)
 {
-	c->rcv_wnd = initial_window(full_space(c), mss);
+	c->rcv_wnd = initial_window(s, full_space(c), mss);
 	c->rcv_ssthresh = c->rcv_wnd;
 	c->window_clamp = tcp_initial_window_clamp(&c->opts, c->rcv_wscale);
 	(void)s;
@@ -307,14 +312,14 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 }
 
 /* The receive window a request's SYN-ACK offers (rsk_rcv_wnd). */
-uint32_t tcp_request_rcv_wnd(const struct synq_stack *s, const struct tcp_request *r,
+uint32_t tcp_request_rcv_wnd(struct synq_stack *s, const struct tcp_request *r,
                              const struct tcp_listener *l)
 {
 	uint32_t mss = advertised_mss(s, l->opts.user_mss);
 	if (r->flags & TCP_REQ_TS_OK)
 		mss -= 12;
 	uint32_t rcvbuf = l->opts.rcvbuf ? l->opts.rcvbuf : (uint32_t)s->cfg.tcp_rmem[1];
-	return initial_window(win_from_space(rcvbuf), mss);
+	return initial_window(s, win_from_space(rcvbuf), mss);
 }
 
 /* A SYN-ACK for a request, or for a cookie (then *cookie_tsval is the

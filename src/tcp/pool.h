@@ -17,6 +17,8 @@
 struct pool {
 	uint8_t *base;
 	size_t object_size;
+	uint64_t odd_inverse; /* object_size = odd << size_shift, and */
+	uint32_t size_shift;  /* odd * odd_inverse = 1 mod 2^64 */
 	uint32_t capacity;
 	uint32_t used;
 	uint32_t high_water;  /* objects ever touched: the free list starts here */
@@ -33,9 +35,13 @@ static inline void *pool_at(const struct pool *p, uint32_t index)
 	return p->base + (size_t)index * p->object_size;
 }
 
+/* The offset is an exact multiple of the size, so dividing is shifting out
+ * the power of two and multiplying by the inverse of the odd part
+ * (exact division, Hacker's Delight 10-16): no divide instruction. */
 static inline uint32_t pool_index_of(const struct pool *p, const void *obj)
 {
-	return (uint32_t)(((const uint8_t *)obj - p->base) / p->object_size);
+	uint64_t offset = (uint64_t)((const uint8_t *)obj - p->base);
+	return (uint32_t)((offset >> p->size_shift) * p->odd_inverse);
 }
 
 /* A zeroed object's index, or POOL_NONE when the pool is full. */

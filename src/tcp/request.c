@@ -105,13 +105,6 @@ static bool in_window(uint32_t seq, uint32_t end_seq, uint32_t s_win, uint32_t e
 	return seq == e_win && seq == end_seq;
 }
 
-/* The window the SYN-ACK offered (rsk_rcv_wnd). */
-static uint32_t request_window(const struct synq_stack *s, const struct tcp_request *r,
-                               const struct tcp_listener *l)
-{
-	return tcp_request_rcv_wnd(s, r, l);
-}
-
 /* An ACK from a request (tcp_v4_reqsk_send_ack()). */
 static void request_send_ack(struct synq_stack *s, struct tcp_request *r,
                              const struct tcp_listener *l)
@@ -119,7 +112,7 @@ static void request_send_ack(struct synq_stack *s, struct tcp_request *r,
 	struct tcp_segment ack = {
 		.src_port = r->tuple.local_port, .dst_port = r->tuple.remote_port,
 		.seq = r->snt_isn + 1, .ack = r->rcv_isn + 1, .flags = TCP_ACK,
-		.window = (uint16_t)(request_window(s, r, l) >> r->rcv_wscale),
+		.window = (uint16_t)(tcp_request_rcv_wnd(s, r, l) >> r->rcv_wscale),
 	};
 	if (r->flags & TCP_REQ_TS_OK) {
 		ack.opt.has_timestamp = true;
@@ -195,7 +188,7 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 	uint32_t end_seq = seg->seq + seg->payload_len + ((flags & TCP_SYN) ? 1 : 0) +
 	                   ((flags & TCP_FIN) ? 1 : 0);
 	if (paws_reject ||
-	    !in_window(seg->seq, end_seq, rcv_nxt, rcv_nxt + request_window(s, r, l))) {
+	    !in_window(seg->seq, end_seq, rcv_nxt, rcv_nxt + tcp_request_rcv_wnd(s, r, l))) {
 		if (!(flags & TCP_RST) && !rate_limited(s, r))
 			request_send_ack(s, r, l);
 		if (paws_reject)

@@ -16,6 +16,11 @@ struct timer_slot {
 	uint32_t handle;
 };
 
+/* The last initial window computed (output.c's initial_window()). */
+struct window_memo {
+	uint32_t space, mss, window;
+};
+
 struct synq_stack {
 	struct synq_config cfg;
 	uint32_t addr;
@@ -48,6 +53,7 @@ struct synq_stack {
 	uint32_t port_hint;
 
 	/* the timer heap */
+	struct window_memo window_memo;
 	struct timer_slot *heap;
 	uint32_t heap_len;
 	uint32_t heap_cap;

@@ -388,7 +388,6 @@ struct tcp_conn {
 	uint32_t rcv_rtt_time;
 	uint32_t rcvq_time;
 	uint32_t tlp_high_seq;       /* snd_nxt when a loss probe went; 0 = none */
-	uint32_t pushed_seq;         /* write_seq at the last PSH mark */
 
 	/* data */
 	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
@@ -407,6 +406,8 @@ struct tcp_conn {
 	uint32_t total_retrans;
 	uint32_t segs_in;
 	uint32_t segs_out;
+
+	uint32_t pushed_seq;         /* write_seq at the last PSH mark */
 
 	struct tcp_sockopts opts;
 };
@@ -507,7 +508,7 @@ void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c);
 bool tcp_schedule_loss_probe(struct synq_stack *s, struct tcp_conn *c, bool advancing_rto);
 void tcp_send_loss_probe(struct synq_stack *s, struct tcp_conn *c);
 void tcp_schedule_delayed_ack(struct synq_stack *s, struct tcp_conn *c);
-uint32_t tcp_request_rcv_wnd(const struct synq_stack *s, const struct tcp_request *r,
+uint32_t tcp_request_rcv_wnd(struct synq_stack *s, const struct tcp_request *r,
                              const struct tcp_listener *l);
 void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
                          const struct tcp_listener *l, const uint32_t *cookie_tsval);

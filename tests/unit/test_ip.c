@@ -56,6 +56,44 @@ static void checksum_chained_chunks_equal_whole(void **state)
 	}
 }
 
+/* The textbook sum, 16 bits at a time, for comparison. */
+static uint16_t reference_checksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i < len; i++)
+		sum += (i % 2 == 0) ? (uint32_t)p[i] << 8 : p[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void checksum_matches_reference_with_carries(void **state)
+{
+	(void)state;
+	/* All-ones and near-all-ones data make every word add carry out. */
+	uint8_t buf[1600];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int pattern = 0; pattern < 3; pattern++) {
+		for (size_t i = 0; i < sizeof buf; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			buf[i] = pattern == 0 ? 0xff : pattern == 1 ? (uint8_t)(0xf0 | (x & 0x0f))
+			                                            : (uint8_t)x;
+		}
+		for (size_t len = 0; len <= sizeof buf; len += (len < 64 ? 1 : 97)) {
+			uint16_t want = reference_checksum(buf, len);
+			uint16_t got = inet_checksum(buf, len);
+			/* 0x0000 and 0xffff are the same ones' complement zero. */
+			if (want != got)
+				assert_true((want == 0 && got == 0xffff) || (want == 0xffff && got == 0));
+			/* A large running sum going in must not lose a carry. */
+			uint64_t chained = inet_sum_add(inet_sum_add(~0ull - 1, buf, len / 2 * 2),
+			                                buf + len / 2 * 2, len - len / 2 * 2);
+			uint64_t whole = inet_sum_add(~0ull - 1, buf, len);
+			assert_int_equal(inet_sum_finish(chained), inet_sum_finish(whole));
+		}
+	}
+}
+
 static const uint8_t sample_ipv4_header[20] = {
 	0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
 	0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
@@ -444,6 +482,7 @@ int main(void)
 		cmocka_unit_test(checksum_rfc1071_example),
 		cmocka_unit_test(checksum_odd_lengths),
 		cmocka_unit_test(checksum_chained_chunks_equal_whole),
+		cmocka_unit_test(checksum_matches_reference_with_carries),
 		cmocka_unit_test(checksum_known_ipv4_header),
 		cmocka_unit_test(checksum_incremental_matches_recompute),
 		cmocka_unit_test(checksum_adjust_handles_all_ones),
