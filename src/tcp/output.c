@@ -522,19 +522,10 @@ static void data_sent_event(struct synq_stack *s, struct tcp_conn *c)
 		c->pingpong = 1;
 }
 
-/* Keep only keep bytes in an unsent segbuf by moving the rest to the
- * front of the next one, as if the send queue were one byte stream cut at
- * transmit time (Linux cuts its large skbs at the current MSS the same
- * way, so a SACK option costs a few bytes per segment, not a runt per
- * segment). Falls back to a split when there is no room. */
-static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
-                           uint16_t keep)
+/* Move all but keep bytes of b to the front of n, which has room. */
+static void segbuf_carry(struct segbuf *b, struct segbuf *n, uint16_t keep)
 {
-	struct segbuf *b = segbuf_get(&s->segbufs, index);
 	uint16_t extra = (uint16_t)(b->len - keep);
-	struct segbuf *n = segbuf_at(&s->segbufs, b->next);
-	if (n == NULL || (b->tcp_flags & (TCP_FIN | TCP_PSH)) || n->len + extra > SEGBUF_DATA)
-		return segbuf_split(s, c, index, keep);
 	if (n->off < extra) {
 		memmove(n->data + extra, n->data + n->off, n->len);
 		n->off = extra;
@@ -545,6 +536,22 @@ static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t in
 	n->seq -= extra;
 	b->skb_fill = (uint16_t)(b->skb_fill - extra);
 	b->len = keep;
+}
+
+/* Keep only keep bytes in an unsent segbuf by moving the rest to the
+ * front of the next one, as if the send queue were one byte stream cut at
+ * transmit time (Linux cuts its large skbs at the current MSS the same
+ * way, so a SACK option costs a few bytes per segment, not a runt per
+ * segment). Falls back to a split when there is no room. */
+static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
+                           uint16_t keep)
+{
+	struct segbuf *b = segbuf_get(&s->segbufs, index);
+	struct segbuf *n = segbuf_at(&s->segbufs, b->next);
+	if (n == NULL || (b->tcp_flags & (TCP_FIN | TCP_PSH)) ||
+	    n->len + b->len - keep > SEGBUF_DATA)
+		return segbuf_split(s, c, index, keep);
+	segbuf_carry(b, n, keep);
 	return true;
 }
 
@@ -738,16 +745,7 @@ bool tcp_resend_segbuf(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
 		/* The next segment is lost too and will be resent: let it carry
 		 * what no longer fits here (SACK blocks now take option room),
 		 * rather than sending a runt. */
-		uint16_t extra = (uint16_t)(b->len - mss);
-		if (n->off < extra) {
-			memmove(n->data + extra, n->data + n->off, n->len);
-			n->off = extra;
-		}
-		n->off = (uint16_t)(n->off - extra);
-		memcpy(n->data + n->off, b->data + b->off + mss, extra);
-		n->len = (uint16_t)(n->len + extra);
-		n->seq -= extra;
-		b->len = (uint16_t)mss;
+		segbuf_carry(b, n, (uint16_t)mss);
 	}
 	if (b->len > mss) {
 		if (!segbuf_split(s, c, index, (uint16_t)mss))

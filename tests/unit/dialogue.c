@@ -171,3 +171,19 @@ int dlg_passive_open(struct dlg *d, int listen_fd, bool options)
 	assert_true(fd >= 3);
 	return fd;
 }
+
+struct dlg_out dlg_expect(struct dlg *d, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack)
+{
+	struct dlg_out o;
+	assert_true(dlg_next(d, &o));
+	assert_int_equal(o.seg.flags, flags);
+	assert_int_equal(o.rel_seq, rel_seq);
+	if (flags & TCP_ACK)
+		assert_int_equal(o.rel_ack, rel_ack);
+	return o;
+}
+
+void dlg_expect_nothing(const struct dlg *d)
+{
+	assert_int_equal(dlg_pending(d), 0);
+}

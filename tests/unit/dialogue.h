@@ -80,6 +80,10 @@ struct dlg_out {
 bool dlg_next(struct dlg *d, struct dlg_out *out);
 unsigned dlg_pending(const struct dlg *d);
 void dlg_discard(struct dlg *d);
+/* Assert that the next segment has these flags, relative seq and (with
+ * ACK) relative ack, and return it; or that nothing is waiting. */
+struct dlg_out dlg_expect(struct dlg *d, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack);
+void dlg_expect_nothing(const struct dlg *d);
 
 /* Typical steps. */
 /* listen(backlog) on DLG_LOCAL_PORT; returns the listening fd. */

@@ -82,11 +82,6 @@ static struct dlg_out handshake(struct dlg *d, uint16_t port)
 	return o;
 }
 
-static void expect_nothing(struct dlg *d)
-{
-	assert_int_equal(dlg_pending(d), 0);
-}
-
 static struct synq_config config(int syncookies)
 {
 	struct synq_config cfg;
@@ -155,7 +150,7 @@ static void c8_cookies_only_under_pressure(void **state)
 	assert_true(dlg_next(&d, &o));
 	assert_int_equal(o.seg.flags, TCP_RST);
 	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtSyncookiesFailed), 1);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	dlg_free(&d);
 }
 
@@ -210,10 +205,10 @@ static void c9_c12_defer_accept_drops_bare_ack(void **state)
 	assert_int_equal(usage(&d).requests.used, 1);
 	assert_int_equal(usage(&d).connections.used, 0);
 	assert_int_equal(synq_accept(d.s, lfd, NULL, NULL), -EAGAIN);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	/* Another bare ACK (the client's dup ACK) is dropped the same way. */
 	ack_from(&d, 7000, d.stack_isn, 0, NULL);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtTCPDeferAcceptDrop), 2);
 	assert_int_equal(usage(&d).requests.used, 1);
 	dlg_free(&d);
@@ -272,7 +267,7 @@ static void defer_timeline(int seconds, int last_chance_s)
 	struct dlg_out o = take_synack(&d, 7100);
 	ack_from(&d, 7100, o.seg.seq, 0, &o);
 	dlg_advance(&d, SYNQ_SEC(last_chance_s) - 1);
-	expect_nothing(&d); /* no resends while acked */
+	dlg_expect_nothing(&d); /* no resends while acked */
 	dlg_advance(&d, 1);
 	struct dlg_out last = take_synack(&d, 7100);
 	assert_int_equal(last.at - start, SYNQ_SEC(last_chance_s));
@@ -314,7 +309,7 @@ static void c14_defer_extends_request_life(void **state)
 	struct dlg_out o = take_synack(&d, 7200);
 	ack_from(&d, 7200, o.seg.seq, 0, NULL);
 	dlg_advance(&d, SYNQ_SEC(63) - 1);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	dlg_advance(&d, 1);
 	o = take_synack(&d, 7200);
 	assert_int_equal(o.at - start, SYNQ_SEC(63));
@@ -322,7 +317,7 @@ static void c14_defer_extends_request_life(void **state)
 	assert_int_equal(usage(&d).requests.used, 1);
 	dlg_advance(&d, 1);
 	assert_int_equal(usage(&d).requests.used, 0);
-	expect_nothing(&d); /* expiry is silent */
+	dlg_expect_nothing(&d); /* expiry is silent */
 	/* A never-acknowledged request with defer still expires after the
 	 * SYN-ACK retries (5): at 63 s. */
 	syn_from(&d, 7201, false);
@@ -362,7 +357,7 @@ static void c15_request_expiry(void **state)
 		assert_int_equal(usage(&d).requests.used, 1);
 		dlg_advance(&d, 1);
 		assert_int_equal(usage(&d).requests.used, 0);
-		expect_nothing(&d);
+		dlg_expect_nothing(&d);
 		assert_int_equal(counter(&d, SYNQ_MIB_TcpExtTCPSynRetrans), (uint64_t)retries);
 		dlg_free(&d);
 	}
@@ -414,7 +409,7 @@ static void c17_c22_syn_flood_fills_request_queue(void **state)
 	dlg_discard(&d);
 	/* A real client now: ignored, no answer at all. */
 	syn_from(&d, 9000, false);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	/* The flood line is logged once per listener. */
 	assert_int_equal(d.log_count, 1);
 	assert_non_null(strstr(d.log[0], "Possible SYN flooding on port"));
@@ -458,7 +453,7 @@ static void c18_c32_full_accept_queue_ignores_syn(void **state)
 	synq_ss_format(d.s, ss, sizeof ss);
 	assert_non_null(strstr(ss, "LISTEN     3      2"));
 	syn_from(&d, 9200, false);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtListenOverflows), 1);
 	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtListenDrops), 1);
 	dlg_free(&d);
@@ -533,6 +528,23 @@ static void c32_final_ack_suppressed(void **state)
 				assert_int_equal(dlg_pending(&d), kept);
 				assert_int_equal(counter(&d, SYNQ_MIB_TcpExtTCPReqQFullDrop), 12 - kept);
 			}
+			/* The filter goes after 3.5 s: the kept requests resend
+			 * their SYN-ACKs, their ACKs complete them, and Recv-Q
+			 * shows b+1. The cookie clients left no state to find. */
+			dlg_discard(&d);
+			dlg_advance(&d, SYNQ_MSEC(3500));
+			struct dlg_out o;
+			uint32_t resent = 0;
+			while (dlg_next(&d, &o)) {
+				assert_int_equal(o.seg.flags, TCP_SYN | TCP_ACK);
+				ack_from(&d, o.seg.dst_port, o.seg.seq, 0, NULL);
+				resent++;
+			}
+			assert_int_equal(resent, 2 * kept); /* at 1 s and at 3 s */
+			struct synq_listener_info li;
+			synq_listeners(d.s, &li, 1);
+			assert_int_equal(li.accept_len, kept);
+			assert_int_equal(li.syn_recv, 0);
 			dlg_free(&d);
 		}
 	}
@@ -570,7 +582,7 @@ static void c33_final_ack_accept_queue_full(void **state)
 			assert_int_equal(counter(&d, SYNQ_MIB_TcpExtEmbryonicRsts), 1);
 			assert_int_equal(usage(&d).requests.used, 0);
 		} else {
-			expect_nothing(&d);
+			dlg_expect_nothing(&d);
 			assert_int_equal(usage(&d).requests.used, 1);
 			assert_true(synq_accept(d.s, lfd, NULL, NULL) >= 3);
 			/* The SYN-ACK is retransmitted at 1 s; its ACK completes. */
@@ -680,11 +692,11 @@ static void duplicate_syn_resends_synack_rate_limited(void **state)
 	take_synack(&d, 9950);
 	dlg_advance(&d, SYNQ_MSEC(100));
 	syn_from(&d, 9950, false);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtTCPACKSkippedSynRecv), 1);
 	/* The resend restarted the timer: next SYN-ACK 1 s after it. */
 	dlg_advance(&d, SYNQ_MSEC(899));
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	dlg_advance(&d, SYNQ_MSEC(1));
 	take_synack(&d, 9950);
 	dlg_free(&d);

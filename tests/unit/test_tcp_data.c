@@ -14,22 +14,6 @@
 #include "dialogue.h"
 #include "synq/socket.h"
 
-static struct dlg_out expect_out(struct dlg *d, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack)
-{
-	struct dlg_out o;
-	assert_true(dlg_next(d, &o));
-	assert_int_equal(o.seg.flags, flags);
-	assert_int_equal(o.rel_seq, rel_seq);
-	if (flags & TCP_ACK)
-		assert_int_equal(o.rel_ack, rel_ack);
-	return o;
-}
-
-static void expect_nothing(struct dlg *d)
-{
-	assert_int_equal(dlg_pending(d), 0);
-}
-
 static int open_conn(struct dlg *d, bool options)
 {
 	int lfd = dlg_listen(d, 8);
@@ -50,27 +34,27 @@ static void nagle_holds_small_segments(void **state)
 	dlg_init(&d, NULL);
 	int fd = open_conn(&d, false);
 	assert_int_equal(synq_write(d.s, fd, "0123456789", 10), 10);
-	struct dlg_out o = expect_out(&d, TCP_ACK | TCP_PSH, 1, 1);
+	struct dlg_out o = dlg_expect(&d, TCP_ACK | TCP_PSH, 1, 1);
 	assert_int_equal(o.seg.payload_len, 10);
 	/* A second small write waits for the first one's ACK... */
 	assert_int_equal(synq_write(d.s, fd, "abc", 3), 3);
 	assert_int_equal(synq_write(d.s, fd, "def", 3), 3);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	ack_seg(&d, 1, 11, 257);
-	o = expect_out(&d, TCP_ACK | TCP_PSH, 11, 1);
+	o = dlg_expect(&d, TCP_ACK | TCP_PSH, 11, 1);
 	assert_int_equal(o.seg.payload_len, 6);
 	/* ...unless TCP_NODELAY is set. */
 	int one = 1;
 	assert_int_equal(synq_setsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_NODELAY, &one, sizeof one), 0);
 	assert_int_equal(synq_write(d.s, fd, "g", 1), 1);
-	expect_out(&d, TCP_ACK | TCP_PSH, 17, 1);
+	dlg_expect(&d, TCP_ACK | TCP_PSH, 17, 1);
 	/* TCP_CORK holds even with NODELAY, and uncorking sends. */
 	assert_int_equal(synq_setsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_CORK, &one, sizeof one), 0);
 	assert_int_equal(synq_write(d.s, fd, "hi", 2), 2);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	int zero = 0;
 	assert_int_equal(synq_setsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_CORK, &zero, sizeof zero), 0);
-	expect_out(&d, TCP_ACK | TCP_PSH, 18, 1);
+	dlg_expect(&d, TCP_ACK | TCP_PSH, 18, 1);
 	dlg_free(&d);
 }
 
@@ -108,7 +92,7 @@ static void delayed_ack_every_other_segment(void **state)
 		dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = seq, .ack = 1,
 		                                .window = 257, .len = 536 });
 		seq += 536;
-		expect_out(&d, TCP_ACK, 1, seq);
+		dlg_expect(&d, TCP_ACK, 1, seq);
 	}
 	dlg_free(&d);
 }
@@ -123,27 +107,27 @@ static void out_of_order_sack_and_dsack(void **state)
 	/* A hole at 1..101: the segment at 101 is SACKed at once. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 101, .ack = 1, .window = 257,
 	                                .len = 100, .opt = ts });
-	struct dlg_out o = expect_out(&d, TCP_ACK, 1, 1);
+	struct dlg_out o = dlg_expect(&d, TCP_ACK, 1, 1);
 	assert_int_equal(o.seg.opt.sack_count, 1);
 	assert_int_equal(o.seg.opt.sack[0].start - d.peer_isn, 101);
 	assert_int_equal(o.seg.opt.sack[0].end - d.peer_isn, 201);
 	/* A second island, reported first (most recent first). */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 301, .ack = 1, .window = 257,
 	                                .len = 100, .opt = ts });
-	o = expect_out(&d, TCP_ACK, 1, 1);
+	o = dlg_expect(&d, TCP_ACK, 1, 1);
 	assert_int_equal(o.seg.opt.sack_count, 2);
 	assert_int_equal(o.seg.opt.sack[0].start - d.peer_isn, 301);
 	assert_int_equal(o.seg.opt.sack[1].start - d.peer_isn, 101);
 	/* The hole fills: the ACK covers the first island at once. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1, .ack = 1, .window = 257,
 	                                .len = 100, .opt = ts });
-	o = expect_out(&d, TCP_ACK, 1, 201);
+	o = dlg_expect(&d, TCP_ACK, 1, 201);
 	assert_int_equal(o.seg.opt.sack_count, 1);
 	assert_int_equal(o.seg.opt.sack[0].start - d.peer_isn, 301);
 	/* A duplicate of old data: D-SACK (RFC 2883) in the first block. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1, .ack = 1, .window = 257,
 	                                .len = 100, .opt = ts });
-	o = expect_out(&d, TCP_ACK, 1, 201);
+	o = dlg_expect(&d, TCP_ACK, 1, 201);
 	assert_int_equal(o.seg.opt.sack_count, 2);
 	assert_int_equal(o.seg.opt.sack[0].start - d.peer_isn, 1);
 	assert_int_equal(o.seg.opt.sack[0].end - d.peer_isn, 101);
@@ -168,13 +152,13 @@ static void fast_retransmit_on_three_dupacks(void **state)
 	/* A GSO-sized burst is at most half the window (five segments), and
 	 * ends with PSH as Linux's GSO packets do; so does the write. */
 	for (int i = 0; i < 6; i++)
-		expect_out(&d, (uint8_t)(TCP_ACK | (i >= 4 ? TCP_PSH : 0)), 1 + 536u * i, 1);
+		dlg_expect(&d, (uint8_t)(TCP_ACK | (i >= 4 ? TCP_PSH : 0)), 1 + 536u * i, 1);
 	/* The first segment is lost: three duplicate ACKs. */
 	for (int i = 0; i < 3; i++) {
-		expect_nothing(&d);
+		dlg_expect_nothing(&d);
 		ack_seg(&d, 1, 1, 65535);
 	}
-	struct dlg_out o = expect_out(&d, TCP_ACK, 1, 1);
+	struct dlg_out o = dlg_expect(&d, TCP_ACK, 1, 1);
 	assert_int_equal(o.seg.payload_len, 536);
 	assert_int_equal(synq_stack_mib(d.s)->value[SYNQ_MIB_TcpExtTCPRenoRecovery], 1);
 	/* Reno (no SACK) holds Recovery while the ACK only reaches the
@@ -190,7 +174,7 @@ static void fast_retransmit_on_three_dupacks(void **state)
 	assert_int_equal(ti.tcpi_snd_cwnd, 4);
 	assert_int_equal(ti.tcpi_unacked, 0);
 	assert_int_equal(synq_write(d.s, fd, "z", 1), 1);
-	expect_out(&d, TCP_ACK | TCP_PSH, 1 + sizeof data, 1);
+	dlg_expect(&d, TCP_ACK | TCP_PSH, 1 + sizeof data, 1);
 	ack_seg(&d, 1, 2 + sizeof data, 65535);
 	len = sizeof ti;
 	synq_getsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_INFO, &ti, &len);
@@ -209,7 +193,7 @@ static void rto_backoff_doubles(void **state)
 	dlg_init(&d, NULL);
 	int fd = open_conn(&d, false);
 	assert_int_equal(synq_write(d.s, fd, "lost", 4), 4);
-	struct dlg_out first = expect_out(&d, TCP_ACK | TCP_PSH, 1, 1);
+	struct dlg_out first = dlg_expect(&d, TCP_ACK | TCP_PSH, 1, 1);
 	/* The handshake gave an RTT of about 0, so RTO = srtt + rttvar with
 	 * rttvar at its 200 ms floor, rounded up to the next millisecond as
 	 * Linux rounds to jiffies (HZ=1000): 201 ms, then 402, 804 ms. */
@@ -217,7 +201,7 @@ static void rto_backoff_doubles(void **state)
 	synq_time_t expect_gap[] = { SYNQ_MSEC(201), SYNQ_MSEC(402), SYNQ_MSEC(804) };
 	for (int i = 0; i < 3; i++) {
 		dlg_advance(&d, expect_gap[i]);
-		struct dlg_out o = expect_out(&d, TCP_ACK | TCP_PSH, 1, 1);
+		struct dlg_out o = dlg_expect(&d, TCP_ACK | TCP_PSH, 1, 1);
 		assert_int_equal(o.at - last, expect_gap[i]);
 		last = o.at;
 	}
@@ -235,20 +219,20 @@ static void zero_window_probes(void **state)
 	/* The peer closes its window. */
 	ack_seg(&d, 1, 1, 0);
 	assert_int_equal(synq_write(d.s, fd, "wait", 4), 4);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	/* Probes after one RTO (201 ms, see rto_backoff_doubles), then
 	 * backed off: an old sequence number (snd_una - 1) draws the window. */
 	synq_time_t start = d.now;
 	dlg_advance(&d, SYNQ_MSEC(201));
-	struct dlg_out o = expect_out(&d, TCP_ACK, 0, 1);
+	struct dlg_out o = dlg_expect(&d, TCP_ACK, 0, 1);
 	assert_int_equal(o.seg.payload_len, 0);
 	assert_int_equal(o.at - start, SYNQ_MSEC(201));
 	dlg_advance(&d, SYNQ_MSEC(402));
-	o = expect_out(&d, TCP_ACK, 0, 1);
+	o = dlg_expect(&d, TCP_ACK, 0, 1);
 	assert_int_equal(o.at - start, SYNQ_MSEC(603));
 	/* The window opens: the data goes. */
 	ack_seg(&d, 1, 1, 257);
-	o = expect_out(&d, TCP_ACK | TCP_PSH, 1, 1);
+	o = dlg_expect(&d, TCP_ACK | TCP_PSH, 1, 1);
 	assert_int_equal(o.seg.payload_len, 4);
 	assert_int_equal(synq_stack_mib(d.s)->value[SYNQ_MIB_TcpExtTCPWinProbe], 2);
 	dlg_free(&d);
@@ -271,12 +255,12 @@ static void keepalive_probes_then_timeout(void **state)
 	synq_time_t start = d.now;
 	for (int i = 0; i < 3; i++) {
 		dlg_advance(&d, i == 0 ? SYNQ_SEC(10) : SYNQ_SEC(2));
-		struct dlg_out o = expect_out(&d, TCP_ACK, 0, 1);
+		struct dlg_out o = dlg_expect(&d, TCP_ACK, 0, 1);
 		assert_int_equal(o.at - start, SYNQ_SEC(10 + 2 * i));
 	}
 	/* No answer to three probes: reset and ETIMEDOUT. */
 	dlg_advance(&d, SYNQ_SEC(2));
-	expect_out(&d, TCP_RST | TCP_ACK, 1, 1);
+	dlg_expect(&d, TCP_RST | TCP_ACK, 1, 1);
 	char buf[4];
 	assert_int_equal(synq_read(d.s, fd, buf, sizeof buf), -ETIMEDOUT);
 	dlg_free(&d);
@@ -291,13 +275,13 @@ static void paws_drops_old_timestamps(void **state)
 	struct tcp_options ts = { .has_timestamp = true, .tsval = 5000 };
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1, .ack = 1, .window = 257,
 	                                .len = 10, .opt = ts });
-	expect_out(&d, TCP_ACK, 1, 11);
+	dlg_expect(&d, TCP_ACK, 1, 11);
 	/* An older timestamp on new data: dropped (RFC 7323 PAWS) with a
 	 * duplicate ACK. */
 	ts.tsval = 4000;
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 11, .ack = 1, .window = 257,
 	                                .len = 10, .opt = ts });
-	struct dlg_out o = expect_out(&d, TCP_ACK, 1, 11);
+	struct dlg_out o = dlg_expect(&d, TCP_ACK, 1, 11);
 	assert_int_equal(o.seg.opt.tsecr, 5000);
 	assert_int_equal(synq_stack_mib(d.s)->value[SYNQ_MIB_TcpExtPAWSEstab], 1);
 	char buf[64];

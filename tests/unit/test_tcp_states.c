@@ -22,27 +22,11 @@ static const struct synq_mib *mib(struct dlg *d)
 	return synq_stack_mib(d->s);
 }
 
-static struct dlg_out expect_out(struct dlg *d, uint8_t flags, uint32_t rel_seq, uint32_t rel_ack)
-{
-	struct dlg_out o;
-	assert_true(dlg_next(d, &o));
-	assert_int_equal(o.seg.flags, flags);
-	assert_int_equal(o.rel_seq, rel_seq);
-	if (flags & TCP_ACK)
-		assert_int_equal(o.rel_ack, rel_ack);
-	return o;
-}
-
-static void expect_nothing(struct dlg *d)
-{
-	assert_int_equal(dlg_pending(d), 0);
-}
-
 static int connected_fd(struct dlg *d, int *listen_fd)
 {
 	*listen_fd = dlg_listen(d, 1);
 	int fd = dlg_passive_open(d, *listen_fd, false);
-	expect_nothing(d);
+	dlg_expect_nothing(d);
 	return fd;
 }
 
@@ -57,7 +41,7 @@ static void passive_open_data_and_peer_close(void **state)
 	                       .opt = { .has_mss = true, .mss = 1000, .sack_permitted = true,
 	                                .has_wscale = true, .wscale = 8 } };
 	dlg_send(&d, &syn);
-	struct dlg_out o = expect_out(&d, TCP_SYN | TCP_ACK, 0, 1);
+	struct dlg_out o = dlg_expect(&d, TCP_SYN | TCP_ACK, 0, 1);
 	assert_true(o.seg.opt.has_mss);
 	assert_int_equal(o.seg.opt.mss, 1460);
 	assert_true(o.seg.opt.sack_permitted);
@@ -65,7 +49,7 @@ static void passive_open_data_and_peer_close(void **state)
 	assert_false(o.seg.opt.has_timestamp);
 	/* Linux's layout without timestamps: mss, nop, nop, sackOK, nop, wscale. */
 	assert_int_equal(o.seg.header_len, 32);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1, .ack = 1, .window = 257 });
 	int fd = synq_accept(d.s, lfd, NULL, NULL);
@@ -77,7 +61,7 @@ static void passive_open_data_and_peer_close(void **state)
 	/* Data is acknowledged at once (quick-ACK mode at start). */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK | TCP_PSH, .seq = 1, .ack = 1,
 	                                .window = 257, .len = 1000 });
-	o = expect_out(&d, TCP_ACK, 1, 1001);
+	o = dlg_expect(&d, TCP_ACK, 1, 1001);
 	assert_int_equal(o.at, d.now);
 	char buf[2000];
 	assert_int_equal(synq_recv(d.s, fd, buf, sizeof buf, 0), 1000);
@@ -86,15 +70,15 @@ static void passive_open_data_and_peer_close(void **state)
 	synq_time_t fin_at = d.now;
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK | TCP_FIN, .seq = 1001, .ack = 1,
 	                                .window = 257 });
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	dlg_advance(&d, SYNQ_MSEC(100));
-	o = expect_out(&d, TCP_ACK, 1, 1002);
+	o = dlg_expect(&d, TCP_ACK, 1, 1002);
 	assert_int_equal(o.at - fin_at, SYNQ_MSEC(40));
 	assert_int_equal(synq_recv(d.s, fd, buf, sizeof buf, 0), 0);
 
 	/* Our close: FIN, the peer's ACK frees everything, no TIME-WAIT. */
 	assert_int_equal(synq_close(d.s, fd), 0);
-	expect_out(&d, TCP_FIN | TCP_ACK, 1, 1002);
+	dlg_expect(&d, TCP_FIN | TCP_ACK, 1, 1002);
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1002, .ack = 2, .window = 257 });
 	struct synq_stack_usage u;
 	synq_stack_usage(d.s, &u);
@@ -128,7 +112,7 @@ static void active_open(void **state)
 	struct dlg d;
 	dlg_init(&d, NULL);
 	int fd = start_connect(&d);
-	struct dlg_out o = expect_out(&d, TCP_SYN, 0, 0);
+	struct dlg_out o = dlg_expect(&d, TCP_SYN, 0, 0);
 	/* Linux's SYN: mss 1460, sackOK, TS val ecr 0, nop, wscale. */
 	assert_true(o.seg.opt.has_mss && o.seg.opt.mss == 1460);
 	assert_true(o.seg.opt.sack_permitted && o.seg.opt.has_timestamp);
@@ -144,7 +128,7 @@ static void active_open(void **state)
 	                                   .tsecr = o.seg.opt.tsval, .has_wscale = true,
 	                                   .wscale = 7 } };
 	dlg_send(&d, &synack);
-	o = expect_out(&d, TCP_ACK, 1, 1);
+	o = dlg_expect(&d, TCP_ACK, 1, 1);
 	assert_int_equal(o.seg.opt.tsecr, 700);
 	assert_true(synq_sock_events(d.s, fd) & POLLOUT);
 	assert_int_equal(finish_connect(&d, fd), 0);
@@ -168,12 +152,12 @@ static void connect_refused(void **state)
 	struct dlg d;
 	dlg_init(&d, NULL);
 	int fd = start_connect(&d);
-	expect_out(&d, TCP_SYN, 0, 0);
+	dlg_expect(&d, TCP_SYN, 0, 0);
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_RST | TCP_ACK, .seq = 0, .ack = 1,
 	                                .raw_seq = false });
 	assert_true(synq_sock_events(d.s, fd) & POLLERR);
 	assert_int_equal(finish_connect(&d, fd), -ECONNREFUSED);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	assert_int_equal(synq_close(d.s, fd), 0);
 	dlg_free(&d);
 }
@@ -188,17 +172,17 @@ static void check_syn_schedule(int linear, const int *expect_s, int n, int fail_
 	dlg_init(&d, &cfg);
 	synq_time_t start = d.now;
 	int fd = start_connect(&d);
-	expect_out(&d, TCP_SYN, 0, 0);
+	dlg_expect(&d, TCP_SYN, 0, 0);
 	for (int i = 0; i < n; i++) {
 		dlg_advance(&d, SYNQ_SEC(expect_s[i]) - (d.now - start));
-		struct dlg_out o = expect_out(&d, TCP_SYN, 0, 0);
+		struct dlg_out o = dlg_expect(&d, TCP_SYN, 0, 0);
 		assert_int_equal(o.at - start, SYNQ_SEC(expect_s[i]));
-		expect_nothing(&d);
+		dlg_expect_nothing(&d);
 	}
 	dlg_advance(&d, SYNQ_SEC(fail_s) - (d.now - start) - 1);
 	assert_int_equal(finish_connect(&d, fd), -EALREADY);
 	dlg_advance(&d, 1);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	assert_int_equal(finish_connect(&d, fd), -ETIMEDOUT);
 	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTCPSynRetrans], (uint64_t)n);
 	dlg_free(&d);
@@ -234,7 +218,7 @@ static void reset_for_closed_port(void **state)
 	assert_int_equal(o.seg.ack, d.peer_isn + 1);
 	/* A reset is never answered. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_RST, .seq = 1 });
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	/* An ACK gets a reset with its ack number as sequence. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1, .ack = 77, .raw_seq = true });
 	assert_true(dlg_next(&d, &o));
@@ -251,10 +235,10 @@ static void active_close_time_wait(void **state)
 	int lfd;
 	int fd = connected_fd(&d, &lfd);
 	assert_int_equal(synq_close(d.s, fd), 0);
-	expect_out(&d, TCP_FIN | TCP_ACK, 1, 1);
+	dlg_expect(&d, TCP_FIN | TCP_ACK, 1, 1);
 	/* FIN_WAIT1 -> FIN_WAIT2 on the ACK of our FIN. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 1, .ack = 2, .window = 257 });
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	struct synq_stack_usage u;
 	synq_stack_usage(d.s, &u);
 	/* An orphaned FIN_WAIT2 with tcp_fin_timeout=60 becomes a mini socket. */
@@ -263,13 +247,13 @@ static void active_close_time_wait(void **state)
 	/* The peer's FIN: ACK, then TIME-WAIT for 60 s. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_FIN | TCP_ACK, .seq = 1, .ack = 2,
 	                                .window = 257 });
-	expect_out(&d, TCP_ACK, 2, 2);
+	dlg_expect(&d, TCP_ACK, 2, 2);
 	synq_time_t tw_start = d.now;
 	/* A retransmitted FIN is ACKed again and restarts the 60 s. */
 	dlg_advance(&d, SYNQ_SEC(30));
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_FIN | TCP_ACK, .seq = 1, .ack = 2,
 	                                .window = 257 });
-	expect_out(&d, TCP_ACK, 2, 2);
+	dlg_expect(&d, TCP_ACK, 2, 2);
 	tw_start = d.now;
 	dlg_advance(&d, SYNQ_SEC(60) - 1);
 	synq_stack_usage(d.s, &u);
@@ -279,7 +263,7 @@ static void active_close_time_wait(void **state)
 	assert_int_equal(u.time_wait.used, 0);
 	assert_int_equal(d.now - tw_start, SYNQ_SEC(60));
 	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTW], 1);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	dlg_free(&d);
 }
 
@@ -299,13 +283,13 @@ static void passive_close_no_time_wait(void **state)
 	assert_true(synq_sock_events(d.s, fd) & POLLRDHUP);
 	assert_int_equal(synq_close(d.s, fd), 0);
 	/* The delayed ACK of the FIN rides on our FIN. */
-	expect_out(&d, TCP_FIN | TCP_ACK, 1, 2);
+	dlg_expect(&d, TCP_FIN | TCP_ACK, 1, 2);
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = 2, .ack = 2, .window = 257 });
 	struct synq_stack_usage u;
 	synq_stack_usage(d.s, &u);
 	assert_int_equal(u.connections.used, 0);
 	assert_int_equal(u.time_wait.used, 0);
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	dlg_free(&d);
 }
 
@@ -317,11 +301,11 @@ static void simultaneous_close(void **state)
 	int lfd;
 	int fd = connected_fd(&d, &lfd);
 	assert_int_equal(synq_shutdown(d.s, fd, SHUT_WR), 0);
-	expect_out(&d, TCP_FIN | TCP_ACK, 1, 1);
+	dlg_expect(&d, TCP_FIN | TCP_ACK, 1, 1);
 	/* The peer's FIN crosses ours: CLOSING, and we ACK it. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_FIN | TCP_ACK, .seq = 1, .ack = 1,
 	                                .window = 257 });
-	expect_out(&d, TCP_ACK, 2, 2);
+	dlg_expect(&d, TCP_ACK, 2, 2);
 	struct synq_tcp_info ti;
 	socklen_t len = sizeof ti;
 	synq_getsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_INFO, &ti, &len);
@@ -351,9 +335,9 @@ static void close_with_unread_data_resets(void **state)
 	int fd = connected_fd(&d, &lfd);
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK | TCP_PSH, .seq = 1, .ack = 1,
 	                                .window = 257, .len = 10 });
-	expect_out(&d, TCP_ACK, 1, 11);
+	dlg_expect(&d, TCP_ACK, 1, 11);
 	assert_int_equal(synq_close(d.s, fd), 0);
-	expect_out(&d, TCP_RST | TCP_ACK, 1, 11);
+	dlg_expect(&d, TCP_RST | TCP_ACK, 1, 11);
 	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTCPAbortOnClose], 1);
 	struct synq_stack_usage u;
 	synq_stack_usage(d.s, &u);
@@ -372,8 +356,8 @@ static void linger_zero_resets(void **state)
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	assert_int_equal(synq_setsockopt(d.s, fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
 	assert_int_equal(synq_close(d.s, fd), 0);
-	expect_out(&d, TCP_RST | TCP_ACK, 1, 1);
-	expect_nothing(&d);
+	dlg_expect(&d, TCP_RST | TCP_ACK, 1, 1);
+	dlg_expect_nothing(&d);
 	struct synq_stack_usage u;
 	synq_stack_usage(d.s, &u);
 	assert_int_equal(u.connections.used, 0);
@@ -390,15 +374,15 @@ static void rst_in_window_challenged(void **state)
 	int fd = connected_fd(&d, &lfd);
 	/* In the window but not rcv_nxt: a challenge ACK (RFC 5961 3.2). */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_RST, .seq = 100 });
-	expect_out(&d, TCP_ACK, 1, 1);
+	dlg_expect(&d, TCP_ACK, 1, 1);
 	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTCPChallengeACK], 1);
 	/* A SYN on an established connection: challenge ACK too (4.2). */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_SYN, .seq = 500, .window = 100 });
-	expect_out(&d, TCP_ACK, 1, 1);
+	dlg_expect(&d, TCP_ACK, 1, 1);
 	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTCPSYNChallenge], 1);
 	/* The exact sequence number resets the connection. */
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_RST, .seq = 1 });
-	expect_nothing(&d);
+	dlg_expect_nothing(&d);
 	char buf[10];
 	assert_int_equal(synq_read(d.s, fd, buf, sizeof buf), -ECONNRESET);
 	assert_int_equal(synq_write(d.s, fd, buf, sizeof buf), -EPIPE);
