@@ -174,10 +174,12 @@ void tcp_conn_sync_mss(struct synq_stack *s, struct tcp_conn *c)
 	uint32_t mss = s->cfg.mtu - IPV4_HEADER_MIN - TCP_HEADER_MIN;
 	if (c->mss_clamp && mss > c->mss_clamp)
 		mss = c->mss_clamp;
-	if (c->flags & TCP_CONN_TS_OK)
-		mss -= 12;
+	/* __tcp_mtu_to_mss(): at least TCP_MIN_SND_MSS (48), before the
+	 * timestamp option's 12 bytes come off (a peer may claim MSS 8). */
 	if (mss < 48)
 		mss = 48;
+	if (c->flags & TCP_CONN_TS_OK)
+		mss -= 12;
 	if (c->max_window) {
 		uint32_t cutoff = c->max_window > TCP_MSS_DEFAULT ? c->max_window / 2
 		                                                   : c->max_window;

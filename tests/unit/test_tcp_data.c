@@ -186,6 +186,32 @@ static void fast_retransmit_on_three_dupacks(void **state)
 	dlg_free(&d);
 }
 
+/* A peer claiming an MSS of 8 with timestamps: Linux sends at least
+ * TCP_MIN_SND_MSS (48) bytes of segment space, 36 after the timestamp
+ * option (__tcp_mtu_to_mss() then tcp_mtu_to_mss()). */
+static void tiny_peer_mss_with_timestamps(void **state)
+{
+	(void)state;
+	struct dlg d;
+	dlg_init(&d, NULL);
+	int lfd = dlg_listen(&d, 8);
+	struct dlg_seg syn = { .flags = TCP_SYN, .window = 65535,
+	                       .opt = { .has_mss = true, .mss = 8, .has_timestamp = true,
+	                                .tsval = 100 } };
+	dlg_send(&d, &syn);
+	struct dlg_out o = dlg_expect(&d, TCP_SYN | TCP_ACK, 0, 1);
+	struct dlg_seg ack = { .flags = TCP_ACK, .seq = 1, .ack = 1, .window = 65535,
+	                       .opt = { .has_timestamp = true, .tsval = 101,
+	                                .tsecr = o.seg.opt.tsval } };
+	dlg_send(&d, &ack);
+	int fd = synq_accept(d.s, lfd, NULL, NULL);
+	assert_true(fd >= 3);
+	assert_int_equal(synq_write(d.s, fd, "0123456789abcdefghijklmnopqrstuvwxyz0123", 40), 40);
+	o = dlg_expect(&d, TCP_ACK, 1, 1);
+	assert_int_equal(o.seg.payload_len, 36);
+	dlg_free(&d);
+}
+
 static void rto_backoff_doubles(void **state)
 {
 	(void)state;
@@ -297,6 +323,7 @@ int main(void)
 		cmocka_unit_test(delayed_ack_every_other_segment),
 		cmocka_unit_test(out_of_order_sack_and_dsack),
 		cmocka_unit_test(fast_retransmit_on_three_dupacks),
+		cmocka_unit_test(tiny_peer_mss_with_timestamps),
 		cmocka_unit_test(rto_backoff_doubles),
 		cmocka_unit_test(zero_window_probes),
 		cmocka_unit_test(keepalive_probes_then_timeout),
