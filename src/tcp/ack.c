@@ -231,6 +231,8 @@ static struct clean_result clean_rtx_queue(struct synq_stack *s, struct tcp_conn
 			c->snd_skbs--; /* the last of its skb: the skb is freed */
 		pool_free(&s->segbufs, segq_pop_head(&s->segbufs, &c->sndq));
 	}
+	if (segq_empty(&c->sndq))
+		c->snd_skbs = 0; /* nothing queued: no skb either, whatever split */
 	if (have_first && !(r.flag & ACK_RETRANS_DATA_ACKED)) {
 		r.seq_rtt_us = now_us - first_ackt;
 		r.ca_rtt_us = now_us - last_ackt;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -212,6 +213,53 @@ static void tiny_peer_mss_with_timestamps(void **state)
 	dlg_free(&d);
 }
 
+static bool writable(struct dlg *d, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int ready = synq_poll(d->s, &p, 1);
+	assert_int_equal(ready, p.revents ? 1 : 0);
+	return (p.revents & POLLOUT) != 0;
+}
+
+/* The send buffer as Linux 6.18 fills it (the kernel's blocking-write
+ * script, checked there): SO_SNDBUF 21000 gives 42000; skbs of half the
+ * peer's 50000-byte window take 60000 bytes of a 61000-byte write before
+ * it blocks (a new skb starts only below 42000); the writer wakes when
+ * free space is half of what is queued: not after 10000 or 30000 bytes
+ * are acknowledged, but after 36000, as there. */
+static void send_buffer_fills_like_linux(void **state)
+{
+	(void)state;
+	struct synq_config cfg;
+	synq_config_default(&cfg);
+	cfg.tcp_min_tso_segs = 10; /* as the script sets it */
+	struct dlg d;
+	dlg_init(&d, &cfg);
+	int lfd = dlg_listen(&d, 8);
+	struct dlg_seg syn = { .flags = TCP_SYN, .window = 50000,
+	                       .opt = { .has_mss = true, .mss = 1000, .has_wscale = true } };
+	dlg_send(&d, &syn);
+	dlg_expect(&d, TCP_SYN | TCP_ACK, 0, 1);
+	dlg_advance(&d, SYNQ_MSEC(100));
+	ack_seg(&d, 1, 1, 50000);
+	int fd = synq_accept(d.s, lfd, NULL, NULL);
+	assert_true(fd >= 3);
+	int sndbuf = 21000;
+	assert_int_equal(synq_setsockopt(d.s, fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
+	static uint8_t data[61000];
+	assert_int_equal(synq_write(d.s, fd, data, sizeof data), 60000);
+	assert_false(writable(&d, fd));
+	static const uint32_t acked[] = { 10000, 30000, 36000 };
+	for (int i = 0; i < 3; i++) {
+		dlg_discard(&d);
+		dlg_advance(&d, SYNQ_MSEC(100));
+		ack_seg(&d, 1, 1 + acked[i], 50000);
+		assert_int_equal(writable(&d, fd), acked[i] == 36000);
+	}
+	assert_int_equal(synq_write(d.s, fd, data, 1000), 1000);
+	dlg_free(&d);
+}
+
 static void rto_backoff_doubles(void **state)
 {
 	(void)state;
@@ -324,6 +372,7 @@ int main(void)
 		cmocka_unit_test(out_of_order_sack_and_dsack),
 		cmocka_unit_test(fast_retransmit_on_three_dupacks),
 		cmocka_unit_test(tiny_peer_mss_with_timestamps),
+		cmocka_unit_test(send_buffer_fills_like_linux),
 		cmocka_unit_test(rto_backoff_doubles),
 		cmocka_unit_test(zero_window_probes),
 		cmocka_unit_test(keepalive_probes_then_timeout),
