@@ -133,18 +133,23 @@ static bool wait_events(struct pd *d, int sfd, int mask)
 
 /* ----------------------------------------------------- socket, bind ... */
 
+/* A new synq socket gets a packetdrill-side descriptor, or is closed. */
+static int adopt_socket(struct pd *d, struct synq_stack *s, int sfd)
+{
+	int fd = pd_fd_new(d, sfd, PD_FD_SOCKET);
+	if (fd < 0)
+		synq_close(s, sfd);
+	return fd;
+}
+
 static int pd_socket(void *ud, int domain, int type, int protocol)
 {
 	struct pd *d = ud;
 	struct synq_stack *s = enter(d, "socket", domain);
 	/* The script's init command has run by now: see its sysctls. */
 	long long r = s ? synq_socket(s, domain, type, protocol) : -ENOMEM;
-	if (r >= 0) {
-		int fd = pd_fd_new(d, (int)r, PD_FD_SOCKET);
-		if (fd < 0)
-			synq_close(s, (int)r);
-		r = fd;
-	}
+	if (r >= 0)
+		r = adopt_socket(d, s, (int)r);
 	return (int)leave(d, r);
 }
 
@@ -187,12 +192,8 @@ static int pd_accept(void *ud, int sockfd, struct sockaddr *addr, socklen_t *add
 			}
 		}
 	}
-	if (r >= 0) {
-		int fd = pd_fd_new(d, (int)r, PD_FD_SOCKET);
-		if (fd < 0)
-			synq_close(s, (int)r);
-		r = fd;
-	}
+	if (r >= 0)
+		r = adopt_socket(d, s, (int)r);
 	return (int)leave(d, r);
 }
 

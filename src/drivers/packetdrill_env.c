@@ -227,37 +227,42 @@ static void owner_unlock(struct pd *d)
 typedef int (*close_fn)(int);
 typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
 
-static _Atomic(close_fn) next_close;
-static _Atomic(getsockopt_fn) next_getsockopt;
+static _Atomic(void *) next_close;
+static _Atomic(void *) next_getsockopt;
 
-static void *next_symbol(const char *name, void *self)
+/* The libc function this wrapper hides (dlsym(RTLD_NEXT)), looked up once;
+ * NULL if there is none but ourselves. */
+static void *next_function(_Atomic(void *) *slot, const char *name, void *self)
 {
-	void *p = dlsym(RTLD_NEXT, name);
-	return p == self ? NULL : p;
+	void *p = atomic_load(slot);
+	if (p == NULL) {
+		p = dlsym(RTLD_NEXT, name);
+		if (p == self)
+			p = NULL;
+		if (p != NULL)
+			atomic_store(slot, p);
+	}
+	return p;
+}
+
+/* End a call on an fd the driver owns: 0, or -1 with errno. */
+static int owned_result(struct pd *d, int r)
+{
+	pd_after(d);
+	owner_unlock(d);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
 }
 
 int close(int fd)
 {
-	{
-		struct pd *d = owner_lock(fd);
-		if (d != NULL) {
-			int r = pd_close_fd(d, fd);
-			pd_after(d);
-			owner_unlock(d);
-			if (r < 0) {
-				errno = -r;
-				return -1;
-			}
-			return 0;
-		}
-	}
-	close_fn f = atomic_load(&next_close);
-	if (f == NULL) {
-		void *p = next_symbol("close", (void *)close);
-		f = p ? (close_fn)p : NULL;
-		if (f != NULL)
-			atomic_store(&next_close, f);
-	}
+	struct pd *d = owner_lock(fd);
+	if (d != NULL)
+		return owned_result(d, pd_close_fd(d, fd));
+	close_fn f = (close_fn)next_function(&next_close, "close", (void *)close);
 	if (f != NULL)
 		return f(fd);
 	return (int)syscall(SYS_close, fd);
@@ -266,27 +271,13 @@ int close(int fd)
 int getsockopt(int fd, int level, int optname, void *restrict optval,
                socklen_t *restrict optlen)
 {
-	{
-		struct pd *d = owner_lock(fd);
-		if (d != NULL) {
-			int sfd = pd_fd_lookup(d, fd);
-			int r = pd_getsockopt_sfd(d, sfd, level, optname, optval, optlen);
-			pd_after(d);
-			owner_unlock(d);
-			if (r < 0) {
-				errno = -r;
-				return -1;
-			}
-			return 0;
-		}
+	struct pd *d = owner_lock(fd);
+	if (d != NULL) {
+		int sfd = pd_fd_lookup(d, fd);
+		return owned_result(d, pd_getsockopt_sfd(d, sfd, level, optname, optval, optlen));
 	}
-	getsockopt_fn f = atomic_load(&next_getsockopt);
-	if (f == NULL) {
-		void *p = next_symbol("getsockopt", (void *)getsockopt);
-		f = p ? (getsockopt_fn)p : NULL;
-		if (f != NULL)
-			atomic_store(&next_getsockopt, f);
-	}
+	getsockopt_fn f = (getsockopt_fn)next_function(&next_getsockopt, "getsockopt",
+	                                               (void *)getsockopt);
 	if (f != NULL)
 		return f(fd, level, optname, optval, optlen);
 	return (int)syscall(SYS_getsockopt, fd, level, optname, optval, optlen);

@@ -77,18 +77,9 @@ static void sockaddr_in_give(struct sockaddr *addr, socklen_t *len, uint32_t ip,
 /* A free port for bind(port 0) or an autobind (inet_csk_get_port()). */
 static int pick_bind_port(struct synq_stack *s, uint32_t addr, bool reuse)
 {
-	uint32_t low = (uint32_t)s->cfg.ip_local_port_range[0];
-	uint32_t high = (uint32_t)s->cfg.ip_local_port_range[1];
-	if (high < low)
-		return -EADDRINUSE;
-	uint32_t span = high - low + 1;
-	uint32_t offset = (uint32_t)(tcp_random(s) % span);
-	for (uint32_t k = 0; k < span; k++) {
-		uint16_t port = (uint16_t)(low + (offset + k) % span);
-		if (!tcp_port_in_use(s, addr, port, reuse))
-			return port;
-	}
-	return -EADDRINUSE;
+	struct tcp_tuple t = { .local_addr = addr };
+	uint16_t port = tcp_port_pick(s, &t, reuse, false);
+	return port ? port : -EADDRINUSE;
 }
 
 static void bind_port(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port)

@@ -34,6 +34,17 @@ static struct tcp_sockopts *opts_of(struct synq_stack *s, struct sock_entry *e)
 	return l != NULL ? &l->opts : NULL;
 }
 
+/* SO_SNDBUF / SO_RCVBUF: the request capped at the sysctl maximum,
+ * doubled for overhead, at least the minimum (sk_setsockopt()). */
+static uint32_t buffer_size(int requested, uint32_t max, uint32_t min)
+{
+	uint32_t want = (uint32_t)(requested < 0 ? 0 : requested);
+	if (want > max)
+		want = max;
+	want *= 2;
+	return want > min ? want : min;
+}
+
 /* IP_TOS of whatever the descriptor names. */
 static uint8_t *tos_of(struct synq_stack *s, struct sock_entry *e)
 {
@@ -139,26 +150,16 @@ static int set_socket_level(struct synq_stack *s, struct sock_entry *e,
 		else if (c && !v)
 			tcp_conn_timer_clear(s, c, TCP_TIMER_KEEPALIVE);
 		return 0;
-	case SO_SNDBUF: {
-		uint32_t want = (uint32_t)(v < 0 ? 0 : v);
-		if (want > SYSCTL_WMEM_MAX)
-			want = SYSCTL_WMEM_MAX;
-		want *= 2;
-		o->sndbuf = want > SOCK_MIN_SNDBUF ? want : SOCK_MIN_SNDBUF;
+	case SO_SNDBUF:
+		o->sndbuf = buffer_size(v, SYSCTL_WMEM_MAX, SOCK_MIN_SNDBUF);
 		o->sndbuf_locked = 1;
 		if (c)
 			tcp_conn_wake(s, c);
 		return 0;
-	}
-	case SO_RCVBUF: {
-		uint32_t want = (uint32_t)(v < 0 ? 0 : v);
-		if (want > SYSCTL_RMEM_MAX)
-			want = SYSCTL_RMEM_MAX;
-		want *= 2;
-		o->rcvbuf = want > SOCK_MIN_RCVBUF ? want : SOCK_MIN_RCVBUF;
+	case SO_RCVBUF:
+		o->rcvbuf = buffer_size(v, SYSCTL_RMEM_MAX, SOCK_MIN_RCVBUF);
 		o->rcvbuf_locked = 1;
 		return 0;
-	}
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -578,9 +578,8 @@ static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint3
 enum send_block { SEND_OK, SEND_NO_MEMORY, SEND_RWND, SEND_NAGLE };
 
 static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_t index,
-                               bool nagle_off, enum send_block *blocked)
+                               uint32_t mss, bool nagle_off, enum send_block *blocked)
 {
-	uint32_t mss = tcp_current_mss(c);
 	struct segbuf *b = segbuf_at(&s->segbufs, index);
 	if (b->len > mss && !segbuf_trim_to(s, c, index, (uint16_t)mss)) {
 		*blocked = SEND_NO_MEMORY;
@@ -634,6 +633,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 		return;
 	bool probe = mode == PUSH_PROBE;
 	bool nagle_off = mode != PUSH_NORMAL;
+	/* Sending changes neither the MSS nor the SACK blocks we report. */
+	uint32_t mss = tcp_current_mss(c);
 	uint32_t sent = 0;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
@@ -643,10 +644,10 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			is_cwnd_limited = true;
 			break;
 		}
-		uint32_t unit = tcp_tso_segs(s, c, tcp_current_mss(c));
+		uint32_t unit = tcp_tso_segs(s, c, mss);
 		if (unit > quota)
 			unit = quota;
-		struct segbuf *b = sendable(s, c, c->send_head, nagle_off, &blocked);
+		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
 		/* Send the unit one segment ahead, to know which is its last. */
@@ -654,7 +655,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			struct segbuf *next = NULL;
 			if (n < unit && b->next != POOL_NONE && !(b->mark & SEGBUF_UNIT_END) &&
 			    !(b->tcp_flags & (TCP_PSH | TCP_FIN)))
-				next = sendable(s, c, b->next, nagle_off, &blocked);
+				next = sendable(s, c, b->next, mss, nagle_off, &blocked);
 			send_new_segbuf(s, c, b, next == NULL, next == NULL && n > 1);
 			sent++;
 			if (next == NULL)

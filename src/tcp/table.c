@@ -135,23 +135,27 @@ bool tcp_port_in_use(struct synq_stack *s, uint32_t addr, uint16_t port, bool re
 	return e != NULL && (*e & 0xffff) != 0;
 }
 
-/* Choose a local port for a connect(): from a random point in the local
- * port range, the first whose 4-tuple is free (Linux's __inet_hash_connect
- * walks the range from a hashed offset in the same spirit). */
-int tcp_port_pick(struct synq_stack *s, struct tcp_tuple *t)
+/* A local port from a random point of ip_local_port_range, walking up and
+ * wrapping: the first not in use (an autobind, inet_csk_get_port()) or,
+ * for a connect(), the first whose whole 4-tuple is also free (Linux's
+ * __inet_hash_connect() walks from a hashed offset in the same spirit).
+ * 0 if the range has none (the range starts at 1 or above). */
+uint16_t tcp_port_pick(struct synq_stack *s, const struct tcp_tuple *t, bool reuse,
+                       bool whole_tuple)
 {
 	uint32_t low = (uint32_t)s->cfg.ip_local_port_range[0];
 	uint32_t high = (uint32_t)s->cfg.ip_local_port_range[1];
 	if (high < low)
-		return -EADDRNOTAVAIL;
+		return 0;
 	uint32_t span = high - low + 1;
 	uint32_t offset = (uint32_t)(tcp_random(s) % span);
+	struct tcp_tuple probe = *t;
 	for (uint32_t k = 0; k < span; k++) {
-		t->local_port = (uint16_t)(low + (offset + k) % span);
-		if (tcp_port_in_use(s, t->local_addr, t->local_port, false))
+		probe.local_port = (uint16_t)(low + (offset + k) % span);
+		if (tcp_port_in_use(s, probe.local_addr, probe.local_port, reuse))
 			continue;
-		if (tcp_table_lookup(s, t) == TCP_NONE)
-			return 0;
+		if (!whole_tuple || tcp_table_lookup(s, &probe) == TCP_NONE)
+			return probe.local_port;
 	}
-	return -EADDRNOTAVAIL;
+	return 0;
 }

@@ -456,7 +456,8 @@ uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t)
 void tcp_table_insert(struct synq_stack *s, uint32_t handle);
 void tcp_table_remove(struct synq_stack *s, uint32_t handle);
 struct tcp_listener *tcp_listener_lookup(struct synq_stack *s, uint32_t addr, uint16_t port);
-int tcp_port_pick(struct synq_stack *s, struct tcp_tuple *t);
+uint16_t tcp_port_pick(struct synq_stack *s, const struct tcp_tuple *t, bool reuse,
+                       bool whole_tuple);
 bool tcp_port_in_use(struct synq_stack *s, uint32_t addr, uint16_t port, bool reuse);
 void tcp_port_ref(struct synq_stack *s, uint16_t port);
 void tcp_port_unref(struct synq_stack *s, uint16_t port);

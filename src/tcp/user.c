@@ -19,9 +19,9 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 	if (c->tuple.local_addr == 0)
 		c->tuple.local_addr = s->addr;
 	if (c->tuple.local_port == 0) {
-		int err = tcp_port_pick(s, &c->tuple);
-		if (err)
-			return err;
+		c->tuple.local_port = tcp_port_pick(s, &c->tuple, false, true);
+		if (c->tuple.local_port == 0)
+			return -EADDRNOTAVAIL;
 	} else if (tcp_table_lookup(s, &c->tuple) != TCP_NONE) {
 		return -EADDRNOTAVAIL;
 	}

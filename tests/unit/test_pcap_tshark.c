@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,6 +20,7 @@
 #include "ip/ipv4.h"
 #include "ip/tcp_wire.h"
 #include "synq/pcap.h"
+#include "tshark_run.h"
 #include "synq/sim.h"
 
 #define PKT_MAX 256
@@ -49,11 +49,6 @@ struct ctx {
 	struct corpus corpus;
 };
 
-static bool tshark_available(void)
-{
-	return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
 static int ctx_setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof *c);
@@ -80,32 +75,10 @@ static int ctx_teardown(void **state)
 	return 0;
 }
 
-/* Run "tshark -r PCAP ARGS", stdout into c->out; stderr (tshark warns when
- * run as root) goes to a file and is shown only if tshark fails. Returns
- * the number of output lines. */
+/* tshark_run() on this test's capture, output into c->out. */
 static int tshark(struct ctx *c, const char *args)
 {
-	char cmd[1024];
-	snprintf(cmd, sizeof cmd, "tshark -r '%s' %s 2>'%s'", c->pcap, args, c->err);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t len = fread(c->out, 1, sizeof c->out - 1, p);
-	c->out[len] = '\0';
-	int status = pclose(p);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "tshark failed (status %d): %s\n", status, cmd);
-		FILE *e = fopen(c->err, "r");
-		char line[256];
-		while (e && fgets(line, sizeof line, e))
-			fprintf(stderr, "  %s", line);
-		if (e)
-			fclose(e);
-		fail_msg("tshark exited with an error");
-	}
-	int lines = 0;
-	for (size_t i = 0; i < len; i++)
-		lines += c->out[i] == '\n';
-	return lines;
+	return tshark_run(c->pcap, args, c->out, sizeof c->out, c->err);
 }
 
 static void corpus_add_segment(struct corpus *cp, uint8_t flags, const struct tcp_options *opt,

@@ -24,12 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "synq/pcap.h"
+#include "tshark_run.h"
 #include "synq/sim.h"
 #include "tcp_pair.h"
 
@@ -72,11 +72,6 @@ struct ctx {
 	char *out;
 };
 
-static bool tshark_available(void)
-{
-	return system("command -v tshark >/dev/null 2>&1") == 0;
-}
-
 static int ctx_setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof *c);
@@ -112,33 +107,15 @@ static int ctx_teardown(void **state)
 	return 0;
 }
 
-/* Run "tshark -r PCAP ARGS", stdout into c->out; stderr (tshark warns when
- * run as root) goes to a file and is shown only if tshark fails. Returns
- * the number of output lines. */
+/* tshark_run() without name resolution, output into c->out. */
 static int tshark(struct ctx *c, const char *pcap, const char *args)
 {
-	char cmd[2048];
-	snprintf(cmd, sizeof cmd, "tshark -n -r '%s' %s 2>'%s'", pcap, args, c->err);
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t len = fread(c->out, 1, OUTPUT_MAX - 1, p);
-	c->out[len] = '\0';
-	while (fgetc(p) != EOF)
-		; /* drain what did not fit */
-	int status = pclose(p);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "tshark failed (status %d): %s\n", status, cmd);
-		FILE *e = fopen(c->err, "r");
-		char line[256];
-		while (e && fgets(line, sizeof line, e))
-			fprintf(stderr, "  %s", line);
-		if (e)
-			fclose(e);
-		fail_msg("tshark exited with an error");
-	}
-	int lines = 0;
-	for (size_t i = 0; i < len; i++)
-		lines += c->out[i] == '\n';
+	size_t len = strlen(args) + 4;
+	char *numeric = malloc(len);
+	assert_non_null(numeric);
+	snprintf(numeric, len, "-n %s", args);
+	int lines = tshark_run(pcap, numeric, c->out, OUTPUT_MAX, c->err);
+	free(numeric);
 	return lines;
 }
 
