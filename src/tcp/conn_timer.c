@@ -91,7 +91,7 @@ static void retransmit_timer(struct synq_stack *s, struct tcp_conn *c)
 		 * the window, which also ends an orphan in time. */
 		if (c->send_head != POOL_NONE) {
 			c->rtx_kind = TCP_RTX_PROBE0;
-			tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_rto(c));
+			tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, s->now + tcp_probe0_base(c));
 		}
 		return;
 	}
