@@ -12,6 +12,22 @@ packages=(
   clang            # libFuzzer builds (make fuzz)
   libclang-rt-14-dev # libFuzzer and sanitizer runtimes for clang
   iproute2         # network namespaces for interop tests
+  libinih-dev      # scenario files (INI) for synq sim
+  gnuplot-nox      # report plots (SVG, PNG)
+  libmnl-dev       # netlink (inet_diag) for synq watch
+  parallel         # synq sweep across hosts
+  curl             # real HTTP client for interop tests
+  wrk              # real load generator
+  apache2-utils    # ab, a second real load generator
+  apache2          # real Apache 2.4 to compare httpd's scoreboard against
+  nginx            # real nginx to compare against (bench, stub_status)
+  slowhttptest     # real Slowloris
+  hping3           # real SYN floods (inside a namespace only)
+  nftables         # the kernel's own NAT, to compare conntrack against
+  conntrack        # reads the kernel's conntrack table
+  prometheus-apache-exporter # scrapes /server-status?auto
+  prometheus-nginx-exporter  # scrapes /nginx_status
+  prometheus       # promtool, checks synq watch --prom output
 )
 
 missing=()
@@ -28,5 +44,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Servers (apache2, nginx) must not start on the host when installed: the
+# tests start their own, inside namespaces. policy-rc.d forbids the start.
+guard=/usr/sbin/policy-rc.d
+made_guard=
+if [ ! -e "$guard" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$guard" && chmod +x "$guard" && made_guard=1
+fi
 apt-get update -qq >&2
 $line >&2
+[ -n "$made_guard" ] && rm -f "$guard"
+exit 0
