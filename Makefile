@@ -20,7 +20,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wvla
 CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc
 DEPFLAGS = -MMD -MP
-LDLIBS := -lm
+LDLIBS := -lm -linih
 AR := gcc-ar
 
 ifeq ($(FLAVOUR),release)
@@ -42,7 +42,7 @@ CFLAGS := $(WARN) $(OPT) -fPIC
 
 # The stack core (ip, tcp, sock) uses libc only; the simulator and the
 # applications sit around it in the same library.
-LIB_DIRS := src/ip src/tcp src/sock src/nat src/app src/sim
+LIB_DIRS := src/ip src/tcp src/sock src/nat src/app src/sim src/scenario src/report
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -114,7 +114,7 @@ FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
 build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h include/synq/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -DSYNQ_DEBUG=1 $< $(LIB_SRCS) -lm -o $@
+	  -fno-sanitize-recover=all -DSYNQ_DEBUG=1 $< $(LIB_SRCS) -lm -linih -o $@
 fuzz: deps $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n; \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/sim_run.h"
 #include "ip/ipv4.h"
 #include "ip/tcp_wire.h"
 #include "synq/pcap.h"
@@ -367,4 +368,11 @@ int cli_demo(int argc, char **argv)
 	printf("  pcap: %s (%llu packets captured at the client)\n", o.out,
 	       (unsigned long long)records);
 	return CLI_EXIT_OK;
+}
+
+int cli_demo_run(const struct sim_run_options *o)
+{
+	(void)o;
+	fprintf(stderr, "synq sim: the built-in scenario needs synq httpd\n");
+	return CLI_EXIT_FAILURE;
 }

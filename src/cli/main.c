@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
+	{ "sim", cli_sim, "run a scenario file and report (docs/scenarios.md)" },
 	{ "demo", cli_demo, "run a small lossy simulation, print a summary, write a pcap" },
 	{ "backlog", cli_backlog, "measure queued connections per listen() backlog (UNP Table 4.6)" },
 };

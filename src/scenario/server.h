@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_SCENARIO_SERVER_H
+#define SYNQ_SCENARIO_SERVER_H
+
+/* The server under test, seen from the scenario: the bridge between
+ * [server] and synq httpd (src/app). The scenario never serves HTTP
+ * itself; it starts the server on the server host's stack, lets it run
+ * after every event, and reads its scoreboard for the report. */
+
+#include <stdint.h>
+
+#include "scenario/scenario.h"
+#include "synq/host.h"
+
+/* Apache's scoreboard characters, in the order the report lists them. */
+#define SCN_SCOREBOARD_STATES "_SRWKDCLGI."
+#define SCN_SCOREBOARD_N 11
+
+struct scn_server_inst;
+
+/* Whether the server takes directive name with value: NULL, or a message. */
+const char *scn_server_directive_check(const char *name, const char *value);
+
+/* Start the server described by s on host (its listener bound to s->port
+ * before this returns). 0, or -errno with a one-line reason in why. */
+int scn_server_start(const struct scn_server *s, struct sim_host *host,
+                     struct scn_server_inst **out, char *why, size_t why_cap);
+/* Called by the world after every event on the server host. */
+void scn_server_after_event(struct scn_server_inst *srv);
+/* Slots per scoreboard state, in SCN_SCOREBOARD_STATES order; all zero
+ * for a server without a scoreboard (model none). */
+void scn_server_scoreboard(const struct scn_server_inst *srv, uint32_t counts[SCN_SCOREBOARD_N]);
+/* The listening descriptor on the server's stack. */
+int scn_server_listen_fd(const struct scn_server_inst *srv);
+/* After sim_destroy(). */
+void scn_server_free(struct scn_server_inst *srv);
+
+#endif
