@@ -24,7 +24,8 @@
 
 #include "app/httpd_internal.h"
 
-#define SYNQ_HTTPD_VERSION "synq-httpd/0.1"
+/* three dotted parts: readers such as apache_exporter split "NAME/A.B.C" */
+#define SYNQ_HTTPD_VERSION "synq-httpd/0.1.0 (synq)"
 
 struct out {
 	char *buf;
