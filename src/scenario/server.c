@@ -1,94 +1,161 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The server under test. Model none is the backlog experiment's server
- * (UNP exercise 15.4): socket, bind, listen(ListenBacklog), and never
- * accept(). The HTTP models run synq httpd (src/app). */
+/* The server under test: synq httpd (src/app/httpd.h) on the server host.
+ *
+ * [server]'s model picks the MPM (prefork, event), port is Listen, and
+ * every other key is an httpd directive by its Apache or nginx name,
+ * checked by synq_httpd_config_set() itself, so the scenario format grows
+ * with the server without a line changing here. Two names are special:
+ *   LISTENQ  the environment variable of UNP's Listen() wrapper (seed 002,
+ *            C16); a scenario names it instead of reading the real
+ *            environment, so the run stays a function of its file.
+ *   Seed     the service-time draws; by default derived from run.seed.
+ * Model none is the backlog experiment's server (UNP exercise 15.4):
+ * socket, bind, listen(ListenBacklog or LISTENQ), and never accept(). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "app/httpd.h"
 #include "scenario/server.h"
 #include "synq/socket.h"
 
-#define LISTEN_BACKLOG_DEFAULT 511 /* Apache's ListenBacklog */
-
 struct scn_server_inst {
 	struct sim_host *host;
+	struct synq_httpd *httpd;  /* NULL for model none */
 	int lfd;
 };
 
-const char *scn_server_directive_check(const char *name, const char *value)
+static const char *const reserved[][2] = {
+	{ "MPM", "model" }, { "ServerMPM", "model" }, { "Listen", "port" },
+};
+
+/* Apply one [server] directive to cfg: NULL, or the reason in err. */
+static const char *directive_apply(struct synq_httpd_config *cfg, const char *name,
+                                   const char *value, char *err, size_t err_len)
 {
-	if (!strcasecmp(name, "ListenBacklog")) {
-		char *end;
-		long v = strtol(value, &end, 10);
-		if (end == value || *end || v < -1 || v > 65535)
-			return "ListenBacklog is a number";
+	for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+		if (!strcasecmp(name, reserved[i][0])) {
+			snprintf(err, err_len, "set it with the key %s", reserved[i][1]);
+			return err;
+		}
+	if (!strcmp(name, "LISTENQ")) {
+		if (synq_httpd_config_listenq(cfg, value)) {
+			snprintf(err, err_len, "LISTENQ is a backlog (a count)");
+			return err;
+		}
 		return NULL;
 	}
-	return "unknown server directive";
+	if (synq_httpd_config_set(cfg, name, value, err, err_len)) {
+		/* httpd says "Directive \"value\": why"; the loader already
+		 * names the key and the value, so keep the why */
+		const char *why = strstr(err, "\": ");
+		if (why)
+			memmove(err, why + 3, strlen(why + 3) + 1);
+		return err;
+	}
+	return NULL;
 }
 
-static int backlog_of(const struct scn_server *s)
+const char *scn_server_directive_check(const char *name, const char *value)
 {
-	int backlog = LISTEN_BACKLOG_DEFAULT;
-	for (unsigned i = 0; i < s->n_directives; i++)
-		if (!strcasecmp(s->directive[i].name, "ListenBacklog"))
-			backlog = atoi(s->directive[i].value);
-	return backlog;
+	/* The message outlives this call until the next one: the loader
+	 * copies it at once. */
+	static char err[200];
+	struct synq_httpd_config cfg;
+	synq_httpd_config_default(&cfg);
+	return directive_apply(&cfg, name, value, err, sizeof err);
 }
 
-int scn_server_start(const struct scn_server *s, struct sim_host *host,
+static int listen_only(struct scn_server_inst *srv, const struct synq_httpd_config *cfg,
+                       char *why, size_t why_cap)
+{
+	struct synq_stack *st = sim_host_enter(srv->host);
+	int fd = synq_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	int err = fd < 0 ? fd : 0;
+	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(cfg->listen_port) };
+	if (!err)
+		err = synq_bind(st, fd, (struct sockaddr *)&any, sizeof any);
+	if (!err && cfg->defer_accept_s > 0)
+		err = synq_setsockopt(st, fd, IPPROTO_TCP, SYNQ_TCP_DEFER_ACCEPT,
+		                      &cfg->defer_accept_s, sizeof cfg->defer_accept_s);
+	if (!err)
+		err = synq_listen(st, fd, cfg->listen_backlog);
+	sim_host_leave(srv->host);
+	if (err)
+		snprintf(why, why_cap, "server: cannot listen on port %u: %s",
+		         (unsigned)cfg->listen_port, strerror(-err));
+	srv->lfd = fd;
+	return err;
+}
+
+int scn_server_start(const struct scn_server *s, uint64_t seed, struct sim_host *host,
                      struct scn_server_inst **out, char *why, size_t why_cap)
 {
 	*out = NULL;
-	if (s->model != SCN_SERVER_NONE) {
-		snprintf(why, why_cap, "server model %s needs synq httpd, not built in yet",
-		         scn_server_model_name(s->model));
-		return -ENOSYS;
-	}
+	struct synq_httpd_config cfg;
+	synq_httpd_config_default(&cfg);
+	cfg.mpm = s->model == SCN_SERVER_EVENT ? SYNQ_HTTPD_EVENT : SYNQ_HTTPD_PREFORK;
+	cfg.listen_port = (uint16_t)s->port;
+	cfg.seed = seed;
+	char err[200];
+	for (unsigned i = 0; i < s->n_directives; i++)
+		if (directive_apply(&cfg, s->directive[i].name, s->directive[i].value, err,
+		                    sizeof err)) {
+			snprintf(why, why_cap, "server.%s: %s", s->directive[i].name, err);
+			return -EINVAL;
+		}
 	struct scn_server_inst *srv = calloc(1, sizeof *srv);
 	if (srv == NULL)
 		return -ENOMEM;
 	srv->host = host;
-	struct synq_stack *st = sim_host_enter(host);
-	int fd = synq_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	int err = fd < 0 ? fd : 0;
-	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons((uint16_t)s->port) };
-	if (!err)
-		err = synq_bind(st, fd, (struct sockaddr *)&any, sizeof any);
-	if (!err)
-		err = synq_listen(st, fd, backlog_of(s));
-	sim_host_leave(host);
-	if (err) {
-		snprintf(why, why_cap, "server: cannot listen on port %u: %s", (unsigned)s->port,
-		         strerror(-err));
-		free(srv);
-		return err;
+	srv->lfd = -1;
+	int rc;
+	if (s->model == SCN_SERVER_NONE) {
+		rc = listen_only(srv, &cfg, why, why_cap);
+	} else {
+		rc = synq_httpd_new(&srv->httpd, &cfg, NULL);
+		if (rc)
+			snprintf(why, why_cap, "server: httpd refused its config: %s", strerror(-rc));
+		else if ((rc = synq_httpd_attach_sim(srv->httpd, host)))
+			snprintf(why, why_cap, "server: cannot listen on port %u: %s",
+			         (unsigned)cfg.listen_port, strerror(-rc));
 	}
-	srv->lfd = fd;
+	if (rc) {
+		scn_server_free(srv);
+		return rc;
+	}
 	*out = srv;
 	return 0;
 }
 
 void scn_server_after_event(struct scn_server_inst *srv)
 {
-	(void)srv;
+	if (srv->httpd)
+		synq_httpd_sim_app(srv->httpd, srv->host);
 }
 
 void scn_server_scoreboard(const struct scn_server_inst *srv, uint32_t counts[SCN_SCOREBOARD_N])
 {
-	(void)srv;
 	memset(counts, 0, SCN_SCOREBOARD_N * sizeof counts[0]);
+	if (srv->httpd == NULL)
+		return;
+	struct synq_httpd_counters c;
+	synq_httpd_counters(srv->httpd, &c);
+	for (unsigned i = 0; i < SCN_SCOREBOARD_N; i++)
+		counts[i] = c.by_state[(unsigned char)SCN_SCOREBOARD_STATES[i]];
 }
 
-int scn_server_listen_fd(const struct scn_server_inst *srv)
+struct synq_httpd *scn_server_httpd(const struct scn_server_inst *srv)
 {
-	return srv->lfd;
+	return srv ? srv->httpd : NULL;
 }
 
 void scn_server_free(struct scn_server_inst *srv)
 {
+	if (srv == NULL)
+		return;
+	synq_httpd_free(srv->httpd);
 	free(srv);
 }

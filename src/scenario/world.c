@@ -309,7 +309,8 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 		}
 	}
 	/* The server starts listening before any client can reach it. */
-	if ((err = scn_server_start(&scn->server, w->server, &w->srv, why, why_cap)))
+	if ((err = scn_server_start(&scn->server, sim_splitmix64_next(&seed_state), w->server,
+	                            &w->srv, why, why_cap)))
 		return err;
 	w->prev = calloc(w->n_pops ? w->n_pops : 1, sizeof(struct pop_prev));
 	if (w->prev == NULL)
@@ -343,9 +344,9 @@ int scn_world_run(struct scn_world *w, char *why, size_t why_cap)
 
 void scn_world_free(struct scn_world *w)
 {
+	scn_server_free(w->srv);
 	sim_destroy(w->sim);
 	w->sim = NULL;
-	scn_server_free(w->srv);
 	sim_host_free(w->server);
 	for (unsigned i = 0; i < w->n_pops; i++)
 		scn_pop_free(w->pops[i]);
