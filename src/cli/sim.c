@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/sim_run.h"
 #include "report/report.h"
+#include "scenario/expect.h"
 #include "scenario/section.h"
 
 #define OVERRIDES_MAX 64
@@ -38,6 +39,9 @@ static void sim_usage(FILE *out)
 	        "  --row FILE               write the one-line sweep row (CSV) to FILE\n"
 	        "  --no-plots               with --out: skip gnuplot and index.html's plots\n"
 	        "  --quiet                  no summary table\n"
+	        "  --check                  check [expect]; exit 1 if any expectation fails\n"
+	        "  --check-off              apply [expect] off, and exit 1 unless some fails\n"
+	        "  --short                  run for [expect] test_duration (as make test does)\n"
 	        "  --keys                   list every section and key, then exit\n");
 }
 
@@ -94,11 +98,66 @@ static int make_dir(const char *dir)
 	return -errno;
 }
 
+/* Evaluate [expect]; returns how many expectations failed, or -1 when
+ * there is nothing to check or a metric is unknown. */
+static int check_expectations(const struct scenario *scn, const struct report *r, bool quiet)
+{
+	const struct scn_expectations *x = scn_expectations(scn);
+	if (x == NULL || x->n == 0) {
+		fprintf(stderr, "synq sim: %s has no [expect] section to check\n", scn->path);
+		return -1;
+	}
+	int failed = 0;
+	for (unsigned i = 0; i < x->n; i++) {
+		const struct scn_expectation *e = &x->item[i];
+		double got;
+		if (!report_metric(r, e->metric, &got)) {
+			fprintf(stderr, "%s:%d: expect.%s: no such metric (see docs/scenarios.md)\n",
+			        scn->path, e->line, e->metric);
+			return -1;
+		}
+		bool ok = scn_expectation_holds(e, got);
+		failed += !ok;
+		if (!quiet || !ok)
+			printf("expect %-44s %-10s got %-12.6g %s\n", e->metric, e->text, got,
+			       ok ? "ok" : "FAILS");
+	}
+	return failed;
+}
+
 int sim_run_scenario(const struct sim_run_options *o)
 {
 	struct scenario scn;
 	struct scn_errors errs;
-	int err = scn_load(&scn, o->path, o->text, o->overrides, o->n_overrides, &errs);
+	/* --short and --check-off take their overrides from [expect]: load
+	 * once to read them, then again with them. */
+	const char *ov[72];
+	char dur[64], off[256];
+	unsigned n_ov = 0;
+	for (unsigned i = 0; i < o->n_overrides && n_ov < 40; i++)
+		ov[n_ov++] = o->overrides[i];
+	int err = scn_load(&scn, o->path, o->text, ov, n_ov, &errs);
+	if (!err && (o->short_run || o->check == SIM_CHECK_OFF)) {
+		const struct scn_expectations *x = scn_expectations(&scn);
+		if (x && o->short_run && x->test_duration_ns) {
+			scn_format_duration(x->test_duration_ns, dur + 13, sizeof dur - 13);
+			memcpy(dur, "run.duration=", 13);
+			ov[n_ov++] = dur;
+		}
+		if (x && o->check == SIM_CHECK_OFF) {
+			snprintf(off, sizeof off, "%s", x->off);
+			for (char *save = NULL, *t = strtok_r(off, " \t", &save); t && n_ov < 72;
+			     t = strtok_r(NULL, " \t", &save))
+				ov[n_ov++] = t;
+		}
+		if (o->check == SIM_CHECK_OFF && (x == NULL || x->off[0] == '\0')) {
+			fprintf(stderr, "synq sim: %s: [expect] has no 'off' to check against\n", o->path);
+			scn_free(&scn);
+			return CLI_EXIT_USAGE;
+		}
+		scn_free(&scn);
+		err = scn_load(&scn, o->path, o->text, ov, n_ov, &errs);
+	}
 	if (err) {
 		for (unsigned i = 0; i < errs.count && i < SCN_ERRORS_MAX; i++)
 			fprintf(stderr, "%s\n", errs.item[i].text);
@@ -139,10 +198,29 @@ int sim_run_scenario(const struct sim_run_options *o)
 		*o->result = *r;
 	if (!o->quiet)
 		report_print(stdout, r);
+	if (o->check != SIM_CHECK_NONE) {
+		if (!o->quiet)
+			printf("\n");
+		int failed = check_expectations(&scn, r, o->quiet && o->check == SIM_CHECK_OFF);
+		const struct scn_expectations *x = scn_expectations(&scn);
+		if (failed < 0) {
+			status = CLI_EXIT_USAGE;
+		} else if (o->check == SIM_CHECK_ON) {
+			printf("check %s: %u of %u expectations hold\n", scn.path, x->n - failed, x->n);
+			if (failed)
+				status = CLI_EXIT_FAILURE;
+		} else {
+			printf("check %s with its mechanism off (%s): %d of %u expectations fail%s\n",
+			       scn.path, x->off, failed, x->n,
+			       failed ? ", as they should" : ": the scenario does not test its mechanism");
+			if (!failed)
+				status = CLI_EXIT_FAILURE;
+		}
+	}
 	if (o->out) {
 		err = report_write_files(r, o->out, why, sizeof why);
-		if (!err && o->plots)
-			err = report_plots(r, o->out, why, sizeof why);
+		if (!err && o->plots && report_plots(r, o->out, why, sizeof why))
+			fprintf(stderr, "synq sim: note: %s\n", why); /* the data is complete */
 		if (!err)
 			err = report_html(r, o->out, why, sizeof why);
 		if (err) {
@@ -217,6 +295,12 @@ int cli_sim(int argc, char **argv)
 			o.plots = false;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			o.quiet = true;
+		} else if (!strcmp(argv[i], "--check")) {
+			o.check = SIM_CHECK_ON;
+		} else if (!strcmp(argv[i], "--check-off")) {
+			o.check = SIM_CHECK_OFF;
+		} else if (!strcmp(argv[i], "--short")) {
+			o.short_run = true;
 		} else if (cli_option_match(argc, argv, &i, "sim", "--set", &v)) {
 			if (!v)
 				return CLI_EXIT_USAGE;

@@ -18,7 +18,15 @@ struct sim_run_options {
 	bool plots;
 	bool quiet;
 	bool progress;
+	bool short_run;                /* duration = [expect] test_duration */
+	int check;                     /* enum sim_check */
 	struct report *result;         /* if set, filled (its world is gone) */
+};
+
+enum sim_check {
+	SIM_CHECK_NONE = 0,
+	SIM_CHECK_ON,   /* every [expect] must hold */
+	SIM_CHECK_OFF,  /* with [expect] off applied, at least one must fail */
 };
 
 /* Returns the process exit status (enum cli_exit); errors are printed. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "app/httpd.h"
 #include "scenario/world.h"
 
 struct report_pop {
@@ -45,6 +46,7 @@ struct report {
 	uint32_t peak_scoreboard[SCN_SCOREBOARD_N];
 	struct synq_mib server_mib;       /* deltas over the run */
 	struct synq_stack_usage server_usage;
+	struct synq_httpd_counters httpd;  /* zero for model none */
 	struct sim_stats sim;
 };
 
@@ -69,6 +71,10 @@ void report_row_header(char *buf, size_t cap);
 int report_plots(const struct report *r, const char *dir, char *why, size_t why_cap);
 /* dir/index.html showing the summary, the plots and the scenario text. */
 int report_html(const struct report *r, const char *dir, char *why, size_t why_cap);
+
+/* A number of the report by name (metric.c lists the names). False for
+ * an unknown name. */
+bool report_metric(const struct report *r, const char *name, double *out);
 
 /* Helpers shared by the writers. */
 double report_ms(synq_time_t ns);

@@ -3,6 +3,7 @@
  * own file): the loader finds kinds only through this table. */
 #include <stddef.h>
 
+#include "scenario/expect.h"
 #include "scenario/section.h"
 
 const struct scn_section_kind *const scn_section_kinds[] = {
@@ -13,5 +14,6 @@ const struct scn_section_kind *const scn_section_kinds[] = {
 	&scn_section_link,
 	&scn_section_clients,
 	&scn_section_attack,
+	&scn_section_expect,
 	NULL,
 };

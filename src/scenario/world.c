@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "scenario/pop.h"
+#include "scenario/section.h"
 #include "synq/inspect.h"
 
 const enum synq_mib_counter scn_listen_mibs[] = {
@@ -306,6 +307,14 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 				return err;
 			if (pcap)
 				sim_link_capture(link, SIM_LINK_B, pcap);
+		}
+	}
+	/* Sections added through the registry (section.h) build their part. */
+	for (unsigned i = 0; i < scn->n_extensions; i++) {
+		const struct scn_extension *x = &scn->extension[i];
+		if (x->kind->build && (err = x->kind->build(w, x->obj))) {
+			snprintf(why, why_cap, "[%s]: cannot build: %s", x->kind->name, strerror(-err));
+			return err;
 		}
 	}
 	/* The server starts listening before any client can reach it. */
