@@ -370,7 +370,7 @@ int cli_demo(int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-int cli_demo_run(const struct sim_run_options *o)
+int cli_demo_run(const struct scn_run_options *o)
 {
 	(void)o;
 	fprintf(stderr, "synq sim: the built-in scenario needs synq httpd\n");
