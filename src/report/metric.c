@@ -18,7 +18,7 @@
  *   connect_{timeout,refused,reset,closed,http_error,other}
  *   request_{timeout,refused,reset,closed,http_error,other}
  *   status_408 status_503 closed_by_server table_full peak_established
- *   syns_sent synacks_received rsts_sent
+ *   syns_sent synacks_received rsts_sent time_wait (its hosts', at the end)
  *   connect_{p50,p90,p99,max}_ms latency_{p50,p90,p99,max}_ms
  *   connects_near_Ns (connects that took N s, within -2%..+5%: the SYN
  *   retransmission steps), or a client counter by nstat name (summed over
@@ -81,6 +81,7 @@ static bool pop_metric(const struct report_pop *p, const char *x, double *out)
 		{ "closed_by_server", o->closed_by_server }, { "table_full", o->table_full },
 		{ "peak_established", o->peak_established }, { "syns_sent", o->syns_sent },
 		{ "synacks_received", o->synacks_received }, { "rsts_sent", o->rsts_sent },
+		{ "time_wait", p->client_time_wait },
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(x, plain[i].name)) {

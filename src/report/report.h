@@ -25,6 +25,7 @@ struct report_pop {
 	 * completed / attempted; -1 when nothing was attempted */
 	double success_rate;
 	struct synq_mib client_mib;       /* summed over its hosts */
+	uint64_t client_time_wait;        /* its hosts' TIME-WAIT entries at the end */
 };
 
 struct report {

@@ -66,10 +66,20 @@ int scn_run(const struct scn_run_options *o)
 			ov[n_ov++] = dur;
 		}
 		if (x && o->check == SCN_CHECK_OFF) {
+			/* Overrides are blank-separated; a word whose name part
+			 * (before '=') has no dot continues the previous value:
+			 * "server.RequestReadTimeout=header=0 body=0". */
 			snprintf(off, sizeof off, "%s", x->off);
-			for (char *save = NULL, *t = strtok_r(off, " \t", &save); t && n_ov < 72;
-			     t = strtok_r(NULL, " \t", &save))
-				ov[n_ov++] = t;
+			char *save = NULL;
+			for (char *t = strtok_r(off, " \t", &save); t && n_ov < 72;
+			     t = strtok_r(NULL, " \t", &save)) {
+				const char *eq = strchr(t, '=');
+				bool starts = eq && memchr(t, '.', (size_t)(eq - t));
+				if (starts || n_ov == 0 || t == off)
+					ov[n_ov++] = t;
+				else
+					t[-1] = ' '; /* glue to the previous word */
+			}
 		}
 		if (o->check == SCN_CHECK_OFF && (x == NULL || x->off[0] == '\0')) {
 			fprintf(stderr, "synq sim: %s: [expect] has no 'off' to check against\n", o->path);

@@ -32,6 +32,7 @@ void report_gather(struct report *r, const struct scn_world *w)
 		p->attack = pc->attack;
 		p->o = *scn_world_outcome(w, i);
 		scn_world_client_mib(w, i, &p->client_mib);
+		p->client_time_wait = scn_world_client_time_wait(w, i);
 		if (request_model(pc->model))
 			p->success_rate = p->o.requests ? (double)p->o.responses_ok / (double)p->o.requests
 			                                : -1;

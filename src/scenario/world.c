@@ -383,3 +383,15 @@ void scn_world_client_mib(const struct scn_world *w, unsigned pop, struct synq_m
 			out->value[i] += m->value[i];
 	}
 }
+
+uint64_t scn_world_client_time_wait(const struct scn_world *w, unsigned pop)
+{
+	struct sim_hostgroup *g = scn_pop_group(w->pops[pop]);
+	uint64_t n = 0;
+	for (uint32_t h = 0; g && h < sim_hostgroup_count(g); h++) {
+		struct synq_stack_usage u;
+		synq_stack_usage(sim_hostgroup_stack(g, h), &u);
+		n += u.time_wait.used;
+	}
+	return n;
+}

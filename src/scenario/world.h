@@ -140,6 +140,8 @@ void scn_world_free(struct scn_world *w);
 const struct scn_outcome *scn_world_outcome(const struct scn_world *w, unsigned pop);
 /* The population's client stacks' MIB, summed (zero for a synflood). */
 void scn_world_client_mib(const struct scn_world *w, unsigned pop, struct synq_mib *out);
+/* TIME-WAIT entries held by the population's hosts now. */
+uint64_t scn_world_client_time_wait(const struct scn_world *w, unsigned pop);
 
 /* ---- for the traffic models (traffic.c, synflood.c) ---- */
 int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, char *why,
