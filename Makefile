@@ -82,6 +82,14 @@ $(PD_SO): $(call obj,$(PD_SRCS)) $(call obj,$(LIB_SRCS))
 	@mkdir -p $(@D)
 	$(CC) -shared $(LDFLAGS) $^ -lpthread $(LDLIBS) -o $@
 
+# The built-in scenario (synq demo, synq sim without a file) is
+# scenarios/demo.ini compiled in as a C string literal.
+$(BUILD)/gen/demo_ini.h: scenarios/demo.ini
+	@mkdir -p $(@D)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< > $@
+$(BUILD)/obj/src/cli/demo.o: $(BUILD)/gen/demo_ini.h
+$(BUILD)/obj/src/cli/demo.o: CPPFLAGS += -I$(BUILD)/gen
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@

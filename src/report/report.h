@@ -73,6 +73,15 @@ int report_plots(const struct report *r, const char *dir, char *why, size_t why_
 /* dir/index.html showing the summary, the plots and the scenario text. */
 int report_html(const struct report *r, const char *dir, char *why, size_t why_cap);
 
+/* Runs side by side (compare.c): the before/after table on a terminal,
+ * and dir/index.html with the same table, linking each run's report in
+ * dir/SUBDIR. note may be NULL. 0 or -errno. */
+void report_compare_print(FILE *out, const struct report *const *r, const char *const *labels,
+                          unsigned n);
+int report_compare_html(const char *dir, const char *title, const char *intro,
+                        const struct report *const *r, const char *const *labels,
+                        const char *const *subdirs, unsigned n, const char *note);
+
 /* A number of the report by name (metric.c lists the names). False for
  * an unknown name. */
 bool report_metric(const struct report *r, const char *name, double *out);
