@@ -24,6 +24,7 @@ struct cli_command {
 
 int cli_demo(int argc, char **argv);
 int cli_sim(int argc, char **argv);
+int cli_sweep(int argc, char **argv);
 int cli_backlog(int argc, char **argv);
 int cli_httpd(int argc, char **argv);
 

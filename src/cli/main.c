@@ -9,7 +9,8 @@
 
 static const struct cli_command commands[] = {
 	{ "sim", cli_sim, "run a scenario file and report (docs/scenarios.md)" },
-	{ "demo", cli_demo, "run a small lossy simulation, print a summary, write a pcap" },
+	{ "sweep", cli_sweep, "run a scenario over a grid of settings (in parallel)" },
+	{ "demo", cli_demo, "the built-in scenario: a SYN flood and idle connections, before and after" },
 	{ "backlog", cli_backlog, "measure queued connections per listen() backlog (UNP Table 4.6)" },
 	{ "httpd", cli_httpd, "HTTP/1.1 server with Apache's scoreboard on the host kernel (--kernel)" },
 };
