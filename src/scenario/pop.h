@@ -32,6 +32,8 @@ struct scn_pop {
 	sim_event_id spawner;
 	bool spawner_armed;
 	struct scn_outcome out;
+	char request[192];             /* the request every client sends */
+	size_t request_len;
 	void *raw;                     /* synflood.c's state */
 };
 

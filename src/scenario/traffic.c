@@ -194,14 +194,25 @@ static void conn_release(struct conn *c)
 
 /* ------------------------------------------------------------ requests */
 
-static void request_text(const struct scn_pop *p, bool close, char *buf, size_t cap,
-                         size_t *len)
+/* Whether requests ask the server to close (Connection: close): the
+ * client wants the server to close first and will not reuse the
+ * connection. */
+static bool wants_close_cfg(const struct scn_population *cfg)
 {
-	int n = snprintf(buf, cap,
+	if (cfg->close != SCN_CLOSE_SERVER)
+		return false;
+	return cfg->model == SCN_MODEL_POISSON || !cfg->keepalive;
+}
+
+/* The request, written once per population (it never changes): the
+ * clients' cost is the stack's, not printf's. */
+static void request_prepare(struct scn_pop *p)
+{
+	int n = snprintf(p->request, sizeof p->request,
 	                 "GET %s HTTP/1.1\r\nHost: 10.0.0.1\r\nUser-Agent: synq-%s\r\n%s\r\n",
 	                 p->cfg->path, scn_model_name(p->cfg->model),
-	                 close ? "Connection: close\r\n" : "");
-	*len = n > 0 && (size_t)n < cap ? (size_t)n : 0;
+	                 wants_close_cfg(p->cfg) ? "Connection: close\r\n" : "");
+	p->request_len = n > 0 && (size_t)n < sizeof p->request ? (size_t)n : 0;
 }
 
 static void request_timeout(struct sim *sim, void *arg);
@@ -218,17 +229,12 @@ static void arm_request_timeout(struct conn *c)
 
 static bool wants_close(const struct scn_pop *p)
 {
-	if (p->cfg->close != SCN_CLOSE_SERVER)
-		return false;
-	return p->cfg->model == SCN_MODEL_POISSON || !p->cfg->keepalive;
+	return wants_close_cfg(p->cfg);
 }
 
 static void conn_send_request(struct conn *c)
 {
 	struct scn_pop *p = c->pop;
-	char buf[256];
-	size_t len;
-	request_text(p, wants_close(p), buf, sizeof buf, &len);
 	c->phase = PH_REQUEST;
 	c->in_body = false;
 	c->resp_close = false;
@@ -238,7 +244,8 @@ static void conn_send_request(struct conn *c)
 	c->body_got = 0;
 	c->t_request = now_of(p);
 	p->out.requests_sent++;
-	ssize_t n = synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, buf, len);
+	ssize_t n = synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, p->request,
+	                       p->request_len);
 	(void)n; /* a short write leaves the request unfinished: the server times it out */
 	if (c->timer == 0)
 		arm_request_timeout(c);
@@ -420,8 +427,38 @@ static void response_done(struct conn *c)
 	conn_end(c);
 }
 
-/* Feed response bytes to the parser: status line, headers (Content-Length,
- * Connection), body. */
+/* One header line of the response (without its CRLF). */
+static void response_line(struct conn *c, const char *line, size_t len)
+{
+	if (c->status == 0) {
+		/* "HTTP/1.1 200 OK" */
+		unsigned st = 0;
+		if (len >= 12 && !memcmp(line, "HTTP/1.", 7) && line[8] == ' ' &&
+		    line[9] >= '1' && line[9] <= '9' && line[10] >= '0' && line[10] <= '9' &&
+		    line[11] >= '0' && line[11] <= '9')
+			st = (unsigned)(line[9] - '0') * 100 + (unsigned)(line[10] - '0') * 10 +
+			     (unsigned)(line[11] - '0');
+		c->status = st ? (uint16_t)st : 999; /* not HTTP: an HTTP failure */
+		return;
+	}
+	if (len > 15 && !strncasecmp(line, "content-length:", 15)) {
+		int64_t v = 0;
+		for (size_t i = 15; i < len; i++)
+			if (line[i] >= '0' && line[i] <= '9' && v < ((int64_t)1 << 50))
+				v = v * 10 + (line[i] - '0');
+		c->content_length = v;
+	} else if (len > 11 && !strncasecmp(line, "connection:", 11)) {
+		size_t i = 11;
+		while (i < len && line[i] == ' ')
+			i++;
+		if (len - i >= 5 && !strncasecmp(line + i, "close", 5))
+			c->resp_close = true;
+	}
+}
+
+/* Feed response bytes: status line and headers a line at a time (a line
+ * cut by a read is kept in c->line; only the start of a long one matters),
+ * then Content-Length bytes of body. */
 static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 {
 	size_t i = 0;
@@ -437,37 +474,29 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 				response_done(c);
 			continue;
 		}
-		char ch = (char)buf[i++];
-		if (ch != '\n') {
-			if (ch != '\r' && c->line_len < sizeof c->line - 1)
-				c->line[c->line_len++] = ch;
-			continue;
-		}
-		c->line[c->line_len] = '\0';
-		if (c->line_len == 0) {
+		const uint8_t *nl = memchr(buf + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		size_t room = sizeof c->line - 1 - c->line_len;
+		size_t take = end - i < room ? end - i : room;
+		memcpy(c->line + c->line_len, buf + i, take);
+		c->line_len = (uint8_t)(c->line_len + take);
+		i = end;
+		if (nl == NULL)
+			break;
+		i++; /* past the LF */
+		size_t n = c->line_len;
+		if (n && c->line[n - 1] == '\r')
+			n--;
+		c->line_len = 0;
+		if (n == 0) {
 			if (c->status == 0)
 				continue; /* stray blank line before the status */
 			c->in_body = true;
 			if (c->content_length == 0 || c->status == 304 || c->status == 204)
 				response_done(c);
-		} else if (c->status == 0) {
-			unsigned st = 0;
-			if (sscanf(c->line, "HTTP/%*u.%*u %u", &st) == 1 && st >= 100 && st < 1000)
-				c->status = (uint16_t)st;
-			else
-				c->status = 999; /* not HTTP: counted as an HTTP failure */
-		} else if (!strncasecmp(c->line, "content-length:", 15)) {
-			c->content_length = strtoll(c->line + 15, NULL, 10);
-			if (c->content_length < 0)
-				c->content_length = 0;
-		} else if (!strncasecmp(c->line, "connection:", 11)) {
-			const char *v = c->line + 11;
-			while (*v == ' ')
-				v++;
-			if (!strncasecmp(v, "close", 5))
-				c->resp_close = true;
+		} else {
+			response_line(c, c->line, n);
 		}
-		c->line_len = 0;
 	}
 }
 
@@ -914,6 +943,7 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	if (cfg->model == SCN_MODEL_SYNFLOOD)
 		return scn_synflood_create(p, why, why_cap);
 
+	request_prepare(p);
 	p->hosts = cfg->hosts ? (uint32_t)cfg->hosts : default_hosts(cfg);
 	p->cap_conns = conn_capacity(cfg);
 	p->chunks = calloc((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunks);
@@ -927,6 +957,8 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	 * flood of tiny stacks stays small. */
 	struct synq_config kcfg = scn->client_kernel;
 	uint32_t per_host = p->cap_conns / p->hosts + 1;
+	if (per_host > EPHEMERAL_PORTS + 256)
+		per_host = EPHEMERAL_PORTS + 256; /* no more can connect from one address */
 	if (cfg->model == SCN_MODEL_BROWSER)
 		per_host = (uint32_t)cfg->parallel * 2 + 4;
 	kcfg.max_connections = per_host + 8;
