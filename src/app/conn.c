@@ -407,8 +407,15 @@ static void head_done(struct synq_httpd *h, struct httpd_conn *c)
 static bool read_more(struct synq_httpd *h, struct httpd_conn *c, bool body)
 {
 	struct httpd_buf *b = c->buf;
-	ssize_t n = h->be.ops->read(h->be.ctx, c->fd, b->in + b->in_len, b->in_cap - b->in_len);
+	size_t room = b->in_cap - b->in_len;
+	ssize_t n = h->be.ops->read(h->be.ctx, c->fd, b->in + b->in_len, room);
 	if (n > 0) {
+		/* A short read drained the socket: with edge-triggered
+		 * readiness new data brings a new event, so skip the read
+		 * that would only say EAGAIN (nginx's ngx_unix_recv() clears
+		 * rev->ready the same way). */
+		if ((size_t)n < room)
+			c->flags &= (uint8_t)~CF_READABLE;
 		b->in_len += (uint32_t)n;
 		stage_progress(h, c, body, (size_t)n);
 		return true;

@@ -86,22 +86,32 @@ done
 
 # The load: the same Slowloris against each (200 connections at 50/s,
 # a header line every 10 s, 40 s), one curl a second against each.
+sleep 0.2
 for port in 8081 8082; do
   ip netns exec "$ns" slowhttptest -H -c 200 -r 50 -i 10 -x 24 -p 3 -l 40 \
     -u "http://127.0.0.1:$port/index.html" >"$dir/slow-$port.log" 2>&1 &
   bg_pids="${bg_pids:-} $!"
 done
 for s in $(seq 1 45); do
+  # both scoreboards at the same instant, then the probes
   for port in 8081 8082; do
-    sb=$(in_ns curl -s -m 1 "http://127.0.0.1:$port/server-status?auto" | sed -n 's/^Scoreboard: //p')
-    echo "$s $port $sb" >>"$dir/samples"
-    code=$(in_ns curl -s -o /dev/null -m 0.8 -w '%{http_code}' "http://127.0.0.1:$port/index.html")
-    echo "$s $port $code" >>"$dir/probes"
+    ( sb=$(in_ns curl -s -m 1 "http://127.0.0.1:$port/server-status?auto" | sed -n 's/^Scoreboard: //p')
+      echo "$s $port $sb" >>"$dir/samples" ) &
+    w="${w:-} $!"
   done
-  sleep 0.6
+  wait $w; w=
+  for port in 8081 8082; do
+    ( code=$(in_ns curl -s -o /dev/null -m 0.8 -w '%{http_code}' "http://127.0.0.1:$port/index.html")
+      echo "$s $port $code" >>"$dir/probes" ) &
+    w="${w:-} $!"
+  done
+  wait $w; w=
+  sleep 0.5
 done
 
-# Compare the samples second by second.
+# Compare the samples second by second. A sample is missing when a status
+# request could not be served within 1 s (every slot busy, the request
+# waiting in the accept queue): the same for both servers.
 matched=0 total=0
 count() { local s=$1 c=$2; echo -n "$s" | tr -cd "$c" | wc -c; }
 printf '%4s  %-28s %-28s\n' s "apache _ R W K C L" "synq _ R W K C L" >"$dir/table"
@@ -122,14 +132,16 @@ for s in $(seq 1 45); do
 done
 cat "$dir/table"
 echo "samples within one slot per state: $matched of $total"
-[ "$total" -ge 40 ] && [ $((matched * 10)) -ge $((total * 9)) ] &&
+[ "$total" -ge 30 ] && [ $((matched * 10)) -ge $((total * 9)) ] &&
   ok "scoreboards match within one slot per state in $matched of $total samples (>= 90%)" ||
   bad "scoreboards match in only $matched of $total samples"
 # Both are full of R during the attack and recover after the header timeout.
 peak_a=$(awk '$2 == 8081' "$dir/samples" | while read -r _ _ sb; do count "$sb" R; echo; done | sort -n | tail -1)
 peak_q=$(awk '$2 == 8082' "$dir/samples" | while read -r _ _ sb; do count "$sb" R; echo; done | sort -n | tail -1)
 echo "peak R: apache $peak_a, synq $peak_q"
-[ "${peak_q:-0}" -ge 145 ] && ok "synq's slots all reading under Slowloris" || bad "synq peak R $peak_q"
+d=$((peak_a - peak_q)); d=${d#-}
+[ "${peak_q:-0}" -ge 130 ] && [ "$d" -le 3 ] && ok "both fill with R under Slowloris (peak $peak_a vs $peak_q)" ||
+  bad "peak R: apache $peak_a, synq $peak_q"
 fa=$(awk '$2 == 8081 && $3 != 200' "$dir/probes" | wc -l)
 fq=$(awk '$2 == 8082 && $3 != 200' "$dir/probes" | wc -l)
 echo "probes failed: apache $fa, synq $fq of 45"
