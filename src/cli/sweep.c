@@ -165,9 +165,13 @@ static bool grid_load(struct grid *g, const char *dir)
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (!strncmp(line, "scenario ", 9)) {
-			snprintf(g->scenario, sizeof g->scenario, "%s", line + 9);
+			size_t n = strlen(line + 9);
+			if (n >= sizeof g->scenario)
+				n = sizeof g->scenario - 1;
+			memcpy(g->scenario, line + 9, n);
+			g->scenario[n] = '\0';
 		} else if (!strncmp(line, "metric ", 7)) {
-			snprintf(g->metric, sizeof g->metric, "%s", line + 7);
+			snprintf(g->metric, sizeof g->metric, "%.127s", line + 7);
 		} else if (!strncmp(line, "set ", 4) && g->n_set < SETS_MAX) {
 			g->set[g->n_set++] = strdup(line + 4);
 		} else if (!strncmp(line, "vary ", 5) && g->n_vary < VARY_MAX) {

@@ -55,8 +55,8 @@ void report_print(FILE *out, const struct report *r)
 {
 	const struct scenario *scn = r->scn;
 	char a[32], b[32], c[32];
-	fprintf(out, "synq sim %s%s%s%s\n", scn->path, scn->run.title[0] ? " — " : "",
-	        scn->run.title, "");
+	fprintf(out, "synq sim %s%s%s\n", scn->path, scn->run.title[0] ? " — " : "",
+	        scn->run.title);
 	fprintf(out, "  seed %" PRIu64 ", %.1f s simulated, %" PRIu64 " events\n", r->seed,
 	        (double)r->end_ns / 1e9, r->events_run);
 
@@ -64,10 +64,6 @@ void report_print(FILE *out, const struct report *r)
 	        scn_server_model_name(scn->server.model));
 	fprintf(out, "  accept queue: peak %u of %u (Send-Q)    SYN queue: peak %u requests\n",
 	        r->peak_accept, r->backlog, r->peak_syn_recv);
-	uint32_t slots = 0;
-	for (unsigned i = 0; i < SCN_SCOREBOARD_N; i++)
-		if (SCN_SCOREBOARD_STATES[i] != '.')
-			slots += 0;
 	if (scn->server.model != SCN_SERVER_NONE) {
 		fprintf(out, "  scoreboard peaks:");
 		for (unsigned i = 0; i < SCN_SCOREBOARD_N; i++)
@@ -75,7 +71,6 @@ void report_print(FILE *out, const struct report *r)
 				fprintf(out, " %c %u", SCN_SCOREBOARD_STATES[i], r->peak_scoreboard[i]);
 		fprintf(out, "\n");
 	}
-	(void)slots;
 	fprintf(out, "  counters (nstat names, whole run):");
 	unsigned shown = 0;
 	for (unsigned i = 0; i < scn_n_listen_mibs; i++) {

@@ -272,6 +272,16 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 		if (pc)
 			sim_node_capture(server_node, pc);
 	}
+	/* Sections added through the registry (section.h) build their part
+	 * now, before the populations attach: a hook may put a node of its
+	 * own (a NAT router) in front of the server and make it the hub. */
+	for (unsigned i = 0; i < scn->n_extensions; i++) {
+		const struct scn_extension *x = &scn->extension[i];
+		if (x->kind->build && (err = x->kind->build(w, x->obj))) {
+			snprintf(why, why_cap, "[%s]: cannot build: %s", x->kind->name, strerror(-err));
+			return err;
+		}
+	}
 	w->n_pops = scn->n_populations;
 	for (unsigned i = 0; i < scn->n_populations; i++) {
 		const struct scn_population *pc = &scn->population[i];
@@ -307,14 +317,6 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 				return err;
 			if (pcap)
 				sim_link_capture(link, SIM_LINK_B, pcap);
-		}
-	}
-	/* Sections added through the registry (section.h) build their part. */
-	for (unsigned i = 0; i < scn->n_extensions; i++) {
-		const struct scn_extension *x = &scn->extension[i];
-		if (x->kind->build && (err = x->kind->build(w, x->obj))) {
-			snprintf(why, why_cap, "[%s]: cannot build: %s", x->kind->name, strerror(-err));
-			return err;
 		}
 	}
 	/* The server starts listening before any client can reach it. */

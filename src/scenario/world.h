@@ -15,7 +15,12 @@
  * Topology. Every population sits behind its own access link. The link's
  * far end is the hub: the server itself, or, when [server] link = NAME,
  * a router joined to the server by that link, so that everybody shares
- * the server's access link as on the Internet. */
+ * the server's access link as on the Internet.
+ *
+ * Extensions. A section kind with a build hook (section.h) is built after
+ * the server (and router) and before the populations: it may add nodes and
+ * links of its own and set w->hub, and every population then attaches to
+ * that node and is routed by it (a NAT router in front of the server). */
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -20,7 +20,7 @@
 
 #define FILES_MAX 64
 
-static char paths[FILES_MAX][256];
+static char paths[FILES_MAX][512];
 static unsigned n_paths;
 
 static void collect(const char *dir)
@@ -31,8 +31,8 @@ static void collect(const char *dir)
 	struct dirent *de;
 	while ((de = readdir(d)) && n_paths < FILES_MAX) {
 		size_t len = strlen(de->d_name);
-		if (len > 4 && !strcmp(de->d_name + len - 4, ".ini"))
-			snprintf(paths[n_paths++], sizeof paths[0], "%s/%s", dir, de->d_name);
+		if (len > 4 && len < 200 && !strcmp(de->d_name + len - 4, ".ini"))
+			snprintf(paths[n_paths++], sizeof paths[0], "%.100s/%.200s", dir, de->d_name);
 	}
 	closedir(d);
 }
