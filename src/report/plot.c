@@ -185,15 +185,19 @@ static void plot_dist(FILE *f, const struct report *r, int t, const char *name,
 	begin(f, t, name, title);
 	fprintf(f, "set datafile separator whitespace\nset logscale x\n"
 	           "set xlabel 'time (ms, log scale)'\nset ylabel 'fraction of all'\n"
-	           "set yrange [0:1.05]\nset format x '%%g'\nset style fill solid 0.35 noborder\n"
-	           "plot ");
+	           "set yrange [0:1.05]\nset format x '%%g'\n");
+	if (!latency) /* where SYN retransmissions land */
+		fprintf(f, "set xtics ('1 ms' 1, '10 ms' 10, '100 ms' 100, '1 s' 1000, '3 s' 3000, "
+		           "'7 s' 7000, '15 s' 15000, '31 s' 31000, '63 s' 63000)\n"
+		           "set xlabel 'connect time (log scale)'\n");
+	fprintf(f, "plot ");
 	bool first = true;
 	for (unsigned p = 0; p < r->n_pops; p++) {
 		const struct report_pop *rp = &r->pop[p];
 		const struct hist *h = latency ? &rp->o.latency : &rp->o.connect_time;
 		if (h->count == 0)
 			continue;
-		fprintf(f, "%s'%s-%s.dat' using (sqrt($1*$2)):($3/%llu.0):($2-$1) with boxes "
+		fprintf(f, "%s'%s-%s.dat' using (sqrt($1*$2)):($3/%llu.0) with impulses lw 6 "
 		        "title '%s share', \\\n     '' using 2:4 with steps lw 2 title '%s cumulative'",
 		        first ? "" : ", \\\n     ", name, rp->section, (unsigned long long)h->count,
 		        rp->section, rp->section);
@@ -201,8 +205,8 @@ static void plot_dist(FILE *f, const struct report *r, int t, const char *name,
 	}
 	if (first)
 		fprintf(f, "0 title 'nothing measured'");
-	fprintf(f, "\nunset logscale x\nset format x '%%g'\nset xlabel 'simulated time (s)'\n"
-	           "set yrange [*:*]\nset style fill empty\nset datafile separator ','\n");
+	fprintf(f, "\nunset logscale x\nset xtics autofreq\nset format x '%%g'\n"
+	           "set xlabel 'simulated time (s)'\nset yrange [*:*]\nset datafile separator ','\n");
 }
 
 static int run_gnuplot(const char *plots_dir, char *why, size_t why_cap)
