@@ -79,8 +79,9 @@ int cli_demo_run(const struct scn_run_options *base)
 	}
 	static struct report results[DEMO_RUNS];
 	const struct report *ptrs[DEMO_RUNS];
-	printf("synq demo: a prefork server (256 slots) under a spoofed SYN flood (5000/s) and\n"
-	       "300 idle connections; 40 browsers arrive 10 s in. Same run, three settings.\n\n");
+	printf("synq demo: seeds 000 and 004 in one run. A prefork server (256 slots) under a\n"
+	       "spoofed SYN flood (5000/s) and 300 idle connections; 40 browsers arrive 10 s\n"
+	       "in. The same run three times, defences switched on one after another.\n\n");
 	double t0 = wall_s();
 	for (unsigned i = 0; i < DEMO_RUNS; i++) {
 		const char *ov[80];
@@ -113,7 +114,23 @@ int cli_demo_run(const struct scn_run_options *base)
 	printf("\n%.1f simulated s per run, seed %llu; %.1f s of wall time in all.\n",
 	       (double)results[0].end_ns / 1e9, (unsigned long long)results[0].seed,
 	       wall_s() - t0);
-	printf("Note: %s\n", demo_note);
+	/* the note, wrapped for a terminal */
+	size_t col = 0;
+	printf("Note:");
+	col = 5;
+	for (const char *w = demo_note; *w;) {
+		size_t n = strcspn(w, " ");
+		if (col + 1 + n > 78) {
+			printf("\n     ");
+			col = 5;
+		}
+		printf(" %.*s", (int)n, w);
+		col += 1 + n;
+		w += n;
+		while (*w == ' ')
+			w++;
+	}
+	printf("\n");
 	int err = report_compare_html(out, "synq demo: SYN flood and idle connections against prefork",
 	                              "A prefork server (256 slots) under a spoofed SYN flood (5000/s) "
 	                              "and 300 idle connections; 40 browsers arrive 10 s in. The same "
