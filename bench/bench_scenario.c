@@ -25,9 +25,10 @@
  * are printed beside the figures. On a shared machine wall time counts
  * other people's work too, so each timed figure has a twin measured in
  * this process's CPU time (sim_conns_per_cpu_s, sim_flood_60s_cpu_s);
- * callgrind's instruction counts are the repeatable comparison. The
- * memory figure runs in a child process of its own, so that its 1.2 GB
- * neither helps nor hinders the timed runs. */
+ * callgrind's instruction counts are the repeatable comparison. Every
+ * run is a child process of its own, as synq sim is: glibc reuses freed
+ * memory for later calloc()s and then has to clear it, so a second world
+ * built in the same process pays for the first one's pages. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,51 @@ static int run_scenario(const char *name, const char *text, struct run_result *o
 	return 0;
 }
 
+/* run_scenario() in a fresh child process; the result comes back through
+ * a pipe (report pointers are not used by the caller). */
+static int run_in_child(const char *name, const char *text, struct run_result *out)
+{
+	int fds[2];
+	if (pipe(fds))
+		return -1;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(fds[0]);
+		static struct run_result r;
+		int rc = run_scenario(name, text, &r);
+		if (rc == 0) {
+			const char *p = (const char *)&r;
+			size_t left = sizeof r;
+			while (left) {
+				ssize_t n = write(fds[1], p, left);
+				if (n <= 0)
+					_exit(1);
+				p += n;
+				left -= (size_t)n;
+			}
+		}
+		_exit(rc ? 1 : 0);
+	}
+	close(fds[1]);
+	char *p = (char *)out;
+	size_t got = 0;
+	while (got < sizeof *out) {
+		ssize_t n = read(fds[0], p + got, sizeof *out - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	int status;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    got != sizeof *out)
+		return -1;
+	return 0;
+}
+
 static long rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
@@ -132,7 +178,7 @@ static int bench_conns(void)
 	double rate[ROUNDS], cpu_rate[ROUNDS];
 	static struct run_result r;
 	for (int i = 0; i < ROUNDS; i++) {
-		if (run_scenario("conns", conns_ini, &r))
+		if (run_in_child("conns", conns_ini, &r))
 			return -1;
 		uint64_t done = r.report.pop[0].o.responses_ok;
 		rate[i] = (double)done / r.run_s;
@@ -155,7 +201,7 @@ static int bench_flood(void)
 	double wall[ROUNDS], cpu[ROUNDS];
 	static struct run_result r;
 	for (int i = 0; i < ROUNDS; i++) {
-		if (run_scenario("flood", flood_ini, &r))
+		if (run_in_child("flood", flood_ini, &r))
 			return -1;
 		wall[i] = r.run_s + r.build_s;
 		cpu[i] = r.cpu_s;
@@ -224,8 +270,11 @@ int main(void)
 	 * nothing left behind for the timed runs */
 	fflush(stdout);
 	pid_t pid = fork();
-	if (pid == 0)
-		_exit(bench_idle() ? 1 : 0);
+	if (pid == 0) {
+		int rc = bench_idle();
+		fflush(stdout);
+		_exit(rc ? 1 : 0);
+	}
 	int status;
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
