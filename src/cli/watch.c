@@ -30,6 +30,7 @@ struct watch_opts {
 	const char *listen;
 	uint64_t count;          /* 0: until interrupted */
 	uint64_t max_listeners;
+	double established_every_s;
 	bool defer;
 	bool predict;
 };
@@ -64,6 +65,9 @@ static void usage(FILE *out)
 	        "                      before --netns is joined\n"
 	        "  --count N           stop after N refreshes\n"
 	        "  --max-listeners N   listener table size (default 65536)\n"
+	        "  --established-every S  count ESTABLISHED sockets at most every S seconds\n"
+	        "                      (default 10; 0: every refresh; --once always counts):\n"
+	        "                      the kernel fills a message per connection for them\n"
 	        "  --no-defer          do not look for owners and TCP_DEFER_ACCEPT\n"
 	        "  --predict           one line per listener: the simulator's answer to\n"
 	        "                      twice today's SYN rate with this host's sysctls\n\n"
@@ -71,13 +75,13 @@ static void usage(FILE *out)
 	        "and when NO_COLOR is unset.\n");
 }
 
-static int parse_interval(const char *v, double *out)
+static int parse_seconds(const char *option, const char *v, double *out)
 {
 	char *end;
 	errno = 0;
 	double d = strtod(v, &end);
 	if (errno || end == v || *end != '\0' || !(d >= 0) || d > 86400) {
-		fprintf(stderr, "synq watch: --interval wants seconds in [0, 86400], not '%s'\n", v);
+		fprintf(stderr, "synq watch: %s wants seconds in [0, 86400], not '%s'\n", option, v);
 		return -1;
 	}
 	*out = d;
@@ -86,7 +90,8 @@ static int parse_interval(const char *v, double *out)
 
 static int parse_args(int argc, char **argv, struct watch_opts *o)
 {
-	*o = (struct watch_opts){ .interval_s = 1.0, .max_listeners = 65536, .defer = true };
+	*o = (struct watch_opts){ .interval_s = 1.0, .max_listeners = 65536,
+	                          .established_every_s = 10, .defer = true };
 	int formats = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
@@ -107,7 +112,10 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		} else if (!strcmp(a, "--predict")) {
 			o->predict = true;
 		} else if (cli_option_match(argc, argv, &i, "watch", "--interval", &v)) {
-			if (v == NULL || parse_interval(v, &o->interval_s))
+			if (v == NULL || parse_seconds("--interval", v, &o->interval_s))
+				return -1;
+		} else if (cli_option_match(argc, argv, &i, "watch", "--established-every", &v)) {
+			if (v == NULL || parse_seconds("--established-every", v, &o->established_every_s))
 				return -1;
 		} else if (cli_option_match(argc, argv, &i, "watch", "--port", &v)) {
 			if (v == NULL || !cli_parse_u64("watch", "--port", v, &o->port))
@@ -299,6 +307,7 @@ int cli_watch(int argc, char **argv)
 		.port = (uint16_t)o.port,
 		.defer_lookup = o.defer,
 		.defer_rescan_s = 10,
+		.established_every_s = o.once ? 0 : o.established_every_s,
 		.netns = o.netns,
 	};
 	if (watch_sampler_open(&sampler, &cfg)) {

@@ -54,14 +54,13 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* Borrow the fd and read TCP_DEFER_ACCEPT; -1 when not allowed. */
-static int read_defer(int pid, int fd)
+/* Borrow the fd through the owner's pidfd and read TCP_DEFER_ACCEPT; -1
+ * when not allowed. */
+static int read_defer(int pidfd, int fd)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -1;
 	int mine = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	close(pidfd);
 	if (mine < 0)
 		return -1;
 	int v = -1;
@@ -88,6 +87,27 @@ static void read_comm(int pid, char *comm, size_t cap)
 	comm[len] = '\0';
 }
 
+/* What is looked up once per process, on its first listener. */
+struct owner {
+	int pid;
+	int pidfd;     /* -1: not opened yet or refused */
+	bool opened;
+	char comm[16];
+};
+
+static void owner_found(struct owner *o, struct watch_listener *l, int fd)
+{
+	if (!o->opened) {
+		o->opened = true;
+		o->pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
+		read_comm(o->pid, o->comm, sizeof o->comm);
+	}
+	int v = read_defer(o->pidfd, fd);
+	l->defer_accept_s = v >= 0 ? v : WATCH_DEFER_UNREADABLE;
+	l->pid = o->pid;
+	memcpy(l->comm, o->comm, sizeof l->comm);
+}
+
 size_t watch_defer_lookup(struct watch_listeners *t)
 {
 	size_t pending = watch_listeners_unknown_defer(t), resolved = 0;
@@ -107,7 +127,7 @@ size_t watch_defer_lookup(struct watch_listeners *t)
 			close(dfd);
 			continue;
 		}
-		int pid = atoi(pe->d_name);
+		struct owner owner = { .pid = atoi(pe->d_name), .pidfd = -1 };
 		struct dirent *fe;
 		while (pending && links < MAX_FD_LINKS && (fe = readdir(fds))) {
 			if (!all_digits(fe->d_name))
@@ -121,14 +141,13 @@ size_t watch_defer_lookup(struct watch_listeners *t)
 			struct watch_listener *l = watch_listeners_by_inode(t, inode);
 			if (l == NULL || l->defer_accept_s != WATCH_DEFER_UNKNOWN)
 				continue;
-			int v = read_defer(pid, atoi(fe->d_name));
-			l->defer_accept_s = v >= 0 ? v : WATCH_DEFER_UNREADABLE;
-			l->pid = pid;
-			read_comm(pid, l->comm, sizeof l->comm);
+			owner_found(&owner, l, atoi(fe->d_name));
 			pending--;
 			resolved++;
 		}
 		closedir(fds);
+		if (owner.pidfd >= 0)
+			close(owner.pidfd);
 	}
 	if (proc)
 		closedir(proc);

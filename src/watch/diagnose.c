@@ -159,7 +159,9 @@ static void diagnose_accept_queue(struct watch_frame *f, const struct knobs *k,
 {
 	const struct watch_listener *l = &f->listeners->v[i];
 	char name[64], r[16];
-	watch_endpoint_format(&l->local, name, sizeof name);
+	if (accept_full(l) || (l->accept_queue > 0 && 4 * (uint64_t)l->accept_queue >=
+	                                                  3 * (uint64_t)l->accept_queue_limit))
+		watch_endpoint_format(&l->local, name, sizeof name);
 	if (accept_full(l)) {
 		struct watch_warning *w = warn(f, WATCH_CAUSE_ACCEPT_QUEUE_FULL,
 		                               WATCH_SEV_CRITICAL, (int32_t)i);
@@ -207,6 +209,8 @@ static void diagnose_syn_queue(struct watch_frame *f, const struct knobs *k, siz
 	if (!first_of_group(f->listeners, i))
 		return;
 	char name[64], r[16];
+	if (l->syn_recv == 0)
+		return;
 	watch_endpoint_format(&l->local, name, sizeof name);
 	uint64_t limit = (uint64_t)l->accept_queue_limit * l->sharing;
 	if (syn_full(l)) {
@@ -236,7 +240,7 @@ static void diagnose_syn_queue(struct watch_frame *f, const struct knobs *k, siz
 			             "net.ipv4.tcp_syncookies=1; fewer tcp_synack_retries (%lld) "
 			             "frees slots sooner",
 			    k->synack_retries);
-	} else if (l->syn_recv > 0) {
+	} else {
 		uint64_t trigger = limit > 8 ? limit : 8;
 		if (2 * (uint64_t)l->syn_recv <= trigger)
 			return;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "watch/frame.h"
@@ -21,6 +22,20 @@ void watch_endpoint_format(const struct watch_endpoint *e, char *buf, size_t cap
 void watch_addr_format(const struct watch_endpoint *e, char *buf, size_t cap);
 /* A rate for people: "0", "0.4", "37", "1.2k", "12k", "3.4M". */
 void watch_rate_format(double per_s, char *buf, size_t cap);
+
+/* A write buffer for the per-listener lines: 10 000 listeners through
+ * fprintf() cost more than the netlink dump that found them. */
+struct watch_out {
+	FILE *out;
+	size_t n;
+	char buf[16384];
+};
+void watch_out_init(struct watch_out *o, FILE *out);
+void watch_out_mem(struct watch_out *o, const char *s, size_t n);
+void watch_out_str(struct watch_out *o, const char *s);
+void watch_out_u64(struct watch_out *o, uint64_t v);
+void watch_out_i64(struct watch_out *o, int64_t v);
+void watch_out_flush(struct watch_out *o);
 
 int watch_json_write(FILE *out, const struct watch_frame *f);
 int watch_prom_write(FILE *out, const struct watch_frame *f);

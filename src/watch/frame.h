@@ -57,6 +57,7 @@ struct watch_warning {
 struct watch_frame {
 	int64_t wall_ms;            /* CLOCK_REALTIME at the sample */
 	double interval_s;          /* since the previous sample; 0: none */
+	double established_age_s;   /* since ESTABLISHED were last counted */
 	const char *netns;          /* name given to --netns, or NULL */
 	struct watch_mib mib;
 	struct watch_mib mib_prev;  /* meaningful when interval_s > 0 */

@@ -34,29 +34,69 @@ static void json_number(FILE *out, double v)
 		fprintf(out, "%.3f", v);
 }
 
-static void write_listener(FILE *out, const struct watch_listener *l)
+static void out_string(struct watch_out *o, const char *s)
+{
+	watch_out_mem(o, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			char esc[2] = { '\\', (char)c };
+			watch_out_mem(o, esc, 2);
+		} else if (c < 0x20) {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+			watch_out_str(o, esc);
+		} else {
+			watch_out_mem(o, s, 1);
+		}
+	}
+	watch_out_mem(o, "\"", 1);
+}
+
+#define LIT(o, s) watch_out_mem((o), (s), sizeof(s) - 1)
+
+static void write_listener(struct watch_out *o, const struct watch_listener *l)
 {
 	char addr[64];
 	watch_addr_format(&l->local, addr, sizeof addr);
-	fprintf(out, "{\"family\":\"%s\",\"addr\":", l->local.family == AF_INET6 ? "ipv6" : "ipv4");
-	json_string(out, addr);
-	fprintf(out,
-	        ",\"port\":%u,\"accept_queue\":%u,\"accept_queue_limit\":%u,"
-	        "\"syn_recv\":%u,\"established\":%u,\"sharing\":%u,\"defer_accept_s\":",
-	        l->local.port, l->accept_queue, l->accept_queue_limit, l->syn_recv,
-	        l->established, l->sharing);
-	if (l->defer_accept_s >= 0)
-		fprintf(out, "%d", l->defer_accept_s);
+	if (l->local.family == AF_INET6)
+		LIT(o, "{\"family\":\"ipv6\",\"addr\":");
 	else
-		fputs("null", out);
-	fprintf(out, ",\"inode\":%u,\"uid\":%u,\"pid\":", l->inode, l->uid);
+		LIT(o, "{\"family\":\"ipv4\",\"addr\":");
+	out_string(o, addr);
+	LIT(o, ",\"port\":");
+	watch_out_u64(o, l->local.port);
+	LIT(o, ",\"accept_queue\":");
+	watch_out_u64(o, l->accept_queue);
+	LIT(o, ",\"accept_queue_limit\":");
+	watch_out_u64(o, l->accept_queue_limit);
+	LIT(o, ",\"syn_recv\":");
+	watch_out_u64(o, l->syn_recv);
+	LIT(o, ",\"established\":");
+	if (l->established == WATCH_COUNT_UNKNOWN)
+		LIT(o, "null");
+	else
+		watch_out_u64(o, l->established);
+	LIT(o, ",\"sharing\":");
+	watch_out_u64(o, l->sharing);
+	LIT(o, ",\"defer_accept_s\":");
+	if (l->defer_accept_s >= 0)
+		watch_out_i64(o, l->defer_accept_s);
+	else
+		LIT(o, "null");
+	LIT(o, ",\"inode\":");
+	watch_out_u64(o, l->inode);
+	LIT(o, ",\"uid\":");
+	watch_out_u64(o, l->uid);
+	LIT(o, ",\"pid\":");
 	if (l->pid > 0) {
-		fprintf(out, "%d,\"comm\":", l->pid);
-		json_string(out, l->comm);
+		watch_out_i64(o, l->pid);
+		LIT(o, ",\"comm\":");
+		out_string(o, l->comm);
 	} else {
-		fputs("null,\"comm\":null", out);
+		LIT(o, "null,\"comm\":null");
 	}
-	fputc('}', out);
+	LIT(o, "}");
 }
 
 int watch_json_write(FILE *out, const struct watch_frame *f)
@@ -72,6 +112,8 @@ int watch_json_write(FILE *out, const struct watch_frame *f)
 		json_string(out, f->netns);
 	else
 		fputs("null", out);
+	fputs(",\"established_age_s\":", out);
+	json_number(out, f->established_age_s);
 	fprintf(out, ",\"watch\":{\"refresh\":%" PRIu64 ",\"rss_kib\":%" PRIu64
 	             ",\"sample_ms\":",
 	        f->refresh, f->rss_kib);
@@ -127,11 +169,14 @@ int watch_json_write(FILE *out, const struct watch_frame *f)
 	else
 		fputs("null", out);
 	fputs(",\"listeners\":[", out);
+	struct watch_out o;
+	watch_out_init(&o, out);
 	for (size_t i = 0; i < t->n; i++) {
 		if (i)
-			fputc(',', out);
-		write_listener(out, &t->v[i]);
+			LIT(&o, ",");
+		write_listener(&o, &t->v[i]);
 	}
+	watch_out_flush(&o);
 	fprintf(out, "],\"listeners_overflow\":%" PRIu64 ",\"warnings\":[", t->overflow);
 	for (size_t i = 0; i < f->n_warnings; i++) {
 		const struct watch_warning *w = &f->warnings[i];

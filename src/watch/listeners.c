@@ -57,13 +57,16 @@ int watch_listeners_init(struct watch_listeners *t, size_t cap)
 	t->ino_next = malloc(cap * sizeof *t->ino_next);
 	t->ep_bucket = malloc(nb * sizeof *t->ep_bucket);
 	t->ino_bucket = malloc(nb * sizeof *t->ino_bucket);
+	t->port_first = malloc(65536 * sizeof *t->port_first);
+	t->port_endpoints = calloc(65536, sizeof *t->port_endpoints);
 	if (!t->v || !t->group || !t->ep_next || !t->ino_next || !t->ep_bucket ||
-	    !t->ino_bucket) {
+	    !t->ino_bucket || !t->port_first || !t->port_endpoints) {
 		watch_listeners_free(t);
 		return -ENOMEM;
 	}
 	memset(t->ep_bucket, 0xff, nb * sizeof *t->ep_bucket);
 	memset(t->ino_bucket, 0xff, nb * sizeof *t->ino_bucket);
+	memset(t->port_first, 0xff, 65536 * sizeof *t->port_first);
 	return 0;
 }
 
@@ -75,6 +78,8 @@ void watch_listeners_free(struct watch_listeners *t)
 	free(t->ino_next);
 	free(t->ep_bucket);
 	free(t->ino_bucket);
+	free(t->port_first);
+	free(t->port_endpoints);
 	uint16_t filter = t->port_filter;
 	memset(t, 0, sizeof *t);
 	t->port_filter = filter;
@@ -86,6 +91,8 @@ void watch_listeners_reset(struct watch_listeners *t)
 	for (size_t i = 0; i < t->n; i++) {
 		t->ep_bucket[endpoint_hash(&t->v[i].local) & mask] = NIL;
 		t->ino_bucket[inode_hash(t->v[i].inode) & mask] = NIL;
+		t->port_first[t->v[i].local.port] = NIL;
+		t->port_endpoints[t->v[i].local.port] = 0;
 	}
 	t->n = 0;
 	t->overflow = 0;
@@ -129,6 +136,8 @@ int watch_listeners_add(struct watch_listeners *t, const struct watch_sock *s)
 		t->ep_next[idx] = *b;
 		*b = idx;
 		t->group[idx] = idx;
+		if (t->port_endpoints[s->local.port]++ == 0)
+			t->port_first[s->local.port] = idx;
 	} else {
 		/* An SO_REUSEPORT sibling: lookups keep finding the head. */
 		t->ep_next[idx] = NIL;
@@ -141,20 +150,46 @@ int watch_listeners_add(struct watch_listeners *t, const struct watch_sock *s)
 	return 0;
 }
 
+static bool is_wildcard(const struct watch_endpoint *e)
+{
+	static const uint8_t zero[16];
+	return memcmp(e->addr, zero, addr_len(e->family)) == 0;
+}
+
+static void count(struct watch_listeners *t, uint32_t i, bool syn_recv)
+{
+	if (syn_recv) {
+		t->v[i].syn_recv++;
+		t->syn_recv_total++;
+	} else {
+		t->v[i].established++;
+		t->established_total++;
+	}
+}
+
 void watch_listeners_match(struct watch_listeners *t, const struct watch_sock *s)
 {
 	bool syn_recv = s->state == WATCH_TCP_SYN_RECV || s->state == WATCH_TCP_NEW_SYN_RECV;
-	if (syn_recv)
-		t->syn_recv_total++;
-	else if (s->state == WATCH_TCP_ESTABLISHED)
-		t->established_total++;
-	else
+	if (!syn_recv && s->state != WATCH_TCP_ESTABLISHED)
 		return;
 	if (t->n == 0 || (t->port_filter && s->local.port != t->port_filter))
 		return;
+	uint32_t i = t->port_first[s->local.port];
+	if (i == NIL)
+		return;
+	if (t->port_endpoints[s->local.port] == 1) {
+		/* One endpoint on this port: the same test as the lookups below. */
+		const struct watch_endpoint *l = &t->v[i].local;
+		bool ok = l->family == s->local.family
+		                  ? is_wildcard(l) || endpoint_equal(l, &s->local)
+		                  : l->family == AF_INET6 && is_wildcard(l);
+		if (ok)
+			count(t, i, syn_recv);
+		return;
+	}
 
 	struct watch_endpoint key = s->local;
-	uint32_t i = find_endpoint(t, &key);
+	i = find_endpoint(t, &key);
 	if (i == NIL) {
 		memset(key.addr, 0, sizeof key.addr);
 		i = find_endpoint(t, &key);
@@ -163,12 +198,8 @@ void watch_listeners_match(struct watch_listeners *t, const struct watch_sock *s
 		key.family = AF_INET6;
 		i = find_endpoint(t, &key);
 	}
-	if (i == NIL)
-		return;
-	if (syn_recv)
-		t->v[i].syn_recv++;
-	else
-		t->v[i].established++;
+	if (i != NIL)
+		count(t, i, syn_recv);
 }
 
 void watch_listeners_finish(struct watch_listeners *t)
@@ -194,17 +225,65 @@ struct watch_listener *watch_listeners_by_inode(const struct watch_listeners *t,
 	return i == NIL ? NULL : &t->v[i];
 }
 
-void watch_listeners_carry(struct watch_listeners *t, const struct watch_listeners *prev)
+void watch_listeners_carry(struct watch_listeners *t, const struct watch_listeners *prev,
+                           bool established)
 {
+	if (established)
+		t->established_total = prev->established_total;
 	for (size_t i = 0; i < t->n; i++) {
 		struct watch_listener *l = &t->v[i];
 		const struct watch_listener *p = watch_listeners_by_inode(prev, l->inode);
+		if (established)
+			l->established = p ? p->established : WATCH_COUNT_UNKNOWN;
 		if (p == NULL)
 			continue;
 		l->defer_accept_s = p->defer_accept_s;
 		l->pid = p->pid;
 		memcpy(l->comm, p->comm, sizeof l->comm);
 	}
+}
+
+size_t watch_listeners_port_ranges(const struct watch_listeners *t,
+                                   struct watch_port_range *out, size_t max)
+{
+	/* Walk the ports in order through the port index, keeping the max
+	 * ranges with the widest gaps between them: a range is only ever
+	 * extended to the next port, and when one too many exist the pair
+	 * with the narrowest gap is joined. max is small (the bytecode's
+	 * length), so the join is a linear scan of out[]. */
+	size_t n = 0;
+	if (max == 0)
+		return 0;
+	for (uint32_t p = 0; p < 65536; p++) {
+		if (t->port_first[p] == NIL)
+			continue;
+		if (n && out[n - 1].hi + 1u == p) {
+			out[n - 1].hi = (uint16_t)p;
+			continue;
+		}
+		if (n == max) {
+			/* Join the narrowest gap, counting the new port's. */
+			size_t best = n - 1;
+			uint32_t best_gap = p - out[n - 1].hi;
+			for (size_t k = 0; k + 1 < n; k++) {
+				uint32_t gap = (uint32_t)out[k + 1].lo - out[k].hi;
+				if (gap < best_gap) {
+					best_gap = gap;
+					best = k;
+				}
+			}
+			if (best == n - 1) {
+				out[n - 1].hi = (uint16_t)p;
+				continue;
+			}
+			out[best].hi = out[best + 1].hi;
+			memmove(&out[best + 1], &out[best + 2], (n - best - 2) * sizeof *out);
+			n--;
+		}
+		out[n].lo = out[n].hi = (uint16_t)p;
+		n++;
+	}
+	return n;
 }
 
 size_t watch_listeners_unknown_defer(const struct watch_listeners *t)

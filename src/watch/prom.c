@@ -45,7 +45,8 @@ static const struct listener_gauge gauges[] = {
 	{ "synq_listen_syn_recv",
 	  "Half-open (SYN-RECV) connections on this address and port." },
 	{ "synq_listen_established",
-	  "ESTABLISHED connections on this address and port, queued or accepted." },
+	  "ESTABLISHED connections on this address and port, queued or accepted, as of "
+	  "synq_listen_established_age_seconds ago." },
 	{ "synq_listen_defer_accept_seconds",
 	  "TCP_DEFER_ACCEPT as read back with getsockopt(); absent where not readable." },
 };
@@ -61,6 +62,7 @@ static uint64_t listener_value(const struct watch_listener *l, size_t which, int
 	case 2:
 		return l->syn_recv;
 	case 3:
+		*present = l->established != WATCH_COUNT_UNKNOWN;
 		return l->established;
 	default:
 		*present = l->defer_accept_s >= 0;
@@ -110,6 +112,10 @@ int watch_prom_write(FILE *out, const struct watch_frame *f)
 		family_header(out, info->prom_name, info->gauge ? "gauge" : "counter", help);
 		fprintf(out, "%s %" PRIu64 "\n", info->prom_name, f->mib.value[id]);
 	}
+
+	family_header(out, "synq_listen_established_age_seconds", "gauge",
+	              "Seconds since ESTABLISHED sockets were last counted.");
+	fprintf(out, "synq_listen_established_age_seconds %.3f\n", f->established_age_s);
 
 	family_header(out, "synq_sysctl", "gauge",
 	              "Listen-path sysctls of this network namespace, by name.");

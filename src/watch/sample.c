@@ -116,11 +116,12 @@ void watch_sampler_forget(struct watch_sampler *s)
 }
 
 static int dump(struct watch_sampler *s, uint8_t family, uint32_t states,
+                const struct watch_port_range *ranges, size_t n_ranges,
                 struct watch_diag_feed_ctx *ctx)
 {
 	uint8_t req[WATCH_DIAG_REQUEST_BYTES];
 	uint32_t seq = ++s->seq;
-	size_t len = watch_diag_request(req, sizeof req, family, states, seq);
+	size_t len = watch_diag_request(req, sizeof req, family, states, seq, ranges, n_ranges);
 	if (mnl_socket_sendto(s->nl, req, len) < 0) {
 		int e = errno;
 		snprintf(s->err, sizeof s->err, "inet_diag request: %s", strerror(e));
@@ -146,6 +147,27 @@ static int dump(struct watch_sampler *s, uint8_t family, uint32_t states,
 			return err;
 		}
 	}
+}
+
+/* Both families: one AF_UNSPEC request, or (on a kernel that refuses it,
+ * remembered) one per family. */
+static int dump_both(struct watch_sampler *s, uint32_t states,
+                     const struct watch_port_range *ranges, size_t n_ranges,
+                     struct watch_diag_feed_ctx *ctx)
+{
+	if (!s->per_family) {
+		struct watch_listeners *t = ctx->table;
+		uint64_t listen = t->listen_total, n = t->n;
+		int r = dump(s, AF_UNSPEC, states, ranges, n_ranges, ctx);
+		if (r == 0)
+			return 0;
+		if ((r != -EINVAL && r != -EOPNOTSUPP && r != -ENOENT) || t->listen_total != listen ||
+		    t->n != n)
+			return r;
+		s->per_family = true;
+	}
+	int r = dump(s, AF_INET, states, ranges, n_ranges, ctx);
+	return r ? r : dump(s, AF_INET6, states, ranges, n_ranges, ctx);
 }
 
 static int read_mib(struct watch_sampler *s, const char *path, struct watch_mib *mib)
@@ -184,18 +206,27 @@ int watch_sampler_sample(struct watch_sampler *s, struct watch_frame *f)
 	watch_listeners_reset(t);
 
 	struct watch_diag_feed_ctx ctx = { .table = t };
-	const uint32_t others = WATCH_TCPF(WATCH_TCP_SYN_RECV) | WATCH_TCPF(WATCH_TCP_ESTABLISHED);
-	int r = dump(s, AF_INET, WATCH_TCPF(WATCH_TCP_LISTEN), &ctx);
-	if (!r)
-		r = dump(s, AF_INET6, WATCH_TCPF(WATCH_TCP_LISTEN), &ctx);
-	if (!r)
-		r = dump(s, AF_INET, others, &ctx);
-	if (!r)
-		r = dump(s, AF_INET6, others, &ctx);
+	int64_t begin = now_ns(CLOCK_MONOTONIC);
+	bool count = !s->counted || s->cfg.established_every_s <= 0 ||
+	             (double)(begin - s->last_count_ns) >= s->cfg.established_every_s * 1e9;
+	const uint32_t others = WATCH_TCPF(WATCH_TCP_SYN_RECV) |
+	                        (count ? WATCH_TCPF(WATCH_TCP_ESTABLISHED) : 0);
+	/* With --port, the kernel sends that port's listeners only. */
+	const struct watch_port_range only = { s->cfg.port, s->cfg.port };
+	int r = dump_both(s, WATCH_TCPF(WATCH_TCP_LISTEN), &only, s->cfg.port ? 1 : 0, &ctx);
+	/* Only sockets on the listeners' ports; none at all without listeners. */
+	struct watch_port_range ranges[WATCH_DIAG_MAX_RANGES];
+	size_t n_ranges = watch_listeners_port_ranges(t, ranges, WATCH_DIAG_MAX_RANGES);
+	if (!r && n_ranges)
+		r = dump_both(s, others, ranges, n_ranges, &ctx);
 	if (r)
 		return r;
 	watch_listeners_finish(t);
-	watch_listeners_carry(t, prev);
+	watch_listeners_carry(t, prev, !count);
+	if (count) {
+		s->counted = true;
+		s->last_count_ns = begin;
+	}
 
 	struct watch_mib mib = { 0 };
 	if ((r = read_mib(s, "/proc/net/netstat", &mib)) ||
@@ -240,6 +271,7 @@ int watch_sampler_sample(struct watch_sampler *s, struct watch_frame *f)
 	s->prev_mono_ns = mono;
 	s->have_prev = true;
 	f->listeners = t;
+	f->established_age_s = count ? 0 : (double)(mono - s->last_count_ns) / 1e9;
 	f->diag_bad = ctx.bad;
 	f->refresh = ++s->refresh;
 	f->sample_ms = (double)(mono - start) / 1e6;

@@ -113,6 +113,8 @@ static void header(struct term *t, const struct watch_frame *f)
 		fprintf(t->out, " (port %u: %zu)", f->listeners->port_filter, f->listeners->n);
 	fprintf(t->out, "  half-open %" PRIu64 "  established %" PRIu64,
 	        f->listeners->syn_recv_total, f->listeners->established_total);
+	if (f->established_age_s >= 1)
+		fprintf(t->out, " (%.0f s ago)", f->established_age_s);
 	end_line(t);
 
 	int col = 0;
@@ -219,7 +221,10 @@ static void listener_row(struct term *t, const struct watch_listener *l, int ep_
 		snprintf(owner, sizeof owner, "%s/%d", l->comm, l->pid);
 	else
 		snprintf(owner, sizeof owner, "uid %u", l->uid);
-	fprintf(t->out, " %7u %5s  %s", l->established, defer, owner);
+	char estab[16] = "-";
+	if (l->established != WATCH_COUNT_UNKNOWN)
+		snprintf(estab, sizeof estab, "%u", l->established);
+	fprintf(t->out, " %7s %5s  %s", estab, defer, owner);
 	if (l->sharing > 1)
 		fprintf(t->out, " (reuseport x%u)", l->sharing);
 	end_line(t);

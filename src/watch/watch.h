@@ -57,6 +57,8 @@ struct watch_sock {
 	uint32_t inode;
 };
 
+#define WATCH_COUNT_UNKNOWN UINT32_MAX
+
 /* TCP_DEFER_ACCEPT as read back, in seconds (the kernel rounds it up to a
  * whole number of SYN-ACK retransmissions, retrans_to_secs()). */
 enum {
@@ -75,7 +77,9 @@ struct watch_listener {
 	 * kernel does not say which member a request belongs to: each member
 	 * then reports the group's counts and `sharing` says how many share. */
 	uint32_t syn_recv;           /* request sockets (SYN-RECV) */
-	uint32_t established;        /* ESTABLISHED, queued or accepted */
+	uint32_t established;        /* ESTABLISHED, queued or accepted, as of
+	                              * the last count (WATCH_COUNT_UNKNOWN: not
+	                              * counted since this listener appeared) */
 	uint32_t sharing;            /* listeners on this address and port, >= 1 */
 	int32_t defer_accept_s;      /* >= 0, or WATCH_DEFER_* */
 	int32_t pid;                 /* owning process, 0 when unknown */

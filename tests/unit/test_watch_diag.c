@@ -7,9 +7,11 @@
  *   [::]:8082       dual-stack, one v4 and one v6 client, one accepted:
  *                   Recv-Q 1, the v4 child dumped as AF_INET6 ::ffff:127.0.0.1
  *   0.0.0.0:8083 x2 SO_REUSEPORT pair, 3 connects: Recv-Q 1 and 2
- * and 16 ESTABLISHED sockets in all (clients included). Plus synthetic
+ * and 16 ESTABLISHED sockets in all, 8 of them on listeners (the others are
+ * the clients' ends). Plus synthetic
  * messages for the paths a healthy kernel does not take. */
 #include <errno.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,7 +80,7 @@ static void diag_captured_dump_gives_ss_figures(void **state)
 	assert_int_equal(t.n, 5);
 	assert_int_equal(t.listen_total, 5);
 	assert_int_equal(t.syn_recv_total, 3);
-	assert_int_equal(t.established_total, 16);
+	assert_int_equal(t.established_total, 8); /* of 16: the others are clients */
 	assert_int_equal(t.overflow, 0);
 
 	const struct watch_listener *l = find(&t, "127.0.0.1", 8080, 0);
@@ -129,8 +131,9 @@ static void diag_port_filter_and_overflow(void **state)
 	assert_int_equal(t.n, 1);
 	assert_int_equal(t.v[0].local.port, 8081);
 	assert_int_equal(t.v[0].syn_recv, 3);
-	assert_int_equal(t.listen_total, 5); /* totals stay whole */
-	assert_int_equal(t.established_total, 16);
+	assert_int_equal(t.listen_total, 5); /* all listeners seen */
+	assert_int_equal(t.syn_recv_total, 3);
+	assert_int_equal(t.established_total, 0);
 	watch_listeners_free(&t);
 
 	/* Two slots for five listeners: three counted, none lost silently. */
@@ -157,13 +160,22 @@ static void diag_reset_reuses_the_table(void **state)
 		strcpy(a.v[i].comm, "server");
 	}
 	feed_all(&b, &ctx);
-	watch_listeners_carry(&b, &a);
+	watch_listeners_carry(&b, &a, false);
 	assert_int_equal(watch_listeners_unknown_defer(&b), 0);
 	for (size_t i = 0; i < b.n; i++) {
 		const struct watch_listener *p = watch_listeners_by_inode(&a, b.v[i].inode);
 		assert_int_equal(b.v[i].pid, p->pid);
 		assert_string_equal(b.v[i].comm, "server");
 	}
+	/* A refresh that did not count ESTABLISHED takes the last count. */
+	for (size_t i = 0; i < b.n; i++)
+		b.v[i].established = 0;
+	b.v[0].inode = 424242; /* a listener not seen before */
+	b.established_total = 0;
+	watch_listeners_carry(&b, &a, true);
+	assert_int_equal(b.v[0].established, WATCH_COUNT_UNKNOWN);
+	assert_int_equal(b.established_total, 8);
+	assert_int_equal(find(&b, "127.0.0.1", 8080, 0)->established, 3);
 	/* Ten refreshes on the same table give the same figures. */
 	for (int k = 0; k < 10; k++) {
 		watch_listeners_reset(&a);
@@ -248,7 +260,7 @@ static void diag_matching_prefers_exact_then_wildcard_then_dual_stack(void **sta
 	assert_int_equal(t.v[2].syn_recv, 1);
 	assert_int_equal(t.v[2].established, 1);
 	assert_int_equal(t.syn_recv_total, 3);
-	assert_int_equal(t.established_total, 3);
+	assert_int_equal(t.established_total, 2);
 	watch_listeners_free(&t);
 }
 
@@ -297,10 +309,10 @@ static void diag_request_is_a_sock_diag_dump(void **state)
 {
 	(void)state;
 	uint8_t buf[WATCH_DIAG_REQUEST_BYTES];
-	assert_int_equal(watch_diag_request(buf, 16, AF_INET, 1, 1), 0);
+	assert_int_equal(watch_diag_request(buf, 16, AF_INET, 1, 1, NULL, 0), 0);
 	size_t n = watch_diag_request(buf, sizeof buf, AF_INET6,
 	                              WATCH_TCPF(WATCH_TCP_SYN_RECV) | WATCH_TCPF(WATCH_TCP_ESTABLISHED),
-	                              42);
+	                              42, NULL, 0);
 	assert_int_equal(n, NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)));
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 	assert_int_equal(nlh->nlmsg_type, SOCK_DIAG_BY_FAMILY);
@@ -313,6 +325,145 @@ static void diag_request_is_a_sock_diag_dump(void **state)
 	assert_int_equal(req->idiag_states, (1u << 3) | (1u << 1));
 }
 
+/* The kernel's bytecode rules, restated from inet_diag_bc_audit() and
+ * inet_diag_bc_run() (net/ipv4/inet_diag.c), for the three ops the filter
+ * uses. */
+static bool audit_reachable(const uint8_t *bc, int len, int cc)
+{
+	while (len >= 0) {
+		const struct inet_diag_bc_op *op = (const void *)bc;
+		if (cc > len)
+			return false;
+		if (cc == len)
+			return true;
+		if (op->yes < 4 || op->yes & 3)
+			return false;
+		len -= op->yes;
+		bc += op->yes;
+	}
+	return false;
+}
+
+static bool audit(const uint8_t *prog, int total)
+{
+	const uint8_t *bc = prog;
+	int len = total;
+	while (len > 0) {
+		const struct inet_diag_bc_op *op = (const void *)bc;
+		int min_len = 4;
+		if (op->code == INET_DIAG_BC_S_GE || op->code == INET_DIAG_BC_S_LE) {
+			min_len += 4;
+			if (len < min_len)
+				return false;
+		} else if (op->code != INET_DIAG_BC_JMP) {
+			return false;
+		}
+		if (op->no < min_len || op->no > len + 4 || op->no & 3)
+			return false;
+		if (op->no < len && !audit_reachable(prog, total, len - op->no))
+			return false;
+		if (op->yes < min_len || op->yes > len + 4 || op->yes & 3)
+			return false;
+		bc += op->yes;
+		len -= op->yes;
+	}
+	return len == 0;
+}
+
+static bool run(const uint8_t *bc, int len, uint16_t sport)
+{
+	while (len > 0) {
+		const struct inet_diag_bc_op *op = (const void *)bc;
+		bool yes = true;
+		if (op->code == INET_DIAG_BC_S_GE)
+			yes = sport >= op[1].no;
+		else if (op->code == INET_DIAG_BC_S_LE)
+			yes = sport <= op[1].no;
+		else if (op->code == INET_DIAG_BC_JMP)
+			yes = false;
+		len -= yes ? op->yes : op->no;
+		bc += yes ? op->yes : op->no;
+	}
+	return len == 0;
+}
+
+static void diag_port_filter_passes_the_kernel_audit(void **state)
+{
+	(void)state;
+	static const struct watch_port_range r[] = {
+		{ 22, 22 }, { 80, 81 }, { 443, 443 }, { 8000, 8099 }, { 65535, 65535 },
+	};
+	uint8_t prog[WATCH_DIAG_MAX_RANGES * 20 + 4];
+	assert_int_equal(watch_diag_port_filter(prog, sizeof prog, r, 0), 0);
+	assert_int_equal(watch_diag_port_filter(prog, 50, r, 5), 0);
+	for (size_t n = 1; n <= 5; n++) {
+		size_t len = watch_diag_port_filter(prog, sizeof prog, r, n);
+		assert_int_equal(len, 20 * n + 4);
+		assert_true(audit(prog, (int)len));
+		for (uint32_t port = 0; port < 65536; port++) {
+			bool want = false;
+			for (size_t k = 0; k < n; k++)
+				want |= port >= r[k].lo && port <= r[k].hi;
+			if (run(prog, (int)len, (uint16_t)port) != want)
+				fail_msg("%zu ranges, port %u", n, port);
+		}
+	}
+	/* And in a request, after the inet_diag_req_v2. */
+	uint8_t buf[WATCH_DIAG_REQUEST_BYTES];
+	size_t n = watch_diag_request(buf, sizeof buf, AF_INET, 8, 9, r, 5);
+	assert_int_equal(n, NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)) + 4 + 104);
+	const struct nlattr *a = (const void *)(buf + NLMSG_LENGTH(sizeof(struct inet_diag_req_v2)));
+	assert_int_equal(a->nla_type, INET_DIAG_REQ_BYTECODE);
+	assert_int_equal(a->nla_len, 4 + 104);
+	struct watch_port_range many[WATCH_DIAG_MAX_RANGES + 1] = { { 0, 0 } };
+	assert_int_equal(watch_diag_request(buf, sizeof buf, AF_INET, 8, 9, many,
+	                                    WATCH_DIAG_MAX_RANGES + 1), 0);
+}
+
+static void diag_port_ranges_cover_every_listener(void **state)
+{
+	(void)state;
+	struct watch_listeners t;
+	assert_int_equal(watch_listeners_init(&t, 64), 0);
+	struct watch_port_range r[8];
+	assert_int_equal(watch_listeners_port_ranges(&t, r, 8), 0);
+	static const uint16_t ports[] = { 80, 81, 82, 443, 8080, 8081, 9100, 22, 25, 6379, 65535, 1 };
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		struct watch_sock s = { .state = 10, .inode = (uint32_t)i + 1 };
+		s.local.family = AF_INET;
+		s.local.port = ports[i];
+		assert_int_equal(watch_listeners_add(&t, &s), 0);
+	}
+	for (size_t max = 1; max <= 8; max++) {
+		size_t n = watch_listeners_port_ranges(&t, r, max);
+		assert_true(n >= 1 && n <= max);
+		for (size_t k = 0; k < n; k++) {
+			assert_true(r[k].lo <= r[k].hi);
+			if (k)
+				assert_true(r[k - 1].hi + 1 < r[k].lo); /* ascending, apart */
+		}
+		for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+			bool in = false;
+			for (size_t k = 0; k < n; k++)
+				in |= ports[i] >= r[k].lo && ports[i] <= r[k].hi;
+			assert_true(in);
+		}
+	}
+	/* With room: exact runs (80-82 and 8080-8081 are runs). */
+	assert_int_equal(watch_listeners_port_ranges(&t, r, 8), 8);
+	assert_int_equal(r[0].lo, 1);
+	size_t n = watch_listeners_port_ranges(&t, r, 32);
+	assert_int_equal(n, 9); /* 1, 22, 25, 80-82, 443, 6379, 8080-8081, 9100, 65535 */
+	assert_int_equal(r[3].lo, 80);
+	assert_int_equal(r[3].hi, 82);
+	assert_int_equal(r[8].lo, 65535);
+	/* One range spans them all. */
+	assert_int_equal(watch_listeners_port_ranges(&t, r, 1), 1);
+	assert_int_equal(r[0].lo, 1);
+	assert_int_equal(r[0].hi, 65535);
+	watch_listeners_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +473,8 @@ int main(void)
 		cmocka_unit_test(diag_matching_prefers_exact_then_wildcard_then_dual_stack),
 		cmocka_unit_test(diag_errors_are_reported_not_swallowed),
 		cmocka_unit_test(diag_request_is_a_sock_diag_dump),
+		cmocka_unit_test(diag_port_filter_passes_the_kernel_audit),
+		cmocka_unit_test(diag_port_ranges_cover_every_listener),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

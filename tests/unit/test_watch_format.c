@@ -261,6 +261,14 @@ static void small_formatters(void **state)
 	struct watch_endpoint e = { .family = AF_INET, .port = 80 };
 	watch_endpoint_format(&e, b, sizeof b);
 	assert_string_equal(b, ":80");
+	static const char *const quads[] = { "0.0.0.1", "10.0.0.1", "127.0.0.1", "192.168.100.255",
+	                                     "255.255.255.255", "1.20.109.200" };
+	for (size_t i = 0; i < sizeof quads / sizeof quads[0]; i++) {
+		inet_pton(AF_INET, quads[i], e.addr);
+		watch_addr_format(&e, b, sizeof b);
+		assert_string_equal(b, quads[i]);
+	}
+	memset(e.addr, 0, sizeof e.addr);
 	e.family = AF_INET6;
 	watch_endpoint_format(&e, b, sizeof b);
 	assert_string_equal(b, "[::]:80");
