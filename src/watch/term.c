@@ -19,6 +19,7 @@
  * is short, warnings keep their lines and listeners are cut, with a count
  * of those not shown. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -95,6 +96,29 @@ static int wrapped(struct term *t, const char *lead, const char *indent, const c
 	return used;
 }
 
+/* Items separated by two spaces, a new line where the next would not fit. */
+struct row {
+	struct term *t;
+	int col;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void item(struct row *r, const char *fmt, ...)
+{
+	char text[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	int n = columns(text, strlen(text));
+	if (r->col && r->col + 2 + n > r->t->width) {
+		end_line(r->t);
+		r->col = 0;
+	}
+	fprintf(r->t->out, "%s%s", r->col ? "  " : "", text);
+	r->col += (r->col ? 2 : 0) + n;
+}
+
 static void header(struct term *t, const struct watch_frame *f)
 {
 	time_t secs = (time_t)(f->wall_ms / 1000);
@@ -102,39 +126,36 @@ static void header(struct term *t, const struct watch_frame *f)
 	char clock[16] = "?";
 	if (localtime_r(&secs, &tm))
 		strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+	struct row r = { t, 0 };
 	fprintf(t->out, "%ssynq watch%s", colour(t, BOLD), colour(t, RESET));
+	r.col = 10;
 	if (f->netns)
-		fprintf(t->out, "  netns %s", f->netns);
-	fprintf(t->out, "  %s", clock);
+		item(&r, "netns %s", f->netns);
+	item(&r, "%s", clock);
 	if (f->interval_s > 0)
-		fprintf(t->out, "  every %.1f s", f->interval_s);
-	fprintf(t->out, "  listeners %" PRIu64, f->listeners->listen_total);
+		item(&r, "every %.1f s", f->interval_s);
 	if (f->listeners->port_filter)
-		fprintf(t->out, " (port %u: %zu)", f->listeners->port_filter, f->listeners->n);
-	fprintf(t->out, "  half-open %" PRIu64 "  established %" PRIu64,
-	        f->listeners->syn_recv_total, f->listeners->established_total);
+		item(&r, "port %u: %zu listeners", f->listeners->port_filter, f->listeners->n);
+	else
+		item(&r, "listeners %" PRIu64, f->listeners->listen_total);
+	item(&r, "half-open %" PRIu64, f->listeners->syn_recv_total);
 	if (f->established_age_s >= 1)
-		fprintf(t->out, " (%.0f s ago)", f->established_age_s);
+		item(&r, "established %" PRIu64 " (%.0f s ago)", f->listeners->established_total,
+		     f->established_age_s);
+	else
+		item(&r, "established %" PRIu64, f->listeners->established_total);
 	end_line(t);
 
-	int col = 0;
+	r.col = 0;
 	for (int id = 0; id < WATCH_SYSCTL__COUNT; id++) {
 		if (!(f->sysctl.present & (1u << id)))
 			continue;
 		const char *name = watch_sysctl_name((enum watch_sysctl_id)id);
 		const char *dot = strrchr(name, '.');
-		char item[64];
-		int n = snprintf(item, sizeof item, "%s %" PRId64, dot ? dot + 1 : name,
-		                 f->sysctl.value[id]);
-		if (col && col + 2 + n > t->width) {
-			end_line(t);
-			col = 0;
-		}
-		fprintf(t->out, "%s%s", col ? "  " : "", item);
-		col += (col ? 2 : 0) + n;
+		item(&r, "%s %" PRId64, dot ? dot + 1 : name, f->sysctl.value[id]);
 	}
 	if (f->sockstat.present)
-		fprintf(t->out, "%sTIME-WAIT %" PRIu64, col ? "  " : "", f->sockstat.tw);
+		item(&r, "TIME-WAIT %" PRIu64, f->sockstat.tw);
 	end_line(t);
 }
 
@@ -185,9 +206,8 @@ static int urgency(const struct watch_listener *l)
 	return IDLE;
 }
 
-static void bar(struct term *t, const struct watch_listener *l)
+static void bar(struct term *t, const struct watch_listener *l, int W)
 {
-	enum { W = 20 };
 	uint64_t cap = (uint64_t)l->accept_queue_limit + 1; /* full at limit + 1 */
 	uint64_t len = l->accept_queue < cap ? l->accept_queue : cap;
 	int fill = (int)((len * W + cap - 1) / cap);
@@ -199,12 +219,13 @@ static void bar(struct term *t, const struct watch_listener *l)
 	fprintf(t->out, "%s]", colour(t, RESET));
 }
 
-static void listener_row(struct term *t, const struct watch_listener *l, int ep_width)
+static void listener_row(struct term *t, const struct watch_listener *l, int ep_width,
+                         int bar_width)
 {
 	char ep[64], q[32], owner[40], defer[16];
 	watch_endpoint_format(&l->local, ep, sizeof ep);
 	fprintf(t->out, "%-*s ", ep_width, ep);
-	bar(t, l);
+	bar(t, l, bar_width);
 	snprintf(q, sizeof q, "%u/%u", l->accept_queue, l->accept_queue_limit);
 	bool afull = l->accept_queue > l->accept_queue_limit;
 	uint64_t syn_room = ((uint64_t)l->accept_queue_limit + 1) * (l->sharing ? l->sharing : 1);
@@ -291,15 +312,18 @@ int watch_term_write(FILE *out, const struct watch_frame *f, const struct watch_
 			rows = room;
 	}
 	end_line(&t);
-	fprintf(out, "%s%-*s %-22s %11s %-4s %8s %-4s %7s %5s  %s%s", colour(&t, BOLD), ep_width,
-	        "LISTENER", "ACCEPT QUEUE", "len/limit", "", "SYN-RECV", "", "ESTAB", "DEFER",
+	/* The bar takes what the other columns (about 70) leave, 8 to 20. */
+	int bar_width = t.width - 70 - ep_width;
+	bar_width = bar_width < 8 ? 8 : bar_width > 20 ? 20 : bar_width;
+	fprintf(out, "%s%-*s %-*s %11s %-4s %8s %-4s %7s %5s  %s%s", colour(&t, BOLD), ep_width,
+	        "LISTENER", bar_width + 2, "ACCEPT QUEUE", "len/limit", "", "SYN-RECV", "", "ESTAB", "DEFER",
 	        "OWNER", colour(&t, RESET));
 	end_line(&t);
 	int shown = 0;
 	for (int u = URGENT; u <= IDLE && shown < rows; u++)
 		for (size_t i = 0; i < ls->n && shown < rows; i++)
 			if (urgency(&ls->v[i]) == u) {
-				listener_row(&t, &ls->v[i], ep_width);
+				listener_row(&t, &ls->v[i], ep_width, bar_width);
 				shown++;
 			}
 	if ((size_t)shown < ls->n || ls->overflow) {
