@@ -20,7 +20,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wvla
 CPPFLAGS := -D_DEFAULT_SOURCE -Iinclude -Isrc
 DEPFLAGS = -MMD -MP
-LDLIBS := -lm
+LDLIBS := -lm -lnettle
 AR := gcc-ar
 
 ifeq ($(FLAVOUR),release)
@@ -131,7 +131,7 @@ FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
 build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h include/synq/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all -DSYNQ_DEBUG=1 $< $(LIB_SRCS) -lm -o $@
+	  -fno-sanitize-recover=all -DSYNQ_DEBUG=1 $< $(LIB_SRCS) $(LDLIBS) -o $@
 fuzz: deps $(FUZZ_TARGETS)
 	@for t in $(FUZZ_TARGETS); do \
 	  n=$$(basename $$t); mkdir -p build/fuzz/corpus-$$n; \

@@ -15,6 +15,7 @@ packages=(
   libinih-dev      # scenario files (INI) for synq sim
   gnuplot-nox      # report plots (SVG, PNG)
   libmnl-dev       # netlink (inet_diag) for synq watch
+  nettle-dev       # SHA-256 of PUT bodies in synq httpd
   parallel         # synq sweep across hosts
   curl             # real HTTP client for interop tests
   wrk              # real load generator

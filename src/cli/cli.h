@@ -25,6 +25,7 @@ struct cli_command {
 int cli_demo(int argc, char **argv);
 int cli_backlog(int argc, char **argv);
 int cli_watch(int argc, char **argv);
+int cli_httpd(int argc, char **argv);
 
 /* Flag helpers. An option is "--name value" or "--name=value".
  * cli_option_match() returns true when argv[*i] is option name; then

@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
 	{ "demo", cli_demo, "run a small lossy simulation, print a summary, write a pcap" },
 	{ "backlog", cli_backlog, "measure queued connections per listen() backlog (UNP Table 4.6)" },
 	{ "watch", cli_watch, "live listen queues, counters and diagnosis of this host (or --netns)" },
+	{ "httpd", cli_httpd, "HTTP/1.1 server with Apache's scoreboard on the host kernel (--kernel)" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

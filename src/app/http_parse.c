@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The request-head parser (see http_parse.h for the contract).
+ *
+ * One complete line at a time: find the LF, strip one CR before it, then
+ * judge the line as a request line (stage 0) or a header field (stage 1).
+ * Limits are checked before a line is complete as well, so a client that
+ * never sends LF is refused as soon as it passes the limit rather than
+ * when the buffer fills: Apache's ap_rgetline() stops reading at the limit
+ * in the same way (read_request_line() answers 414, ap_get_mime_headers()
+ * 400 for the field, for which we use 431). */
+#include <string.h>
+
+#include "app/http_parse.h"
+
+#define BLANK_LINES_MAX 10     /* Apache's DEFAULT_LIMIT_BLANK_LINES */
+#define CONTENT_LENGTH_MAX (UINT64_C(1) << 62)
+
+void http_request_init(struct http_request *req)
+{
+	memset(req, 0, offsetof(struct http_request, user_agent));
+	req->user_agent[0] = '\0';
+	req->referer[0] = '\0';
+}
+
+/* RFC 9110 5.6.2 tchar. */
+static bool is_tchar(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return true;
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
+		return true;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
+}
+
+static bool equal_ci(const uint8_t *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (lower(a[i]) != (uint8_t)b[i])
+			return false;
+	return true;
+}
+
+static enum http_parse_result fail(struct http_request *req, uint16_t status)
+{
+	req->status = status;
+	return HTTP_PARSE_ERROR;
+}
+
+static enum http_method method_of(const uint8_t *m, size_t len)
+{
+	if (len == 3 && !memcmp(m, "GET", 3))
+		return HTTP_METHOD_GET;
+	if (len == 4 && !memcmp(m, "HEAD", 4))
+		return HTTP_METHOD_HEAD;
+	if (len == 4 && !memcmp(m, "POST", 4))
+		return HTTP_METHOD_POST;
+	if (len == 3 && !memcmp(m, "PUT", 3))
+		return HTTP_METHOD_PUT;
+	return HTTP_METHOD_OTHER;
+}
+
+/* method SP request-target SP HTTP-version (RFC 9112 3). */
+static enum http_parse_result parse_request_line(struct http_request *req, const uint8_t *buf,
+                                                 size_t start, size_t len)
+{
+	const uint8_t *l = buf + start;
+	size_t i = 0;
+	while (i < len && is_tchar(l[i]))
+		i++;
+	if (i == 0 || i >= len || l[i] != ' ')
+		return fail(req, 400);
+	size_t method_len = i;
+	size_t t = ++i;
+	while (i < len && l[i] > 0x20 && l[i] < 0x7f)
+		i++;
+	size_t target_len = i - t;
+	if (target_len == 0)
+		return fail(req, 400);
+	if (i == len)
+		return fail(req, 400);   /* HTTP/0.9 "GET /": refused as Apache's Strict does */
+	if (l[i] != ' ')
+		return fail(req, 400);
+	i++;
+	const uint8_t *v = l + i;
+	size_t vlen = len - i;
+	if (vlen != 8 || memcmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
+	    v[7] < '0' || v[7] > '9')
+		return fail(req, 400);
+	uint8_t target0 = l[t];
+	bool absolute = target_len > 7 && (lower(l[t]) == 'h');
+	if (target0 != '/' && target0 != '*' && !absolute)
+		return fail(req, 400);
+	req->method = (uint8_t)method_of(l, method_len);
+	req->target_off = (uint32_t)(start + t);
+	req->target_len = (uint32_t)target_len;
+	req->version_major = (uint8_t)(v[5] - '0');
+	req->version_minor = (uint8_t)(v[7] - '0');
+	if (req->version_major != 1)
+		return fail(req, 505);
+	return HTTP_PARSE_NEED_MORE;
+}
+
+static void copy_log_field(char *dst, uint8_t *dst_len, const uint8_t *v, size_t vlen)
+{
+	size_t n = vlen < HTTP_LOG_FIELD_MAX - 1 ? vlen : HTTP_LOG_FIELD_MAX - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+	*dst_len = (uint8_t)n;
+}
+
+static enum http_parse_result parse_content_length(struct http_request *req, const uint8_t *v,
+                                                   size_t vlen, const struct http_limits *lim)
+{
+	if (vlen == 0)
+		return fail(req, 400);
+	uint64_t n = 0;
+	for (size_t i = 0; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return fail(req, 400);
+		if (n > CONTENT_LENGTH_MAX / 10)
+			return fail(req, 413);
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (req->has_content_length && req->content_length != n)
+		return fail(req, 400);
+	if (n > CONTENT_LENGTH_MAX || (lim->body && n > lim->body))
+		return fail(req, 413);
+	req->has_content_length = true;
+	req->content_length = n;
+	return HTTP_PARSE_NEED_MORE;
+}
+
+/* Connection: a comma list of tokens; we look for close and keep-alive. */
+static void parse_connection(struct http_request *req, const uint8_t *v, size_t vlen)
+{
+	size_t i = 0;
+	while (i < vlen) {
+		while (i < vlen && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		size_t s = i;
+		while (i < vlen && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
+			i++;
+		if (equal_ci(v + s, i - s, "close"))
+			req->conn_close = true;
+		else if (equal_ci(v + s, i - s, "keep-alive"))
+			req->conn_keep_alive = true;
+	}
+}
+
+static enum http_parse_result end_of_head(struct http_request *req)
+{
+	if (req->has_transfer_encoding)
+		return fail(req, req->has_content_length ? 400 : 501);
+	if (req->version_minor >= 1 && !req->has_host)
+		return fail(req, 400);
+	if (req->method == HTTP_METHOD_OTHER)
+		return fail(req, 501);
+	req->stage = 2;
+	return HTTP_PARSE_DONE;
+}
+
+/* field-name ":" OWS field-value OWS (RFC 9112 5). */
+static enum http_parse_result parse_field(struct http_request *req, const uint8_t *l, size_t len,
+                                          const struct http_limits *lim)
+{
+	if (len == 0)
+		return end_of_head(req);
+	if (l[0] == ' ' || l[0] == '\t')
+		return fail(req, 400);   /* obs-fold */
+	if (++req->fields > lim->fields)
+		return fail(req, 431);
+	size_t i = 0;
+	while (i < len && is_tchar(l[i]))
+		i++;
+	if (i == 0 || i == len || l[i] != ':')
+		return fail(req, 400);   /* no name, no colon, or space before it */
+	size_t name_len = i++;
+	while (i < len && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	size_t e = len;
+	while (e > i && (l[e - 1] == ' ' || l[e - 1] == '\t'))
+		e--;
+	const uint8_t *v = l + i;
+	size_t vlen = e - i;
+	for (size_t k = 0; k < vlen; k++)
+		if ((v[k] < 0x20 && v[k] != '\t') || v[k] == 0x7f)
+			return fail(req, 400);
+	switch (lower(l[0])) {
+	case 'c':
+		if (equal_ci(l, name_len, "content-length"))
+			return parse_content_length(req, v, vlen, lim);
+		if (equal_ci(l, name_len, "connection"))
+			parse_connection(req, v, vlen);
+		break;
+	case 'h':
+		if (equal_ci(l, name_len, "host")) {
+			if (req->has_host)
+				return fail(req, 400);
+			req->has_host = true;
+		}
+		break;
+	case 't':
+		if (equal_ci(l, name_len, "transfer-encoding"))
+			req->has_transfer_encoding = true;
+		break;
+	case 'e':
+		if (equal_ci(l, name_len, "expect") && equal_ci(v, vlen, "100-continue"))
+			req->expect_continue = true;
+		break;
+	case 'u':
+		if (equal_ci(l, name_len, "user-agent"))
+			copy_log_field(req->user_agent, &req->user_agent_len, v, vlen);
+		break;
+	case 'r':
+		if (equal_ci(l, name_len, "referer"))
+			copy_log_field(req->referer, &req->referer_len, v, vlen);
+		break;
+	default:
+		break;
+	}
+	return HTTP_PARSE_NEED_MORE;
+}
+
+enum http_parse_result http_request_parse(struct http_request *req, const uint8_t *buf,
+                                          size_t len, size_t *pos,
+                                          const struct http_limits *lim)
+{
+	if (req->stage == 2)
+		return HTTP_PARSE_DONE;
+	while (*pos < len) {
+		size_t start = *pos;
+		const uint8_t *lf = memchr(buf + start, '\n', len - start);
+		size_t limit = req->stage == 0 ? lim->request_line : lim->field_size;
+		if (lf == NULL) {
+			/* Incomplete: refuse once it cannot fit any more (+1 for
+			 * a CR still to be followed by LF). */
+			if (len - start > (size_t)limit + 1)
+				return fail(req, req->stage == 0 ? 414 : 431);
+			return HTTP_PARSE_NEED_MORE;
+		}
+		size_t end = (size_t)(lf - buf);
+		size_t line_len = end - start;
+		if (line_len > 0 && buf[end - 1] == '\r')
+			line_len--;
+		if (line_len > limit)
+			return fail(req, req->stage == 0 ? 414 : 431);
+		if (memchr(buf + start, '\r', line_len) != NULL)
+			return fail(req, 400);   /* a bare CR inside a line */
+		*pos = end + 1;
+		enum http_parse_result r;
+		if (req->stage == 0) {
+			if (line_len == 0) {
+				if (++req->blank_lines > BLANK_LINES_MAX)
+					return fail(req, 400);
+				continue;
+			}
+			req->line_start = (uint32_t)start;
+			req->line_len = (uint32_t)line_len;
+			req->line_end = (uint32_t)(end + 1);
+			r = parse_request_line(req, buf, start, line_len);
+			if (r == HTTP_PARSE_ERROR)
+				return r;
+			req->stage = 1;
+		} else {
+			r = parse_field(req, buf + start, line_len, lim);
+			if (r != HTTP_PARSE_NEED_MORE)
+				return r;
+		}
+	}
+	return HTTP_PARSE_NEED_MORE;
+}
+
+const char *http_method_name(enum http_method m)
+{
+	switch (m) {
+	case HTTP_METHOD_GET: return "GET";
+	case HTTP_METHOD_HEAD: return "HEAD";
+	case HTTP_METHOD_POST: return "POST";
+	case HTTP_METHOD_PUT: return "PUT";
+	case HTTP_METHOD_OTHER: return "OTHER";
+	case HTTP_METHOD_NONE: break;
+	}
+	return "-";
+}
+
+const char *http_status_reason(unsigned status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 408: return "Request Timeout";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}
