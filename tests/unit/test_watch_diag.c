@@ -425,7 +425,7 @@ static void diag_port_ranges_cover_every_listener(void **state)
 	(void)state;
 	struct watch_listeners t;
 	assert_int_equal(watch_listeners_init(&t, 64), 0);
-	struct watch_port_range r[8];
+	struct watch_port_range r[32];
 	assert_int_equal(watch_listeners_port_ranges(&t, r, 8), 0);
 	static const uint16_t ports[] = { 80, 81, 82, 443, 8080, 8081, 9100, 22, 25, 6379, 65535, 1 };
 	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
