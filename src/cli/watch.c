@@ -341,19 +341,20 @@ int cli_watch(int argc, char **argv)
 	                !(term && strcmp(term, "dumb") == 0);
 	if (in_place)
 		fputs("\033[?25l\033[2J", stdout); /* hide the cursor, clear */
-	bool rates_first = o.once && o.interval_s > 0;
+	if (o.once && o.interval_s > 0) {
+		/* --once: a first sample, only as the base for the rates. */
+		if (watch_sampler_sample(&sampler, frame)) {
+			fprintf(stderr, "synq watch: %s\n", sampler.err);
+			rc = CLI_EXIT_FAILURE;
+			goto out;
+		}
+		pause_for(o.interval_s);
+	}
 	for (uint64_t n = 0; !stop; n++) {
 		if (watch_sampler_sample(&sampler, frame)) {
 			fprintf(stderr, "synq watch: %s\n", sampler.err);
 			rc = CLI_EXIT_FAILURE;
 			break;
-		}
-		if (rates_first) {
-			/* --once: this sample is only the base for the rates. */
-			rates_first = false;
-			pause_for(o.interval_s);
-			n--;
-			continue;
 		}
 		watch_diagnose(frame);
 		if (emit(&o, frame, tty, in_place)) {
