@@ -57,6 +57,10 @@ TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 PD_SO := $(BUILD)/libsynq_packetdrill.so
 PD_SRCS := $(wildcard src/drivers/packetdrill*.c)
+# synq watch: the real host's listen queues; its own archive, so that only
+# the synq binary and the watch tests link libmnl.
+WATCH_LIB := $(BUILD)/libsynq_watch.a
+WATCH_LDLIBS := -lmnl
 
 .PHONY: all lib demo test check tests bench fuzz deps clean conformance conformance-kernel
 
@@ -72,8 +76,13 @@ $(LIB): $(call obj,$(LIB_SRCS))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SYNQ): $(call obj,$(CLI_SRCS)) $(LIB)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(WATCH_LIB): $(call obj,$(wildcard src/watch/*.c))
+	@mkdir -p $(@D)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SYNQ): $(call obj,$(CLI_SRCS)) $(WATCH_LIB) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(WATCH_LDLIBS) $(LDLIBS) -o $@
 
 # The packetdrill driver: the stack as a shared object (packetdrill's
 # --so_filename mode). Linked from the objects, not the archive, so that
@@ -93,6 +102,14 @@ $(BUILD)/obj/src/cli/demo.o: CPPFLAGS += -I$(BUILD)/gen
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_watch%: $(BUILD)/obj/tests/unit/test_watch%.o $(TEST_SUPPORT_OBJS) $(WATCH_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(WATCH_LDLIBS) $(LDLIBS) -o $@
+
+$(BUILD)/bench/bench_watch: $(BUILD)/obj/bench/bench_watch.o $(WATCH_LIB) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(WATCH_LDLIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)

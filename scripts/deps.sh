@@ -29,6 +29,7 @@ packages=(
   prometheus-apache-exporter # scrapes /server-status?auto
   prometheus-nginx-exporter  # scrapes /nginx_status
   prometheus       # promtool, checks synq watch --prom output
+  python3          # synq watch's interop test: listeners and clients with a known state
 )
 
 missing=()

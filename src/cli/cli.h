@@ -26,6 +26,7 @@ int cli_demo(int argc, char **argv);
 int cli_sim(int argc, char **argv);
 int cli_sweep(int argc, char **argv);
 int cli_backlog(int argc, char **argv);
+int cli_watch(int argc, char **argv);
 int cli_httpd(int argc, char **argv);
 
 /* Flag helpers. An option is "--name value" or "--name=value".

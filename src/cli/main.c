@@ -12,6 +12,7 @@ static const struct cli_command commands[] = {
 	{ "sweep", cli_sweep, "run a scenario over a grid of settings (in parallel)" },
 	{ "demo", cli_demo, "the built-in scenario: a SYN flood and idle connections, before and after" },
 	{ "backlog", cli_backlog, "measure queued connections per listen() backlog (UNP Table 4.6)" },
+	{ "watch", cli_watch, "live listen queues, counters and diagnosis of this host (or --netns)" },
 	{ "httpd", cli_httpd, "HTTP/1.1 server with Apache's scoreboard on the host kernel (--kernel)" },
 };
 
