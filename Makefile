@@ -42,7 +42,7 @@ CFLAGS := $(WARN) $(OPT) -fPIC
 
 # The stack core (ip, tcp, sock) uses libc only; the simulator and the
 # applications sit around it in the same library.
-LIB_DIRS := src/ip src/tcp src/sock src/nat src/app src/sim src/scenario src/report
+LIB_DIRS := src/ip src/tcp src/tcp/listen src/sock src/nat src/app src/sim src/scenario src/report
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -136,7 +136,7 @@ bench: $(BENCHES)
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
-build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h include/synq/*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h src/*/*/*.h include/synq/*.h)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -DSYNQ_DEBUG=1 $< $(LIB_SRCS) $(LDLIBS) -o $@

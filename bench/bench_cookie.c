@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "bench.h"
-#include "tcp/syncookie.h"
+#include "tcp/listen/syncookie.h"
 
 #define DISTINCT 1024
 #define ROUNDS 5

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "sock/sock_internal.h"
-#include "tcp/listen_internal.h"
+#include "tcp/listen/listen_internal.h"
 #include "tcp/user.h"
 
 struct sock_entry *sock_lookup(struct synq_stack *s, int fd)

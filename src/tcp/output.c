@@ -1,92 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Building and sending segments: the window we advertise, the options we
- * carry, what may leave now (receive window, congestion window, Nagle), the
- * ACKs we owe, resets. Linux's tcp_output.c is the model. */
+/* Building and sending segments: the options we carry, what may leave now
+ * (receive window, congestion window, Nagle), the ACKs we owe, resets.
+ * Linux's tcp_output.c is the model; the window we advertise is window.c's. */
 #include <string.h>
 
-#include "tcp/listen_internal.h"
-
-/* ------------------------------------------------------------- windows */
-
-/* Linux's tcp_win_from_space() with the default scaling ratio of one
- * half: the payload a receive buffer of this many bytes can hold. */
-static uint32_t win_from_space(uint32_t space)
-{
-	return space / 2;
-}
-
-static uint32_t full_space(const struct tcp_conn *c)
-{
-	uint32_t space = win_from_space(c->opts.rcvbuf);
-	return space < c->window_clamp || c->window_clamp == 0 ? space : c->window_clamp;
-}
-
-uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c)
-{
-	(void)s;
-	uint32_t space = win_from_space(c->opts.rcvbuf);
-	uint32_t used = c->rcv_queued + c->ooo_queued;
-	return space > used ? space - used : 0;
-}
-
-/* Linux's __tcp_select_window(): the window we would offer now. */
-uint32_t tcp_choose_window(struct synq_stack *s, struct tcp_conn *c)
-{
-	uint32_t mss = c->rcv_mss ? c->rcv_mss : c->advmss;
-	uint32_t free_space = tcp_receive_space(s, c);
-	uint32_t allowed = win_from_space(c->opts.rcvbuf);
-	uint32_t full = full_space(c);
-	if (mss > full) {
-		mss = full;
-		if (mss == 0)
-			return 0;
-	}
-	if (free_space < full / 2) {
-		c->quickack = 0;
-		free_space &= ~((1u << c->rcv_wscale) - 1);
-		if (free_space < allowed / 16 || free_space < mss)
-			return 0;
-	}
-	if (free_space > c->rcv_ssthresh)
-		free_space = c->rcv_ssthresh;
-	uint32_t window = c->rcv_wnd;
-	if (c->rcv_wscale) {
-		uint32_t unit = 1u << c->rcv_wscale;
-		window = (free_space + unit - 1) & ~(unit - 1);
-	} else if (window + mss <= free_space || window > free_space) {
-		window = free_space / mss * mss;
-	} else if (mss == full && free_space > window + full / 2) {
-		window = free_space;
-	}
-	return window;
-}
-
-/* Linux's tcp_select_window(): never shrink what was offered; remember
- * what we offer; return the 16-bit field. */
-uint32_t tcp_select_window(struct synq_stack *s, struct tcp_conn *c)
-{
-	uint32_t old_field = c->rcv_wnd >> c->rcv_wscale;
-	int64_t cur = (int64_t)c->rcv_wup + c->rcv_wnd - c->rcv_nxt;
-	uint32_t cur_win = cur > 0 ? (uint32_t)cur : 0;
-	uint32_t new_win = tcp_choose_window(s, c);
-	if (new_win < cur_win) {
-		uint32_t unit = 1u << c->rcv_wscale;
-		new_win = (cur_win + unit - 1) & ~(unit - 1);
-	}
-	c->rcv_wnd = new_win;
-	c->rcv_wup = c->rcv_nxt;
-	uint32_t field = new_win >> c->rcv_wscale;
-	if (field > 0xffff)
-		field = 0xffff;
-	if (field == 0) {
-		if (old_field)
-			MIB_INC(s, TcpExtTCPToZeroWindowAdv);
-		MIB_INC(s, TcpExtTCPWantZeroWindowAdv);
-	} else if (old_field == 0) {
-		MIB_INC(s, TcpExtTCPFromZeroWindowAdv);
-	}
-	return field;
-}
+#include "tcp/stack_internal.h"
 
 /* ---------------------------------------------------------- emission */
 
@@ -215,74 +133,13 @@ void tcp_send_reset_for(struct synq_stack *s, const struct tcp_segment *seg)
 	tcp_output_datagram(s, s->tx, n);
 }
 
-/* The window a user-set SO_RCVBUF caps the connection to (Linux's
- * tcp_connect_init() and tcp_openreq_init_rwin()); 0 = no cap. */
-static uint32_t user_window_clamp(const struct tcp_sockopts *o)
-{
-	return o->rcvbuf_locked ? win_from_space(o->rcvbuf) : 0;
-}
-
-/* Our window-scale shift, from the largest buffer we could ever offer
- * within the cap (Linux's tcp_select_initial_window()). */
-static uint8_t initial_wscale(const struct synq_stack *s, uint32_t clamp)
-{
-	uint32_t space = (uint32_t)s->cfg.tcp_rmem[2];
-	if (space < 212992) /* net.core.rmem_max */
-		space = 212992;
-	if (clamp && clamp < space)
-		space = clamp;
-	int log = 31 - __builtin_clz(space | 1);
-	int shift = log - 15;
-	return (uint8_t)(shift < 0 ? 0 : shift > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : shift);
-}
-
-/* The largest window the shift can express, within the cap. */
-uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale)
-{
-	uint32_t most = 0xffffu << wscale;
-	uint32_t clamp = user_window_clamp(o);
-	return clamp && clamp < most ? clamp : most;
-}
-
-/* The initial receive window: the space in whole segments, at most 64 KB.
- * Every SYN-ACK of a listener asks the same question, so the last answer
- * is kept: no division per SYN. */
-static uint32_t initial_window(struct synq_stack *s, uint32_t space, uint32_t mss)
-{
-	struct window_memo *m = &s->window_memo;
-	if (m->space != space || m->mss != mss) {
-		uint32_t w = space > mss ? space / mss * mss : space;
-		*m = (struct window_memo){ space, mss, w < 0xffff ? w : 0xffff };
-	}
-	return m->window;
-}
-
-static uint16_t advertised_mss(const struct synq_stack *s, uint16_t user_mss)
-{
-	uint32_t mss = s->cfg.mtu - IPV4_HEADER_MIN - TCP_HEADER_MIN;
-	if (user_mss && user_mss < mss)
-		mss = user_mss;
-	return (uint16_t)mss;
-}
-
-/* Prepare the receive side of a new connection (active or passive). */
-static void init_receive_window(struct synq_stack *s, struct tcp_conn *c, uint32_t mss)
-{
-	c->rcv_wnd = initial_window(s, full_space(c), mss);
-	c->rcv_ssthresh = c->rcv_wnd;
-	c->window_clamp = tcp_initial_window_clamp(&c->opts, c->rcv_wscale);
-	(void)s;
-}
-
 /* SYN (active open) or SYN-ACK (simultaneous open): from the SYN queue. */
 void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 {
 	bool synack = c->state == SYNQ_TCP_SYN_RECV;
 	if (c->advmss == 0) {
-		c->advmss = advertised_mss(s, c->opts.user_mss);
-		c->rcv_wscale = s->cfg.tcp_window_scaling
-		                        ? initial_wscale(s, user_window_clamp(&c->opts)) : 0;
-		init_receive_window(s, c, c->advmss);
+		c->advmss = tcp_advertised_mss(s, c->opts.user_mss);
+		tcp_init_receive_window(s, c);
 	}
 	struct tcp_segment seg = {
 		.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
@@ -311,23 +168,12 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 	tcp_output_datagram(s, s->tx, n);
 }
 
-/* The receive window a request's SYN-ACK offers (rsk_rcv_wnd). */
-uint32_t tcp_request_rcv_wnd(struct synq_stack *s, const struct tcp_request *r,
-                             const struct tcp_listener *l)
-{
-	uint32_t mss = advertised_mss(s, l->opts.user_mss);
-	if (r->flags & TCP_REQ_TS_OK)
-		mss -= 12;
-	uint32_t rcvbuf = l->opts.rcvbuf ? l->opts.rcvbuf : (uint32_t)s->cfg.tcp_rmem[1];
-	return initial_window(s, win_from_space(rcvbuf), mss);
-}
-
 /* A SYN-ACK for a request, or for a cookie (then *cookie_tsval is the
  * timestamp with the options encoded in it). */
 void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
                          const struct tcp_listener *l, const uint32_t *cookie_tsval)
 {
-	uint16_t mss = advertised_mss(s, l->opts.user_mss);
+	uint16_t mss = tcp_advertised_mss(s, l->opts.user_mss);
 	struct tcp_segment seg = {
 		.src_port = r->tuple.local_port, .dst_port = r->tuple.remote_port,
 		.seq = r->snt_isn, .ack = r->rcv_isn + 1, .flags = TCP_SYN | TCP_ACK,
@@ -349,12 +195,6 @@ void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
 	struct ipv4_fields ipf = ip_fields(s, &r->tuple, l->tos);
 	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
 	tcp_output_datagram(s, s->tx, n);
-}
-
-/* Window-scale shift a listener offers in its SYN-ACKs. */
-uint8_t tcp_listener_wscale(const struct synq_stack *s, const struct tcp_listener *l)
-{
-	return initial_wscale(s, user_window_clamp(&l->opts));
 }
 
 /* ----------------------------------------------------- the send queue */

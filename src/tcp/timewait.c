@@ -4,7 +4,7 @@
  * connection. An orphaned FIN_WAIT2 uses the same object. A new SYN with a
  * higher sequence number or a newer timestamp may reopen the connection. */
 #include "tcp/input_internal.h"
-#include "tcp/listen_internal.h"
+#include "tcp/listen/listen_internal.h"
 
 static uint32_t tw_index(struct synq_stack *s, const struct tcp_timewait *tw)
 {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "tcp/backlog.h"
+#include "tcp/listen/backlog.h"
 
 /* W. R. Stevens, B. Fenner, A. M. Rudoff, UNIX Network Programming vol. 1,
  * 3rd ed., Table 4.6 (../shared/seeds/002): the real number of queued

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "tcp/siphash.h"
-#include "tcp/syncookie.h"
+#include "tcp/listen/syncookie.h"
 
 /* The key of the SipHash paper's test vectors: bytes 00..0f. */
 static const struct siphash_key paper_key = { 0x0706050403020100u, 0x0f0e0d0c0b0a0908u };

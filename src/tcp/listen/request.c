@@ -5,7 +5,7 @@
  * birth of a connection from a request or a cookie
  * (tcp_create_openreq_child()). */
 #include "tcp/input_internal.h"
-#include "tcp/listen_internal.h"
+#include "tcp/listen/listen_internal.h"
 
 static struct tcp_listener *listener_of(struct synq_stack *s, const struct tcp_request *r)
 {
@@ -216,17 +216,15 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 		DROP(s, TCP_LISTEN);
 		return;
 	}
-	if (tcp_accept_queue_full(s, l)) {
-		MIB_INC(s, TcpExtListenOverflows);
-		tcp_listen_drop(s, l);
-		if (!s->cfg.tcp_abort_on_overflow) {
-			/* Keep the request; the SYN-ACK retransmissions will draw
-			 * the ACK again once accept() makes room. */
-			r->flags |= TCP_REQ_ACKED;
-			return;
-		}
+	switch (tcp_overflow_on_ack(s, l)) {
+	case TCP_OVERFLOW_KEEP:
+		r->flags |= TCP_REQ_ACKED;
+		return;
+	case TCP_OVERFLOW_RESET:
 		embryonic_reset(s, r, seg);
 		return;
+	case TCP_ACCEPT_ROOM:
+		break;
 	}
 	struct tcp_child_params p = {
 		.tuple = r->tuple, .snt_isn = r->snt_isn, .rcv_isn = r->rcv_isn,
@@ -238,9 +236,7 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 	};
 	tcp_request_free(s, r);
 	if (tcp_child_create(s, l, &p, seg) == NULL) {
-		/* No connection object left: like a full accept queue. */
-		MIB_INC(s, TcpExtListenOverflows);
-		tcp_listen_drop(s, l);
+		tcp_overflow_no_child(s, l);
 		tcp_send_reset_for(s, seg);
 	}
 }

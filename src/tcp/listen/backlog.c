@@ -25,7 +25,7 @@
  * every personality except Linux 2.4 that is also how many connections sit
  * in the accept queue; Linux 2.4's extra two are explained below.
  */
-#include "tcp/backlog.h"
+#include "tcp/listen/backlog.h"
 
 #include <assert.h>
 

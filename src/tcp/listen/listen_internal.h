@@ -2,21 +2,35 @@
 #ifndef SYNQ_TCP_LISTEN_INTERNAL_H
 #define SYNQ_TCP_LISTEN_INTERNAL_H
 
-/* Functions shared by the passive-open files: listen.c (listener, SYN
- * arrival, accept queue), request.c (SYN_RECV requests and the birth of a
- * connection), cookie.c (SYN cookies on the wire). */
+/* Functions shared by the passive-open files: listener.c (listener, SYN
+ * arrival, accept queue), overflow.c (what a full accept queue does to a
+ * SYN, a completing ACK and a cookie ACK), request.c (SYN_RECV requests and
+ * the birth of a connection), cookie.c (SYN cookies on the wire). */
 
 #include "tcp/stack_internal.h"
 
-/* listen.c */
-bool tcp_accept_queue_full(const struct synq_stack *s, const struct tcp_listener *l);
+/* listener.c */
 void tcp_listen_drop(struct synq_stack *s, struct tcp_listener *l);
 void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg, uint32_t tw_isn);
 void tcp_accept_enqueue(struct synq_stack *s, struct tcp_listener *l, struct tcp_conn *c);
-int tcp_listener_open(struct synq_stack *s, uint32_t addr, uint16_t port, int backlog,
-                      const struct tcp_sockopts *opts, int fd, struct tcp_listener **out);
-void tcp_listener_set_backlog(struct synq_stack *s, struct tcp_listener *l, int backlog);
+
+/* overflow.c: each answers whether the accept queue is full, and if it
+ * is, counts the drop. */
+bool tcp_accept_queue_full(const struct synq_stack *s, const struct tcp_listener *l);
+/* A SYN: true = dropped. */
+bool tcp_overflow_on_syn(struct synq_stack *s, struct tcp_listener *l);
+enum tcp_overflow {
+	TCP_ACCEPT_ROOM,        /* go on: the child fits */
+	TCP_OVERFLOW_KEEP,      /* drop the ACK, keep the request (marked acked) */
+	TCP_OVERFLOW_RESET,     /* tcp_abort_on_overflow: reset, free the request */
+};
+/* The ACK that completes a request. */
+enum tcp_overflow tcp_overflow_on_ack(struct synq_stack *s, struct tcp_listener *l);
+/* A valid cookie ACK: true = dropped. */
+bool tcp_overflow_on_cookie_ack(struct synq_stack *s, struct tcp_listener *l);
+/* No connection object left for the child: counted as an overflow. */
+void tcp_overflow_no_child(struct synq_stack *s, struct tcp_listener *l);
 
 /* request.c */
 /* What a new connection is born from: a request, or a validated cookie. */
@@ -39,10 +53,6 @@ struct tcp_child_params {
 struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
                                   const struct tcp_child_params *p,
                                   const struct tcp_segment *seg);
-
-/* output.c */
-uint8_t tcp_listener_wscale(const struct synq_stack *s, const struct tcp_listener *l);
-uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale);
 
 /* cookie.c */
 bool tcp_cookie_ack(struct synq_stack *s, struct tcp_listener *l, const struct tcp_segment *seg);

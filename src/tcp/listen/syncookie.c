@@ -138,7 +138,7 @@
  *     for this one.
  *   ../shared/research/linux-listen-path.md, sections 2 and 3.
  */
-#include "tcp/syncookie.h"
+#include "tcp/listen/syncookie.h"
 
 #include <assert.h>
 

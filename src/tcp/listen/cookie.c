@@ -3,8 +3,8 @@
  * keeping a request, and the ACK that brings a cookie back (Linux's
  * cookie_init_sequence(), cookie_v4_check()). The cookie itself, its
  * layout and its threat model are in syncookie.c. */
-#include "tcp/listen_internal.h"
-#include "tcp/syncookie.h"
+#include "tcp/listen/listen_internal.h"
+#include "tcp/listen/syncookie.h"
 
 /* A cookie ACK is only looked for within 120 s of the listener's last
  * cookie (tcp_synq_no_recent_overflow()). */
@@ -79,15 +79,10 @@ bool tcp_cookie_ack(struct synq_stack *s, struct tcp_listener *l, const struct t
 		p.snd_wscale = o.snd_wscale;
 		p.rcv_wscale = tcp_listener_wscale(s, l);
 	}
-	if (tcp_accept_queue_full(s, l)) {
-		MIB_INC(s, TcpExtListenOverflows);
-		tcp_listen_drop(s, l);
+	if (tcp_overflow_on_cookie_ack(s, l))
 		return true;
-	}
-	if (tcp_child_create(s, l, &p, seg) == NULL) {
-		MIB_INC(s, TcpExtListenOverflows);
-		tcp_listen_drop(s, l);
-	}
+	if (tcp_child_create(s, l, &p, seg) == NULL)
+		tcp_overflow_no_child(s, l);
 	return true;
 }
 

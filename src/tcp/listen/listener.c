@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The listener: SYN arrival in Linux's order (tcp_conn_request()), the
- * request (SYN) queue limit, the accept queue and its overflow rules.
+ * request (SYN) queue limit and the accept queue. A full accept queue is
+ * met at three points (a SYN here, the completing ACK in request.c, a
+ * cookie ACK in cookie.c); overflow.c takes all three decisions and its
+ * opening lists them.
  *
  * What a SYN meets, in order:
  *   1. the request queue is full (more requests than the backlog), or
@@ -8,7 +11,7 @@
  *      (TCPReqQFullDoCookies), else drop (TCPReqQFullDrop, ListenDrops);
  *      the "Possible SYN flooding" line is logged once per listener,
  *      never in mode 2;
- *   2. the accept queue is full: drop, even if a cookie could be sent
+ *   2. the accept queue is full (overflow.c): drop, even if a cookie could be sent
  *      (ListenOverflows, ListenDrops); the client will retransmit;
  *   3. without cookies, with tcp_syncookies=0 and the request queue over
  *      three quarters of tcp_max_syn_backlog: drop (ListenDrops) unless
@@ -20,8 +23,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "tcp/backlog.h"
-#include "tcp/listen_internal.h"
+#include "tcp/listen/backlog.h"
+#include "tcp/listen/listen_internal.h"
 
 uint32_t tcp_listener_index(const struct synq_stack *s, const struct tcp_listener *l)
 {
@@ -31,13 +34,6 @@ uint32_t tcp_listener_index(const struct synq_stack *s, const struct tcp_listene
 struct tcp_listener *tcp_listener_at(const struct synq_stack *s, uint32_t index)
 {
 	return pool_at(&s->listeners, index);
-}
-
-/* sk_acceptq_is_full(), under the stack's personality. */
-bool tcp_accept_queue_full(const struct synq_stack *s, const struct tcp_listener *l)
-{
-	return l->accept_len >= backlog_accept_limit((enum synq_personality)s->cfg.personality,
-	                                             l->backlog);
 }
 
 /* inet_csk_reqsk_queue_is_full() since Linux 6.13: requests > backlog. */
@@ -137,11 +133,8 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 			return;
 		}
 	}
-	if (tcp_accept_queue_full(s, l)) {
-		MIB_INC(s, TcpExtListenOverflows);
-		tcp_listen_drop(s, l);
+	if (tcp_overflow_on_syn(s, l))
 		return;
-	}
 	if (!want_cookie && !tw_isn) {
 		int32_t max = s->cfg.tcp_max_syn_backlog;
 		if (!syncookies && max - (int32_t)l->req_count < (max >> 2)) {

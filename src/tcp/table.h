@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_TCP_TABLE_H
+#define SYNQ_TCP_TABLE_H
+
+/* The 4-tuple hash over requests, connections and TIME-WAITs, the
+ * listeners by address and port, and port reservation (table.c). */
+
+#include "tcp/base.h"
+
+struct synq_stack;
+struct tcp_listener;
+
+uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t);
+void tcp_table_insert(struct synq_stack *s, uint32_t handle);
+void tcp_table_remove(struct synq_stack *s, uint32_t handle);
+struct tcp_listener *tcp_listener_lookup(struct synq_stack *s, uint32_t addr, uint16_t port);
+uint16_t tcp_port_pick(struct synq_stack *s, const struct tcp_tuple *t, bool reuse,
+                       bool whole_tuple);
+bool tcp_port_in_use(struct synq_stack *s, uint32_t addr, uint16_t port, bool reuse);
+void tcp_port_ref(struct synq_stack *s, uint16_t port);
+void tcp_port_unref(struct synq_stack *s, uint16_t port);
+
+#endif
