@@ -4,7 +4,8 @@
  * tcp_validate_incoming(), tcp_rcv_synsent_state_process()).
  *
  * The listener, request and TIME-WAIT paths have files of their own
- * (listen.c, timewait.c); tcp_input() only routes a segment to its owner. */
+ * (listen/listener.c, listen/request.c, timewait.c); tcp_input() only
+ * routes a segment to its owner. */
 #include <errno.h>
 
 #include "tcp/input_internal.h"
