@@ -3,7 +3,7 @@
 #   make            library (libsynq.a) and the synq command, release flavour
 #   make demo       build and run the default scenario
 #   make test       every test, release flavour and again under ASan+UBSan
-#   make bench      benchmarks (lines as ../shared/BENCH.md defines)
+#   make bench      benchmarks, one "bench: NAME VALUE UNIT" line each
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
 #
 # Flavours live side by side: build/release and build/asan.
@@ -155,11 +155,15 @@ fuzz: deps $(FUZZ_TARGETS)
 	      build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; \
 	done
 
-# Conformance: packetdrill's and the kernel's scripts against the .so.
-# Needs a packetdrill binary built by hand (see README); not part of test.
+# Conformance: packetdrill scripts against the .so. Needs a packetdrill binary
+# built by hand (see README) and directories of scripts: synq's own
+# (tests/packetdrill) by default; add packetdrill's gtests/net/tcp and the
+# kernel's tools/testing/selftests/net/packetdrill to compare with Linux
+# (tests/conformance/linux-6.18-pass.tsv says which pass there). Not part of test.
 PACKETDRILL ?= $(shell command -v packetdrill 2>/dev/null)
+SCRIPTS ?= tests/packetdrill
 conformance: $(PD_SO)
-	@scripts/conformance.sh "$(PACKETDRILL)" $(PD_SO) build/conformance.tsv
+	@scripts/conformance.sh "$(PACKETDRILL)" $(PD_SO) build/conformance.tsv $(SCRIPTS)
 
 # Our own scripts (tests/packetdrill/) against the real Linux kernel, each in
 # a private network namespace: a script that fails there is a wrong script.
