@@ -3,7 +3,7 @@
 #   make            library (libsynq.a) and the synq command, release flavour
 #   make demo       build and run the default scenario
 #   make test       every test, release flavour and again under ASan+UBSan
-#   make bench      benchmarks (lines as ../shared/BENCH.md defines)
+#   make bench      benchmarks, one "bench: NAME VALUE UNIT" line each
 #   make fuzz       libFuzzer targets for a bounded time (FUZZ_SECONDS)
 #
 # Flavours live side by side: build/release and build/asan.
@@ -42,7 +42,7 @@ CFLAGS := $(WARN) $(OPT) -fPIC
 
 # The stack core (ip, tcp, sock) uses libc only; the simulator and the
 # applications sit around it in the same library.
-LIB_DIRS := src/ip src/tcp src/tcp/listen src/sock src/nat src/app src/sim src/scenario src/report
+LIB_DIRS := src/ip src/tcp src/tcp/listen src/sock src/stack src/nat src/app src/sim src/scenario src/report
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -103,6 +103,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
 
+# The TCP core alone, with no socket layer: linked from the core's objects,
+# not the archive, so that a call up into src/sock would fail to link.
+CORE_SRCS := $(foreach d,src/ip src/tcp src/tcp/listen,$(wildcard $(d)/*.c))
+$(BUILD)/tests/test_core_pair: $(BUILD)/obj/tests/unit/test_core_pair.o $(call obj,$(CORE_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
 $(BUILD)/tests/test_watch%: $(BUILD)/obj/tests/unit/test_watch%.o $(TEST_SUPPORT_OBJS) $(WATCH_LIB) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(WATCH_LDLIBS) $(LDLIBS) -o $@
@@ -148,11 +155,15 @@ fuzz: deps $(FUZZ_TARGETS)
 	      build/fuzz/corpus-$$n fuzz/corpus/$$n || exit 1; \
 	done
 
-# Conformance: packetdrill's and the kernel's scripts against the .so.
-# Needs a packetdrill binary built by hand (see README); not part of test.
+# Conformance: packetdrill scripts against the .so. Needs a packetdrill binary
+# built by hand (see README) and directories of scripts: synq's own
+# (tests/packetdrill) by default; add packetdrill's gtests/net/tcp and the
+# kernel's tools/testing/selftests/net/packetdrill to compare with Linux
+# (tests/conformance/linux-6.18-pass.tsv says which pass there). Not part of test.
 PACKETDRILL ?= $(shell command -v packetdrill 2>/dev/null)
+SCRIPTS ?= tests/packetdrill
 conformance: $(PD_SO)
-	@scripts/conformance.sh "$(PACKETDRILL)" $(PD_SO) build/conformance.tsv
+	@scripts/conformance.sh "$(PACKETDRILL)" $(PD_SO) build/conformance.tsv $(SCRIPTS)
 
 # Our own scripts (tests/packetdrill/) against the real Linux kernel, each in
 # a private network namespace: a script that fails there is a wrong script.

@@ -4,7 +4,7 @@
 
 /* Helpers shared by the benchmarks: a wall clock (benchmarks only; the stack
  * never reads one), the median of repeated runs, and the output line format
- * of ../shared/BENCH.md:  bench: NAME VALUE UNIT [vs BASELINE RATIO] */
+ * of the project's benchmarks:  bench: NAME VALUE UNIT [vs BASELINE RATIO] */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  *                          core; median of 5 runs of HS_CONNS connections
  *   kernel_loopback_handshakes_per_s
  *                          the same loop on real sockets over 127.0.0.1
- *                          (perf-anchors M2), median of 5 runs of ~0.4 s
+ *                          median of 5 runs of ~0.4 s
  *   transfer_mb_per_s      TRANSFER_BYTES one way, zero loss, MB = 1e6
  *                          bytes per wall second; median of 5
  *   kernel_loopback_transfer_mb_per_s
@@ -26,8 +26,8 @@
  * {1, 0} and closes first, which sends a RST (Linux: tcp_disconnect() from
  * __tcp_close() with sk_lingertime 0); the server then closes its socket,
  * already reset. Nothing enters TIME-WAIT, so ports never run out and
- * every run ends with empty tables, which is checked. perf-anchors M3/M4
- * show why the FIN variants measure port and TIME-WAIT policy instead. */
+ * every run ends with empty tables, which is checked. With FINs instead,
+ * the figures would measure port and TIME-WAIT policy. */
 #define _GNU_SOURCE /* accept4 */
 #include <errno.h>
 #include <malloc.h>
@@ -358,7 +358,7 @@ static int kernel_accept(int lfd)
 	}
 }
 
-/* perf-anchors M2's loop: batch 64, non-blocking connect, accept4, client
+/* The kernel's loop: batch 64, non-blocking connect, accept4, client
  * closed with SO_LINGER {1, 0} (RST), then the server. Returns conns/s
  * over about `seconds`, or a negative errno if loopback sockets fail. */
 static double kernel_handshakes(double seconds)
@@ -575,11 +575,11 @@ static long slab_object_size(const char *cache)
 }
 
 /* The running kernel's slab object sizes, read in this run, if
- * /sys/kernel/slab is readable. Otherwise the constants below, which are
- * cited from ../shared/research/perf-anchors.md M1 (Linux 6.18 on this
- * machine class) and were not measured in this run; the output says which.
+ * /sys/kernel/slab is readable. Otherwise the constants below, which were
+ * read from /sys/kernel/slab on Linux 6.18 on this machine class, not in
+ * this run; the output says which.
  * An established Linux socket with a descriptor costs the TCP object plus
- * sock_inode_cache, filp and dentry (M1'), to compare with synq's
+ * sock_inode_cache, filp and dentry, to compare with synq's
  * connection plus descriptor plus table slot. */
 static struct linux_sizes linux_sizes(void)
 {
@@ -815,7 +815,7 @@ static int run_memory(struct duo *d)
 	printf("memory: Linux %s: TCP %ld, sock_inode_cache %ld + filp %ld + dentry %ld; "
 	       "tw_sock_TCP %ld; request_sock_TCP %ld\n",
 	       lz.measured ? "slab object sizes read from /sys/kernel/slab in this run"
-	                   : "slab object sizes cited from perf-anchors M1, not measured here",
+	                   : "slab object sizes from an earlier Linux 6.18 reading, not measured here",
 	       lz.tcp, lz.inode, lz.filp, lz.dentry, lz.tw, lz.request);
 	bench_line_vs("bytes_per_established", est_bytes, "B", "linux_tcp_sock_bytes",
 	              (double)lz.tcp);

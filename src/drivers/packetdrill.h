@@ -4,9 +4,9 @@
 
 /* The packetdrill driver: a synq stack behind packetdrill's shared-object
  * interface (--so_filename), so that the Linux kernel's and Google's
- * packetdrill scripts run against synq. The contract is written down in
- * ../shared/conformance/PACKETDRILL-SO.md; this header is our own
- * declaration of it.
+ * packetdrill scripts run against synq. The contract is packetdrill's
+ * (packet_socket.h / so_testing in its sources) plus the environment
+ * scripts/conformance.sh sets up; this header is our own declaration of it.
  *
  * Files:
  *   packetdrill.c          entry point, state, virtual clock, packets,

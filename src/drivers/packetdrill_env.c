@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* What the packetdrill driver takes from and gives to its surroundings:
- * the --so_flags string, the sysctl file pd-run's shims write
+ * the --so_flags string, the sysctl file the conformance runner's
+ * stand-ins write
  * (PD_SYSCTL_FILE), the counters file its nstat shim reads
  * (PD_NSTAT_FILE), and, for PD_PRELOAD=1, the getsockopt() and close()
  * that packetdrill calls directly.
  *
- * The preload wrappers. With PD_PRELOAD=1 pd-run also LD_PRELOADs this
+ * The preload wrappers. scripts/conformance.sh also LD_PRELOADs this
  * library, so packetdrill's own calls to getsockopt() (TCP_INFO,
  * TCP_CC_INFO and SO_MEMINFO for %{ }% blocks) and close() (its teardown)
  * land here. A descriptor one of our instances handed out is answered by
@@ -35,7 +36,7 @@
 void pd_flags_parse(struct pd_flags *f, const char *text)
 {
 	snprintf(f->ip, sizeof f->ip, "ipv4");
-	f->local_ip = 0xc0a80001;  /* 192.168.0.1, pd-run's local_ip */
+	f->local_ip = 0xc0a80001;  /* 192.168.0.1, the runner's local_ip */
 	f->remote_ip = 0xc0000201; /* 192.0.2.1 */
 	f->mtu = 1500;
 	f->mss = 0;

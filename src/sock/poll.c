@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Readiness: what poll() reports for a socket (Linux's tcp_poll() and
  * inet_csk_listen_poll()), and epoll sets whose ready lists the TCP core
- * feeds through sock_wake(), level- or edge-triggered as Linux's. */
+ * feeds through the hooks sock_attach() installs, level- or edge-triggered
+ * as Linux's. */
 #define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
 #include <poll.h>
@@ -70,9 +71,9 @@ int synq_poll(struct synq_stack *s, struct pollfd *fds, nfds_t nfds)
 
 /* ---------------------------------------------------------------- epoll */
 
-static void ready_push(struct synq_stack *s, struct sock_entry *ep, int fd)
+static void ready_push(struct sock_table *t, struct sock_entry *ep, int fd)
 {
-	struct sock_entry *e = sock_lookup(s, fd);
+	struct sock_entry *e = sock_entry_of(t, fd);
 	if (e->on_ready_list)
 		return;
 	e->on_ready_list = 1;
@@ -81,23 +82,41 @@ static void ready_push(struct synq_stack *s, struct sock_entry *ep, int fd)
 	if (ep->ready_tail == TCP_NONE)
 		ep->ready_head = slot;
 	else
-		s->socks.entries[ep->ready_tail].ready_next = slot;
+		t->entries[ep->ready_tail].ready_next = slot;
 	ep->ready_tail = slot;
 }
 
-void sock_wake(struct synq_stack *s, int fd)
+void sock_wake(struct sock_table *t, int fd)
 {
-	struct sock_entry *e = sock_lookup(s, fd);
+	struct sock_entry *e = sock_entry_of(t, fd);
 	if (e == NULL || e->epfd < 0)
 		return;
-	struct sock_entry *ep = sock_lookup(s, e->epfd);
+	struct sock_entry *ep = sock_entry_of(t, e->epfd);
 	if (ep != NULL && ep->kind == SOCK_EPOLL)
-		ready_push(s, ep, fd);
+		ready_push(t, ep, fd);
+}
+
+/* Every event means the same here: poll() recomputes the mask, and an
+ * epoll set only needs to look again. */
+static void owner_wake(void *ctx, uint32_t owner)
+{
+	sock_wake(ctx, (int)owner);
+}
+
+void sock_attach(struct synq_stack *s, struct sock_table *t)
+{
+	static const struct tcp_upcalls hooks = {
+		.data_ready = owner_wake,
+		.write_space = owner_wake,
+		.state_change = owner_wake,
+		.error_report = owner_wake,
+	};
+	tcp_set_upcalls(s, &hooks, t);
 }
 
 int synq_epoll_create(struct synq_stack *s)
 {
-	int fd = sock_fd_alloc(&s->socks, SOCK_EPOLL, 0);
+	int fd = sock_fd_alloc(sock_table_of(s), SOCK_EPOLL, 0);
 	if (fd < 0)
 		return fd;
 	struct sock_entry *ep = sock_lookup(s, fd);
@@ -125,7 +144,7 @@ int synq_epoll_ctl(struct synq_stack *s, int epfd, int op, int fd,
 		e->epfd = epfd;
 		e->epoll_events = ev->events;
 		e->epoll_data = ev->data;
-		ready_push(s, ep, fd);
+		ready_push(sock_table_of(s), ep, fd);
 		return 0;
 	case EPOLL_CTL_MOD:
 		if (e->epfd != epfd)
@@ -134,7 +153,7 @@ int synq_epoll_ctl(struct synq_stack *s, int epfd, int op, int fd,
 			return -EFAULT;
 		e->epoll_events = ev->events;
 		e->epoll_data = ev->data;
-		ready_push(s, ep, fd);
+		ready_push(sock_table_of(s), ep, fd);
 		return 0;
 	case EPOLL_CTL_DEL:
 		if (e->epfd != epfd)
@@ -159,7 +178,7 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 	uint32_t last = ep->ready_tail;
 	while (n < max && ep->ready_head != TCP_NONE) {
 		uint32_t slot = ep->ready_head;
-		struct sock_entry *e = &s->socks.entries[slot];
+		struct sock_entry *e = &sock_table_of(s)->entries[slot];
 		ep->ready_head = e->ready_next;
 		if (ep->ready_head == TCP_NONE)
 			ep->ready_tail = TCP_NONE;
@@ -175,7 +194,7 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 				if (e->epoll_events & EPOLLONESHOT)
 					e->epoll_events &= EPOLLET | EPOLLONESHOT;
 				else if (!(e->epoll_events & EPOLLET))
-					ready_push(s, ep, fd);
+					ready_push(sock_table_of(s), ep, fd);
 			}
 		}
 		if (slot == last)
@@ -195,12 +214,12 @@ void sock_epoll_close(struct synq_stack *s, int epfd)
 {
 	struct sock_entry *ep = sock_lookup(s, epfd);
 	for (uint32_t slot = ep->ready_head; slot != TCP_NONE;) {
-		struct sock_entry *e = &s->socks.entries[slot];
+		struct sock_entry *e = &sock_table_of(s)->entries[slot];
 		e->on_ready_list = 0;
 		slot = e->ready_next;
 	}
-	for (uint32_t slot = 0; slot < s->socks.capacity; slot++) {
-		struct sock_entry *e = &s->socks.entries[slot];
+	for (uint32_t slot = 0; slot < sock_table_of(s)->capacity; slot++) {
+		struct sock_entry *e = &sock_table_of(s)->entries[slot];
 		if (e->kind != SOCK_FREE && e->epfd == epfd)
 			e->epfd = -1;
 	}

@@ -6,10 +6,11 @@
  *
  * Descriptors are the lowest free number from 3 up, as Unix hands them out
  * (packetdrill scripts expect it). An entry names a connection, a listener
- * or an epoll set. Readiness is event driven: the TCP core calls
- * sock_wake() when something a reader or writer waits for may have
- * changed, which puts the entry on its epoll set's ready list; epoll_wait
- * looks at that list instead of every socket. */
+ * or an epoll set; the descriptor is the owner token of its TCP object.
+ * Readiness is event driven: the TCP core reports through the hooks
+ * sock_attach() installs when something a reader or writer waits for may
+ * have changed, and sock_wake() puts the entry on its epoll set's ready
+ * list; epoll_wait looks at that list instead of every socket. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,8 +66,11 @@ int sock_fd_alloc(struct sock_table *t, enum sock_kind kind, uint32_t obj);
 void sock_fd_release(struct sock_table *t, int fd);
 struct sock_entry *sock_entry_of(struct sock_table *t, int fd);
 
+/* Give the TCP core of s the table t: its connections and listeners are
+ * then owned by descriptors of t, and their readiness reaches t. */
+void sock_attach(struct synq_stack *s, struct sock_table *t);
 /* Something about fd's readiness may have changed. */
-void sock_wake(struct synq_stack *s, int fd);
+void sock_wake(struct sock_table *t, int fd);
 /* poll() events of one entry. */
 int sock_events(struct synq_stack *s, const struct sock_entry *e);
 

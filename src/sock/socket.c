@@ -11,7 +11,7 @@
 
 struct sock_entry *sock_lookup(struct synq_stack *s, int fd)
 {
-	return sock_entry_of(&s->socks, fd);
+	return sock_entry_of(sock_table_of(s), fd);
 }
 
 struct tcp_conn *sock_conn(struct synq_stack *s, const struct sock_entry *e)
@@ -37,12 +37,12 @@ int synq_socket(struct synq_stack *s, int domain, int type, int protocol)
 	struct tcp_conn *c = tcp_conn_alloc(s);
 	if (c == NULL)
 		return -ENOBUFS;
-	int fd = sock_fd_alloc(&s->socks, SOCK_CONN, tcp_conn_index(s, c));
+	int fd = sock_fd_alloc(sock_table_of(s), SOCK_CONN, tcp_conn_index(s, c));
 	if (fd < 0) {
 		tcp_conn_free(s, c);
 		return fd;
 	}
-	c->fd = fd;
+	c->owner = (uint32_t)fd;
 	struct sock_entry *e = sock_lookup(s, fd);
 	e->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	e->cloexec = (flags & SOCK_CLOEXEC) != 0;
@@ -141,13 +141,13 @@ int synq_listen(struct synq_stack *s, int fd, int backlog)
 	if (tcp_listener_lookup(s, c->tuple.local_addr, c->tuple.local_port) != NULL)
 		return -EADDRINUSE;
 	int err = tcp_listener_open(s, c->tuple.local_addr, c->tuple.local_port, backlog,
-	                            &c->opts, fd, &l);
+	                            &c->opts, (uint32_t)fd, &l);
 	if (err)
 		return err;
 	l->tos = c->tos;
 	/* The listener takes over the bound port. */
 	c->flags &= (uint16_t)~TCP_CONN_BOUND;
-	c->fd = -1;
+	c->owner = TCP_NO_OWNER;
 	tcp_conn_free(s, c);
 	e->kind = SOCK_LISTENER;
 	e->obj = tcp_listener_index(s, l);
@@ -167,7 +167,7 @@ int synq_accept4(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t 
 	if (l->accept_head == TCP_NONE)
 		return -EAGAIN;
 	/* A descriptor first, so a full table leaves the queue alone. */
-	int nfd = sock_fd_alloc(&s->socks, SOCK_CONN, 0);
+	int nfd = sock_fd_alloc(sock_table_of(s), SOCK_CONN, 0);
 	if (nfd < 0)
 		return nfd;
 	struct tcp_conn *c = tcp_accept_dequeue(s, l);
@@ -176,7 +176,7 @@ int synq_accept4(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t 
 	ne->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	ne->cloexec = (flags & SOCK_CLOEXEC) != 0;
 	ne->sstate = SOCK_CONNECTED;
-	c->fd = nfd;
+	c->owner = (uint32_t)nfd;
 	c->flags |= TCP_CONN_ACCEPTED;
 	sockaddr_in_give(addr, len, c->tuple.remote_addr, c->tuple.remote_port);
 	return nfd;
@@ -400,7 +400,7 @@ int synq_shutdown(struct synq_stack *s, int fd, int how)
 			return -ENOBUFS;
 		tcp_port_unref(s, l->port);
 		tcp_listener_close(s, l);
-		c->fd = fd;
+		c->owner = (uint32_t)fd;
 		e->kind = SOCK_CONN;
 		e->obj = tcp_conn_index(s, c);
 		return 0;
@@ -437,7 +437,7 @@ int synq_close(struct synq_stack *s, int fd)
 	default:
 		break;
 	}
-	sock_fd_release(&s->socks, fd);
+	sock_fd_release(sock_table_of(s), fd);
 	return 0;
 }
 

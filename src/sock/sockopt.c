@@ -154,7 +154,7 @@ static int set_socket_level(struct synq_stack *s, struct sock_entry *e,
 		o->sndbuf = buffer_size(v, SYSCTL_WMEM_MAX, SOCK_MIN_SNDBUF);
 		o->sndbuf_locked = 1;
 		if (c)
-			tcp_conn_wake(s, c);
+			tcp_conn_wake(s, c, TCP_EV_WRITE_SPACE);
 		return 0;
 	case SO_RCVBUF:
 		o->rcvbuf = buffer_size(v, SYSCTL_RMEM_MAX, SOCK_MIN_RCVBUF);

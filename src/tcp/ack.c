@@ -384,7 +384,7 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 		ack_probe(s, c);
 		if (c->tlp_high_seq)
 			tcp_process_tlp_ack(s, c, ack, flag);
-		tcp_conn_wake(s, c);
+		tcp_conn_wake(s, c, TCP_EV_WRITE_SPACE);
 		return 1;
 	}
 
@@ -414,6 +414,6 @@ int tcp_ack(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *
 	tcp_xmit_recovery(s, c, rexmit);
 	if (flag & (ACK_ACKED | ACK_WIN_UPDATE))
 		tcp_sndbuf_expand(s, c);
-	tcp_conn_wake(s, c);
+	tcp_conn_wake(s, c, TCP_EV_WRITE_SPACE);
 	return 1;
 }

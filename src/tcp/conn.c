@@ -22,7 +22,7 @@ struct tcp_conn *tcp_conn_alloc(struct synq_stack *s)
 	struct tcp_conn *c = tcp_conn_at(s, i);
 	c->hash_next = TCP_NONE;
 	c->timer_slot = TCP_NONE;
-	c->fd = -1;
+	c->owner = TCP_NO_OWNER;
 	c->accept_next = TCP_NONE;
 	c->listener = UINT16_MAX;
 	c->state = SYNQ_TCP_CLOSE;
@@ -69,18 +69,14 @@ void tcp_conn_set_state(struct synq_stack *s, struct tcp_conn *c, enum synq_tcp_
 	else if (!counts_as_established(st) && counts_as_established(old))
 		MIB_DEC(s, TcpCurrEstab);
 	c->state = (uint8_t)st;
-	tcp_conn_wake(s, c);
+	tcp_conn_wake(s, c, TCP_EV_STATE_CHANGE);
 }
 
-void tcp_conn_wake(struct synq_stack *s, struct tcp_conn *c)
+void tcp_conn_wake(struct synq_stack *s, struct tcp_conn *c, enum tcp_event ev)
 {
-	if (c->fd >= 0) {
-		sock_wake(s, c->fd);
-	} else if (c->listener != UINT16_MAX) {
-		struct tcp_listener *l = tcp_listener_at(s, c->listener);
-		if (l->in_use && l->fd >= 0)
-			sock_wake(s, l->fd);
-	}
+	/* A child not yet accepted has no owner; its listener's readiness
+	 * changes only when the accept queue does (listener.c). */
+	tcp_upcall(s, c->owner, ev);
 }
 
 static void conn_unhash(struct synq_stack *s, struct tcp_conn *c)
@@ -109,7 +105,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 	if ((c->flags & TCP_CONN_ORPHAN) && c->listener == UINT16_MAX)
 		tcp_conn_free(s, c);
 	else
-		tcp_conn_wake(s, c);
+		tcp_conn_wake(s, c, c->err ? TCP_EV_ERROR_REPORT : TCP_EV_STATE_CHANGE);
 }
 
 void tcp_conn_free(struct synq_stack *s, struct tcp_conn *c)

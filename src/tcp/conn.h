@@ -13,6 +13,7 @@
 #include "tcp/segbuf.h"
 #include "tcp/sockopts.h"
 #include "tcp/timer.h"
+#include "tcp/upcall.h"
 
 struct synq_stack;
 
@@ -96,7 +97,7 @@ struct tcp_conn {
 	uint32_t hash_next;          /* first: also the pool's free link */
 	struct tcp_tuple tuple;
 	uint32_t timer_slot;
-	int32_t fd;                  /* owning descriptor, -1 if none */
+	uint32_t owner;              /* its owner's token, TCP_NO_OWNER if none */
 	uint32_t accept_next;        /* link in the listener's accept queue */
 	uint16_t listener;           /* parent while queued for accept() */
 	uint8_t state;               /* enum synq_tcp_state */
@@ -270,7 +271,8 @@ void tcp_conn_set_state(struct synq_stack *s, struct tcp_conn *c, enum synq_tcp_
 void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c);
 void tcp_conn_free(struct synq_stack *s, struct tcp_conn *c);
 void tcp_conn_reset(struct synq_stack *s, struct tcp_conn *c, int err);
-void tcp_conn_wake(struct synq_stack *s, struct tcp_conn *c);
+/* Tell the connection's owner that ev may have happened. */
+void tcp_conn_wake(struct synq_stack *s, struct tcp_conn *c, enum tcp_event ev);
 uint32_t tcp_conn_isn(struct synq_stack *s, const struct tcp_tuple *t);
 uint32_t tcp_conn_ts_offset(struct synq_stack *s, const struct tcp_tuple *t);
 void tcp_conn_sync_mss(struct synq_stack *s, struct tcp_conn *c);

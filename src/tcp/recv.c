@@ -403,7 +403,7 @@ static bool receive_fin(struct synq_stack *s, struct tcp_conn *c)
 	c->ooo_queued = 0;
 	c->num_sacks = 0;
 	c->dsack = 0;
-	tcp_conn_wake(s, c);
+	tcp_conn_wake(s, c, TCP_EV_DATA_READY);
 	return true;
 }
 
@@ -465,7 +465,7 @@ queue_and_out:
 		if (c->num_sacks)
 			sack_remove(c);
 		if (len)
-			tcp_conn_wake(s, c);
+			tcp_conn_wake(s, c, TCP_EV_DATA_READY);
 		return true;
 	}
 

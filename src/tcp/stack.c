@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The stack object: creation, the IPv4 input path, time, output. */
+/* The TCP core as one object: creation, the IPv4 input path, time,
+ * output, and the hooks readiness leaves through. The public stack
+ * (src/stack/) composes it with the socket layer. */
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
 #include "ip/ipv4.h"
+#include "tcp/core.h"
 #include "tcp/stack_internal.h"
 
 static uint64_t splitmix64(uint64_t *state)
@@ -43,7 +46,7 @@ static bool config_usable(const struct synq_config *cfg)
 	       cfg->buffer_bytes / SEGBUF_SIZE >= 16;
 }
 
-int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
+int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
                    uint32_t addr, uint64_t seed, const struct synq_stack_io *io)
 {
 	*out = NULL;
@@ -74,7 +77,6 @@ int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
 	err |= pool_init(&s->timewaits, sizeof(struct tcp_timewait), cfg->max_time_wait);
 	err |= pool_init(&s->listeners, sizeof(struct tcp_listener), cfg->max_listeners);
 	err |= pool_init(&s->segbufs, SEGBUF_SIZE, cfg->buffer_bytes / SEGBUF_SIZE);
-	err |= sock_table_init(&s->socks, cfg->max_sockets);
 	uint32_t nbuckets = round_up_pow2(objects > 16 ? objects : 16);
 	s->buckets = malloc(nbuckets * sizeof *s->buckets);
 	s->bucket_mask = nbuckets - 1;
@@ -84,7 +86,7 @@ int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
 	s->tw_head = s->tw_tail = TCP_NONE;
 	s->heap = malloc(s->heap_cap * sizeof *s->heap);
 	if (err || !s->buckets || !s->bound_ports || !s->heap) {
-		synq_stack_free(s);
+		tcp_stack_destroy(s);
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < nbuckets; i++)
@@ -93,7 +95,7 @@ int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg,
 	return 0;
 }
 
-void synq_stack_free(struct synq_stack *s)
+void tcp_stack_destroy(struct synq_stack *s)
 {
 	if (s == NULL)
 		return;
@@ -102,7 +104,6 @@ void synq_stack_free(struct synq_stack *s)
 	pool_destroy(&s->timewaits);
 	pool_destroy(&s->listeners);
 	pool_destroy(&s->segbufs);
-	sock_table_destroy(&s->socks);
 	free(s->buckets);
 	free(s->bound_ports);
 	free(s->heap);
@@ -246,7 +247,7 @@ uint32_t tcp_ts_seconds(const struct synq_stack *s)
 	return (uint32_t)(s->now / SYNQ_SEC(1));
 }
 
-void synq_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u)
+void tcp_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u)
 {
 	const struct pool *pools[] = { &s->conns, &s->requests, &s->timewaits,
 	                               &s->listeners, &s->segbufs };
@@ -256,17 +257,14 @@ void synq_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u)
 		*out[i] = (struct synq_table_usage){ pools[i]->used, pools[i]->capacity,
 		                                     pools[i]->overflows };
 	u->time_wait.overflows += s->tw_overflows;
-	u->sockets = (struct synq_table_usage){ s->socks.used, s->socks.capacity,
-	                                        s->socks.overflows };
 }
 
-void synq_object_sizes(struct synq_object_sizes *z)
+void tcp_object_sizes(struct synq_object_sizes *z)
 {
 	z->connection = sizeof(struct tcp_conn);
 	z->request = sizeof(struct tcp_request);
 	z->time_wait = sizeof(struct tcp_timewait);
 	z->listener = sizeof(struct tcp_listener);
-	z->socket = sizeof(struct sock_entry);
 	/* one hash bucket (load factor <= 1) and one timer slot per object */
 	z->table_slot = sizeof(uint32_t) + sizeof(struct timer_slot);
 	z->time_wait_slot = sizeof(uint32_t); /* a bucket; the FIFO is inside */
@@ -285,4 +283,38 @@ const char *synq_tcp_state_name(enum synq_tcp_state state)
 	if ((unsigned)state < sizeof names / sizeof names[0] && names[state])
 		return names[state];
 	return "?";
+}
+
+void tcp_set_upcalls(struct synq_stack *s, const struct tcp_upcalls *up, void *ctx)
+{
+	s->up = *up;
+	s->up_ctx = ctx;
+}
+
+void *tcp_upcall_ctx(const struct synq_stack *s)
+{
+	return s->up_ctx;
+}
+
+void tcp_upcall(struct synq_stack *s, uint32_t owner, enum tcp_event ev)
+{
+	if (owner == TCP_NO_OWNER)
+		return;
+	tcp_upcall_fn *fn;
+	switch (ev) {
+	case TCP_EV_DATA_READY:
+		fn = s->up.data_ready;
+		break;
+	case TCP_EV_WRITE_SPACE:
+		fn = s->up.write_space;
+		break;
+	case TCP_EV_STATE_CHANGE:
+		fn = s->up.state_change;
+		break;
+	default:
+		fn = s->up.error_report;
+		break;
+	}
+	if (fn != NULL)
+		fn(s->up_ctx, owner);
 }

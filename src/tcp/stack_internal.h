@@ -5,7 +5,6 @@
 /* The stack object. Everything a host's TCP/IP state consists of lives
  * here; there is no other state anywhere. */
 
-#include "sock/sock.h"
 #include "synq/stack.h"
 #include "tcp/tcp.h"
 
@@ -62,7 +61,9 @@ struct synq_stack {
 	uint32_t tw_head;
 	uint32_t tw_tail;
 
-	struct sock_table socks;
+	/* readiness hooks of the owners' layer (upcall.h) */
+	struct tcp_upcalls up;
+	void *up_ctx;
 
 	uint8_t tx[SEGBUF_SIZE + 128]; /* one datagram being built */
 };

@@ -34,6 +34,7 @@
 #include "tcp/table.h"
 #include "tcp/timer.h"
 #include "tcp/timewait.h"
+#include "tcp/upcall.h"
 #include "tcp/window.h"
 
 #endif

@@ -345,7 +345,7 @@ int tcp_user_shutdown(struct synq_stack *s, struct tcp_conn *c, int how_rd, int 
 				tcp_send_fin(s, c);
 		}
 	}
-	tcp_conn_wake(s, c);
+	tcp_conn_wake(s, c, TCP_EV_STATE_CHANGE);
 	return 0;
 }
 
@@ -384,7 +384,7 @@ void tcp_user_close(struct synq_stack *s, struct tcp_conn *c)
 	segq_purge(&s->segbufs, &c->rcvq);
 	c->rcv_queued = 0;
 	c->shutdown = TCP_SHUT_RCV | TCP_SHUT_SEND;
-	c->fd = -1;
+	c->owner = TCP_NO_OWNER;
 	c->flags |= TCP_CONN_ORPHAN;
 
 	if (c->state == SYNQ_TCP_CLOSE) {

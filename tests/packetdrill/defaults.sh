@@ -3,10 +3,10 @@
 # Baseline for synq's own packetdrill scripts (tests/packetdrill/*.pkt).
 # Each script runs it as `./defaults.sh` from this directory, inside a
 # private network namespace (scripts/conformance-kernel.sh), so these
-# writes never reach the host. Under pd-run (the synq .so) the scripts'
-# `./defaults.sh` is the kernel selftests' one and every sysctl goes to a
-# shim; the buffer sizes and TCP options below equal what that file sets,
-# so a script sees the same SYN-ACK under both. Knobs a rule depends on
+# writes never reach the host. Under scripts/conformance.sh (the synq .so)
+# every sysctl goes to a stand-in; the buffer sizes and TCP options below
+# equal what the kernel selftests' defaults.sh sets, so a script sees the
+# same SYN-ACK under both. Knobs a rule depends on
 # (tcp_syncookies, tcp_synack_retries, tcp_abort_on_overflow, somaxconn)
 # are set again inside the scripts that need them.
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* listen() backlog rules: every cell of UNP's Table 4.6 (SPEC.md C20),
+/* listen() backlog rules: every cell of UNP's Table 4.6,
  * today's Linux b + 1, and the somaxconn clamp. */
 #include <limits.h>
 #include <setjmp.h>
@@ -12,7 +12,7 @@
 #include "tcp/listen/backlog.h"
 
 /* W. R. Stevens, B. Fenner, A. M. Rudoff, UNIX Network Programming vol. 1,
- * 3rd ed., Table 4.6 (../shared/seeds/002): the real number of queued
+ * 3rd ed., Table 4.6: the real number of queued
  * connections for backlog 0..14. The scan shows a letter in the MacOS/AIX
  * column at backlog 7; 11 is what the Berkeley rule and its neighbours
  * give. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* C20, C21: the UNP backlog experiment, simulated, reproduces every cell
- * of Table 4.6 (seed 002) under each personality, and today's Linux gives
+/* The UNP backlog experiment, simulated, reproduces every cell
+ * of UNP's Table 4.6 under each personality, and today's Linux gives
  * backlog + 1 as measured on 6.18. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* C22, C8: a flood of spoofed SYNs against a listener with backlog 511.
+/* A flood of spoofed SYNs against a listener with backlog 511.
  * With cookies on, no request object is kept beyond backlog + 1, memory
  * stays flat, and every legitimate client connects; with cookies off the
  * same flood denies them. One million SYNs over 10 s in the release build;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* synq httpd in the simulator: scripted clients on one host, the server on
  * another, 5 ms apart. Covers the scoreboard's transitions at exact
- * virtual instants (C1, C2), idle connections against prefork and event
- * with and without RequestReadTimeout (C3, C4), TCP_DEFER_ACCEPT against
- * them (C5, C6), the status pages, keep-alive and pipelining, bulk bodies
+ * virtual instants, idle connections against prefork and event with and
+ * without RequestReadTimeout, TCP_DEFER_ACCEPT against them, the status
+ * pages, keep-alive and pipelining, bulk bodies
  * both ways with their SHA-256, the error statuses end to end,
  * MaxConnPerIP, and determinism. */
 #include <errno.h>
@@ -262,7 +262,7 @@ static struct synq_httpd_config base_config(enum synq_httpd_mpm mpm, uint32_t wo
 
 static const char get_root[] = "GET / HTTP/1.1\r\nHost: s\r\n\r\n";
 
-/* --------------------------------------------------------------- C1, C2 */
+/* ------------------------- scoreboard transitions at exact instants */
 
 static void transitions_run(struct world *w)
 {
@@ -345,7 +345,7 @@ static void test_deterministic(void **state)
 	free(b);
 }
 
-/* --------------------------------------------------------------- C3, C4 */
+/* ---------------- idle clients: prefork and event, RequestReadTimeout */
 
 /* 150 clients connect and send nothing; a legitimate client connects at
  * 1 s and sends a request at once. Returns when its first reply byte
@@ -417,7 +417,7 @@ static void test_idle_clients_event(void **state)
 	assert_true(t < SYNQ_SEC(1) + SYNQ_MSEC(30));
 }
 
-/* --------------------------------------------------------------- C5, C6 */
+/* ------------------------------ idle clients against TCP_DEFER_ACCEPT */
 
 static void test_idle_clients_deferred(void **state)
 {

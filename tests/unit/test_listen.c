@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The listen path, rule by rule, named after the claims of SPEC.md they
- * pin (C7 ... C38), as packet dialogues against one stack. Clients are
+/* The listen path, rule by rule, as packet dialogues against one stack:
+ * each test's opening line says which rule it pins. Clients are
  * told apart by their source port; each uses ISN = 1000 * port. */
 #include <errno.h>
 #include <setjmp.h>
@@ -90,7 +90,7 @@ static struct synq_config config(int syncookies)
 	return cfg;
 }
 
-/* C7: a SYN creates a small request object, not a connection. */
+/* A SYN creates a small request object, not a connection. */
 static void c7_syn_creates_small_request(void **state)
 {
 	(void)state;
@@ -109,7 +109,7 @@ static void c7_syn_creates_small_request(void **state)
 	dlg_free(&d);
 }
 
-/* C8: cookies only under pressure; the final ACK is checked and makes a
+/* Cookies only under pressure; the final ACK is checked and makes a
  * connection without any state kept in between. */
 static void c8_cookies_only_under_pressure(void **state)
 {
@@ -154,7 +154,7 @@ static void c8_cookies_only_under_pressure(void **state)
 	dlg_free(&d);
 }
 
-/* C8, C37: without timestamps the cookie keeps only the MSS (rounded down
+/* Without timestamps the cookie keeps only the MSS (rounded down
  * to the table), and window scaling and SACK are lost. */
 static void c8_cookie_without_timestamps_loses_options(void **state)
 {
@@ -191,7 +191,7 @@ static int set_defer(struct dlg *d, int lfd, int seconds)
 	                       sizeof seconds);
 }
 
-/* C9, C12: with defer-accept the handshake's bare ACK is dropped; the
+/* With defer-accept the handshake's bare ACK is dropped; the
  * server stays SYN_RECV while the client is established. */
 static void c9_c12_defer_accept_drops_bare_ack(void **state)
 {
@@ -214,7 +214,7 @@ static void c9_c12_defer_accept_drops_bare_ack(void **state)
 	dlg_free(&d);
 }
 
-/* C5, C9: data on the ACK completes a deferred handshake immediately. */
+/* Data on the ACK completes a deferred handshake immediately. */
 static void c9_defer_accept_data_completes(void **state)
 {
 	(void)state;
@@ -233,7 +233,7 @@ static void c9_defer_accept_data_completes(void **state)
 	dlg_free(&d);
 }
 
-/* C11: the defer timeout in seconds becomes a retransmission count, read
+/* The defer timeout in seconds becomes a retransmission count, read
  * back rounded up (secs_to_retrans / retrans_to_secs). */
 static void c11_defer_seconds_to_retransmissions(void **state)
 {
@@ -253,7 +253,7 @@ static void c11_defer_seconds_to_retransmissions(void **state)
 	dlg_free(&d);
 }
 
-/* C13, C14: no resends while acked-and-waiting; a last-chance SYN-ACK at
+/* No resends while acked-and-waiting; a last-chance SYN-ACK at
  * the end of the period; its ACK hands over a connection without data.
  * Measured on 6.18: 2 s -> accepted at ~3 s, 5 s -> ~7 s. */
 static void defer_timeline(int seconds, int last_chance_s)
@@ -294,7 +294,7 @@ static void c13_c14_defer_last_chance_5s(void **state)
 	defer_timeline(5, 7);
 }
 
-/* C14: a client that completed the handshake and stays silent keeps its
+/* A client that completed the handshake and stays silent keeps its
  * request max(defer, synack retries) timeouts: with defer 60 s (6
  * retransmissions) one last-chance SYN-ACK at 63 s and expiry at 127 s. */
 static void c14_defer_extends_request_life(void **state)
@@ -331,7 +331,7 @@ static void c14_defer_extends_request_life(void **state)
 	dlg_free(&d);
 }
 
-/* C15, C38: without defer-accept a request expires after
+/* Without defer-accept a request expires after
  * tcp_synack_retries (5): SYN-ACKs at 0, 1, 3, 7, 15, 31 s, gone at 63 s,
  * silently. Fewer retries (a defence) shorten it. */
 static void c15_request_expiry(void **state)
@@ -363,7 +363,7 @@ static void c15_request_expiry(void **state)
 	}
 }
 
-/* C15: while more than half the backlog is old requests, they get fewer
+/* While more than half the backlog is old requests, they get fewer
  * retries (the "young" pruning rule of reqsk_timer_handler()): with
  * backlog 16 and 12 never-answered requests, those that time out a third
  * time at 7 s are dropped until only 8 (half of 16) are left; those 8
@@ -391,7 +391,7 @@ static void c15_old_requests_pruned(void **state)
 	dlg_free(&d);
 }
 
-/* C17, C22: spoofed SYNs that never complete fill the request queue;
+/* Spoofed SYNs that never complete fill the request queue;
  * without cookies real clients are then ignored. */
 static void c17_c22_syn_flood_fills_request_queue(void **state)
 {
@@ -417,7 +417,7 @@ static void c17_c22_syn_flood_fills_request_queue(void **state)
 	dlg_free(&d);
 }
 
-/* C22 with cookies: the flood is answered with cookies and real clients
+/* The flood is answered with cookies and real clients
  * still connect. */
 static void c22_cookies_defeat_flood(void **state)
 {
@@ -437,7 +437,7 @@ static void c22_cookies_defeat_flood(void **state)
 	dlg_free(&d);
 }
 
-/* C18, C32: a full accept queue drops new SYNs, even with cookies, and
+/* A full accept queue drops new SYNs, even with cookies, and
  * never answers them with a reset: the client retransmits. */
 static void c18_c32_full_accept_queue_ignores_syn(void **state)
 {
@@ -459,7 +459,7 @@ static void c18_c32_full_accept_queue_ignores_syn(void **state)
 	dlg_free(&d);
 }
 
-/* C19: data after the handshake but before accept() is queued. */
+/* Data after the handshake but before accept() is queued. */
 static void c19_data_before_accept_queued(void **state)
 {
 	(void)state;
@@ -477,7 +477,7 @@ static void c19_data_before_accept_queued(void **state)
 	dlg_free(&d);
 }
 
-/* C31: today's limits: the request queue holds backlog + 1 (not
+/* Today's limits: the request queue holds backlog + 1 (not
  * max(tcp_max_syn_backlog, 64)), the accept queue min(somaxconn,
  * backlog) + 1; a negative backlog means somaxconn. */
 static void c31_queue_limits_today(void **state)
@@ -504,7 +504,7 @@ static void c31_queue_limits_today(void **state)
 	dlg_free(&d);
 }
 
-/* C32: the measured 6.18 table with the final ACK suppressed, 12
+/* The measured 6.18 table with the final ACK suppressed, 12
  * clients: syncookies=0 keeps backlog + 1 and drops the rest;
  * syncookies=1 answers the rest with cookies. */
 static void c32_final_ack_suppressed(void **state)
@@ -550,7 +550,7 @@ static void c32_final_ack_suppressed(void **state)
 	}
 }
 
-/* C33: the final ACK meets a full accept queue. abort_on_overflow=0:
+/* The final ACK meets a full accept queue. abort_on_overflow=0:
  * ignored, SYN-ACKs go on, accept() makes room and the next ACK completes.
  * =1: a reset (seq = the ACK's ack number, no ACK flag), EmbryonicRsts. */
 static void c33_final_ack_accept_queue_full(void **state)
@@ -597,7 +597,7 @@ static void c33_final_ack_accept_queue_full(void **state)
 	}
 }
 
-/* C35, C36: ss shows Recv-Q = accept queue (b + 1 when full) and Send-Q
+/* Ss shows Recv-Q = accept queue (b + 1 when full) and Send-Q
  * = backlog; nstat counts the overflows. */
 static void c35_c36_ss_and_nstat(void **state)
 {
@@ -627,7 +627,7 @@ static void c35_c36_ss_and_nstat(void **state)
 	dlg_free(&d);
 }
 
-/* C37: a cookie stays valid while the minute counter moves by one (60 to
+/* A cookie stays valid while the minute counter moves by one (60 to
  * 120 s), so a handshake straddling a tick works; two ticks later the
  * cookie fails. */
 static void c37_cookie_validity_window(void **state)

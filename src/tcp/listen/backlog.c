@@ -7,7 +7,7 @@
  * et al., UNIX Network Programming vol. 1, 3rd ed., Table 4.6, measured
  * how many connections each system really let complete for backlog 0..14
  * (clients connecting one after another, the server never calling
- * accept()); SPEC.md claim C20 asks synq to reproduce every column, and
+ * accept()); synq reproduces every column, and
  * tests/unit/test_backlog.c checks every cell. The rules, and why each
  * gives its column:
  *
@@ -44,8 +44,8 @@ uint32_t backlog_accept_limit(enum synq_personality personality, uint32_t backlo
 		 * sk_max_ack_backlog", strictly greater, so the queue takes
 		 * one more than the backlog and listen(fd, 0) still takes
 		 * one. Once it is full, tcp_conn_request() drops every new
-		 * SYN (ListenOverflows), cookies or not. Measured on 6.18:
-		 * research/linux-listen-path.md section 10a. */
+		 * SYN (ListenOverflows), cookies or not, as measured on
+		 * Linux 6.18 (tests/packetdrill/listen_acceptq_*.pkt). */
 		return backlog_saturate(b + 1);
 
 	case SYNQ_PERSONALITY_LINUX_2_4:

@@ -193,8 +193,7 @@ void tcp_accept_enqueue(struct synq_stack *s, struct tcp_listener *l, struct tcp
 		tcp_conn_at(s, l->accept_tail)->accept_next = index;
 	l->accept_tail = index;
 	l->accept_len++;
-	if (l->fd >= 0)
-		sock_wake(s, l->fd);
+	tcp_upcall(s, l->owner, TCP_EV_DATA_READY);
 }
 
 struct tcp_conn *tcp_accept_dequeue(struct synq_stack *s, struct tcp_listener *l)
@@ -214,7 +213,8 @@ struct tcp_conn *tcp_accept_dequeue(struct synq_stack *s, struct tcp_listener *l
 /* ------------------------------------------------------------ life */
 
 int tcp_listener_open(struct synq_stack *s, uint32_t addr, uint16_t port, int backlog,
-                      const struct tcp_sockopts *opts, int fd, struct tcp_listener **out)
+                      const struct tcp_sockopts *opts, uint32_t owner,
+                      struct tcp_listener **out)
 {
 	uint32_t index = pool_alloc(&s->listeners);
 	if (index == POOL_NONE)
@@ -223,7 +223,7 @@ int tcp_listener_open(struct synq_stack *s, uint32_t addr, uint16_t port, int ba
 	l->in_use = true;
 	l->addr = addr;
 	l->port = port;
-	l->fd = fd;
+	l->owner = owner;
 	l->opts = *opts;
 	l->accept_head = l->accept_tail = TCP_NONE;
 	tcp_listener_set_backlog(s, l, backlog);

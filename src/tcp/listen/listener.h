@@ -19,7 +19,7 @@ struct tcp_listener {
 	bool in_use;
 	bool synflood_warned;       /* "Possible SYN flooding" logged once */
 	uint8_t tos;                /* IP_TOS, passed on to its connections */
-	int32_t fd;
+	uint32_t owner;             /* its owner's token, TCP_NO_OWNER if none */
 	uint32_t backlog;           /* sk_max_ack_backlog after the clamp */
 	uint32_t accept_len;        /* sk_ack_backlog */
 	uint32_t accept_head;       /* connection indices, FIFO */
@@ -39,7 +39,8 @@ void tcp_listener_close(struct synq_stack *s, struct tcp_listener *l);
 uint32_t tcp_listener_index(const struct synq_stack *s, const struct tcp_listener *l);
 struct tcp_listener *tcp_listener_at(const struct synq_stack *s, uint32_t index);
 int tcp_listener_open(struct synq_stack *s, uint32_t addr, uint16_t port, int backlog,
-                      const struct tcp_sockopts *opts, int fd, struct tcp_listener **out);
+                      const struct tcp_sockopts *opts, uint32_t owner,
+                      struct tcp_listener **out);
 void tcp_listener_set_backlog(struct synq_stack *s, struct tcp_listener *l, int backlog);
 
 #endif

@@ -136,7 +136,6 @@
  *     tcp_synq_no_recent_overflow), net/ipv4/tcp_input.c (tcp_conn_request).
  *   FreeBSD: sys/netinet/tcp_syncache.c, whose opening comment is the model
  *     for this one.
- *   ../shared/research/linux-listen-path.md, sections 2 and 3.
  */
 #include "tcp/listen/syncookie.h"
 

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_TCP_CORE_H
+#define SYNQ_TCP_CORE_H
+
+/* The TCP core as a whole, for whoever composes a stack from it: made,
+ * measured and freed here; its connections are driven through user.h and
+ * its readiness leaves through upcall.h. It knows nothing above it. */
+
+#include <stdint.h>
+
+#include "synq/stack.h"
+#include "tcp/upcall.h"
+
+/* The same contract as synq_stack_new(), without a socket layer. */
+int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
+                     uint32_t addr, uint64_t seed, const struct synq_stack_io *io);
+void tcp_stack_destroy(struct synq_stack *s);
+/* Every table but the descriptors'. */
+void tcp_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u);
+void tcp_object_sizes(struct synq_object_sizes *z);
+
+#endif
