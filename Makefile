@@ -81,7 +81,9 @@ $(WATCH_LIB): $(call obj,$(wildcard src/watch/*.c))
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(SYNQ): $(call obj,$(CLI_SRCS)) $(WATCH_LIB) $(LIB)
+# synq serve's driver: TUN, namespaces and the wall clock, in the synq binary only.
+SERVE_SRCS := src/drivers/tun.c src/drivers/serve.c src/drivers/impair.c
+$(SYNQ): $(call obj,$(CLI_SRCS) $(SERVE_SRCS)) $(WATCH_LIB) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(WATCH_LDLIBS) $(LDLIBS) -o $@
 
 # The packetdrill driver: the stack as a shared object (packetdrill's

@@ -42,4 +42,13 @@ bool cli_parse_u64(const char *command, const char *option, const char *text,
 bool cli_parse_probability(const char *command, const char *option,
                            const char *text, double *out);
 
+/* httpd_options.c: --listen, --mpm, --config FILE, --set Directive=Value
+ * into cfg. 1: argv[*i] was one of them and applied; 0: not one of them;
+ * -1: it was, and was wrong (said on stderr). */
+struct synq_httpd_config;
+int cli_httpd_option(int argc, char **argv, int *i, const char *cmd,
+                     struct synq_httpd_config *cfg);
+
+int cli_serve(int argc, char **argv);
+
 #endif

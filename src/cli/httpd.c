@@ -58,60 +58,6 @@ static void usage(FILE *out)
 	        "  ServerName MPM. LISTENQ in the environment overrides ListenBacklog.\n");
 }
 
-static int apply(struct synq_httpd_config *cfg, const char *where, const char *d,
-                 const char *v)
-{
-	char err[256];
-	if (synq_httpd_config_set(cfg, d, v, err, sizeof err) == 0)
-		return 0;
-	fprintf(stderr, "synq %s: %s: %s\n", CMD, where, err);
-	return -1;
-}
-
-static int load_config(struct synq_httpd_config *cfg, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		fprintf(stderr, "synq %s: %s: %s\n", CMD, path, strerror(errno));
-		return -1;
-	}
-	char line[1024];
-	int lineno = 0, rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		lineno++;
-		char *p = line;
-		char *hash = strchr(p, '#');
-		if (hash)
-			*hash = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		size_t n = strlen(p);
-		while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r' || p[n - 1] == ' ' ||
-		                 p[n - 1] == '\t' || p[n - 1] == ';'))
-			p[--n] = '\0';
-		if (n == 0)
-			continue;
-		char *sp = p + strcspn(p, " \t");
-		char *value = sp;
-		if (*sp) {
-			*sp = '\0';
-			value = sp + 1;
-			while (*value == ' ' || *value == '\t')
-				value++;
-		}
-		char where[1100];
-		snprintf(where, sizeof where, "%s:%d", path, lineno);
-		if (*value == '\0') {
-			fprintf(stderr, "synq %s: %s: %s needs a value\n", CMD, where, p);
-			rc = -1;
-		} else {
-			rc = apply(cfg, where, p, value);
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
 static void log_line(void *ctx, const char *line, size_t len)
 {
 	fwrite(line, 1, len, (FILE *)ctx);
@@ -125,6 +71,7 @@ int cli_httpd(int argc, char **argv)
 	const char *log_path = NULL;
 	uint64_t duration_s = 0;
 	bool kernel = false;
+	int matched;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -133,28 +80,8 @@ int cli_httpd(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "--kernel")) {
 			kernel = true;
-		} else if (cli_option_match(argc, argv, &i, CMD, "--listen", &v)) {
-			if (v == NULL || apply(&cfg, "--listen", "Listen", v))
-				return CLI_EXIT_USAGE;
-		} else if (cli_option_match(argc, argv, &i, CMD, "--mpm", &v)) {
-			if (v == NULL || apply(&cfg, "--mpm", "MPM", v))
-				return CLI_EXIT_USAGE;
-		} else if (cli_option_match(argc, argv, &i, CMD, "--config", &v)) {
-			if (v == NULL || load_config(&cfg, v))
-				return CLI_EXIT_USAGE;
-		} else if (cli_option_match(argc, argv, &i, CMD, "--set", &v)) {
-			if (v == NULL)
-				return CLI_EXIT_USAGE;
-			char d[128];
-			const char *eq = strchr(v, '=');
-			if (eq == NULL || (size_t)(eq - v) >= sizeof d || eq == v) {
-				fprintf(stderr, "synq %s: --set wants Directive=Value, not '%s'\n", CMD,
-				        v);
-				return CLI_EXIT_USAGE;
-			}
-			memcpy(d, v, (size_t)(eq - v));
-			d[eq - v] = '\0';
-			if (apply(&cfg, "--set", d, eq + 1))
+		} else if ((matched = cli_httpd_option(argc, argv, &i, CMD, &cfg)) != 0) {
+			if (matched < 0)
 				return CLI_EXIT_USAGE;
 		} else if (cli_option_match(argc, argv, &i, CMD, "--access-log", &v)) {
 			if (v == NULL)

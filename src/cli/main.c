@@ -13,6 +13,7 @@ static const struct cli_command commands[] = {
 	{ "demo", cli_demo, "the built-in scenario: a SYN flood and idle connections, before and after" },
 	{ "backlog", cli_backlog, "measure queued connections per listen() backlog (UNP Table 4.6)" },
 	{ "watch", cli_watch, "live listen queues, counters and diagnosis of this host (or --netns)" },
+	{ "serve", cli_serve, "the stack and synq httpd on a TUN device in a network namespace, for real clients" },
 	{ "httpd", cli_httpd, "HTTP/1.1 server with Apache's scoreboard on the host kernel (--kernel)" },
 };
 

@@ -33,6 +33,7 @@ struct watch_opts {
 	double established_every_s;
 	bool defer;
 	bool predict;
+	struct watch_predict_options predict_opts;
 };
 
 static volatile sig_atomic_t stop;
@@ -48,7 +49,9 @@ static void usage(FILE *out)
 	fprintf(out,
 	        "usage: synq watch [--interval S] [--port P] [--netns NAME] [--once]\n"
 	        "                  [--json | --prom | --listen ADDR:PORT] [--count N]\n"
-	        "                  [--max-listeners N] [--no-defer] [--predict]\n\n"
+	        "                  [--max-listeners N] [--no-defer]\n"
+	        "                  [--predict [--predict-factor F] [--predict-duration S]\n"
+	        "                             [--predict-max N] [--predict-save DIR]]\n\n"
 	        "Every listening TCP socket of this host (or of network namespace NAME):\n"
 	        "accept queue against its limit, half-open (SYN-RECV) and established\n"
 	        "counts, TCP_DEFER_ACCEPT where readable; per-second rates of the kernel\n"
@@ -69,8 +72,15 @@ static void usage(FILE *out)
 	        "                      (default 10; 0: every refresh; --once always counts):\n"
 	        "                      the kernel fills a message per connection for them\n"
 	        "  --no-defer          do not look for owners and TCP_DEFER_ACCEPT\n"
-	        "  --predict           one line per listener: the simulator's answer to\n"
-	        "                      twice today's SYN rate with this host's sysctls\n\n"
+	        "  --predict           one line per listener (busiest first): the simulator's\n"
+	        "                      answer to twice today's SYN rate, measured over\n"
+	        "                      --interval, with this host's sysctls (--json: one\n"
+	        "                      object)\n"
+	        "  --predict-factor F  today's rate times F instead of 2\n"
+	        "  --predict-duration S  simulated seconds of traffic (default 15)\n"
+	        "  --predict-max N     predict the N busiest listeners (default 10)\n"
+	        "  --predict-save DIR  keep each scenario that was run as DIR/predict-K.ini\n"
+	        "                      (run it again with synq sim for the full report)\n\n"
 	        "The terminal view refreshes in place and uses colour only on a terminal\n"
 	        "and when NO_COLOR is unset.\n");
 }
@@ -80,7 +90,8 @@ static int parse_seconds(const char *option, const char *v, double *out)
 	char *end;
 	errno = 0;
 	double d = strtod(v, &end);
-	if (errno || end == v || *end != '\0' || !(d >= 0) || d > 86400) {
+	bool plain = (v[0] >= '0' && v[0] <= '9') || v[0] == '.';
+	if (!plain || errno || end == v || *end != '\0' || !(d >= 0) || d > 86400) {
 		fprintf(stderr, "synq watch: %s wants seconds in [0, 86400], not '%s'\n", option, v);
 		return -1;
 	}
@@ -91,7 +102,9 @@ static int parse_seconds(const char *option, const char *v, double *out)
 static int parse_args(int argc, char **argv, struct watch_opts *o)
 {
 	*o = (struct watch_opts){ .interval_s = 1.0, .max_listeners = 65536,
-	                          .established_every_s = 10, .defer = true };
+	                          .established_every_s = 10, .defer = true,
+	                          .predict_opts = { .factor = 2, .duration_s = 15,
+	                                            .max_listeners = 10 } };
 	int formats = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
@@ -111,6 +124,37 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 			o->defer = false;
 		} else if (!strcmp(a, "--predict")) {
 			o->predict = true;
+		} else if (cli_option_match(argc, argv, &i, "watch", "--predict-factor", &v)) {
+			double factor;
+			if (v == NULL || parse_seconds("--predict-factor", v, &factor))
+				return -1;
+			if (factor <= 0 || factor > 1000) {
+				fprintf(stderr, "synq watch: --predict-factor must be in (0, 1000], not '%s'\n", v);
+				return -1;
+			}
+			o->predict_opts.factor = factor;
+		} else if (cli_option_match(argc, argv, &i, "watch", "--predict-duration", &v)) {
+			double d;
+			if (v == NULL || parse_seconds("--predict-duration", v, &d))
+				return -1;
+			if (d < 1 || d > 3600) {
+				fprintf(stderr, "synq watch: --predict-duration must be 1..3600 seconds, not '%s'\n", v);
+				return -1;
+			}
+			o->predict_opts.duration_s = d;
+		} else if (cli_option_match(argc, argv, &i, "watch", "--predict-max", &v)) {
+			uint64_t n;
+			if (v == NULL || !cli_parse_u64("watch", "--predict-max", v, &n))
+				return -1;
+			if (n < 1 || n > 1000) {
+				fprintf(stderr, "synq watch: --predict-max must be 1..1000\n");
+				return -1;
+			}
+			o->predict_opts.max_listeners = (size_t)n;
+		} else if (cli_option_match(argc, argv, &i, "watch", "--predict-save", &v)) {
+			if (v == NULL)
+				return -1;
+			o->predict_opts.save_dir = v;
 		} else if (cli_option_match(argc, argv, &i, "watch", "--interval", &v)) {
 			if (v == NULL || parse_seconds("--interval", v, &o->interval_s))
 				return -1;
@@ -157,6 +201,18 @@ static int parse_args(int argc, char **argv, struct watch_opts *o)
 		fprintf(stderr, "synq watch: --json and --prom exclude each other\n");
 		return -1;
 	}
+	bool predict_options = o->predict_opts.save_dir || o->predict_opts.factor != 2 ||
+	                       o->predict_opts.duration_s != 15 || o->predict_opts.max_listeners != 10;
+	if (predict_options && !o->predict) {
+		fprintf(stderr, "synq watch: the --predict-* options need --predict\n");
+		return -1;
+	}
+	if (o->predict && (o->output == OUT_PROM || o->count)) {
+		fprintf(stderr, "synq watch: --predict prints once, as text or --json; drop --prom "
+		                "and --count\n");
+		return -1;
+	}
+	o->predict_opts.json = o->output == OUT_JSON;
 	if (o->listen && (formats || o->once || o->count || o->predict)) {
 		fprintf(stderr, "synq watch: --listen serves /metrics on its own; drop --json, "
 		                "--prom, --once, --count and --predict\n");
@@ -331,7 +387,7 @@ int cli_watch(int argc, char **argv)
 		goto out;
 	}
 	if (o.predict) {
-		rc = watch_predict_run(&sampler, frame, o.interval_s, stdout, stderr);
+		rc = watch_predict_run(&sampler, frame, o.interval_s, &o.predict_opts, stdout, stderr);
 		goto out;
 	}
 
