@@ -65,6 +65,11 @@ const char *synq_tcp_state_name(enum synq_tcp_state state);
 int synq_stack_new(struct synq_stack **stack, const struct synq_config *cfg,
                    uint32_t addr, uint64_t seed, const struct synq_stack_io *io);
 void synq_stack_free(struct synq_stack *stack);
+/* Back to the state synq_stack_new() returned, without allocating: no
+ * socket or connection, the settings it was created with, time 0, and the
+ * same secrets (ISN, timestamp and cookie keys, port choices) from the
+ * same seed. What follows is then what would follow on a new stack. */
+void synq_stack_reset(struct synq_stack *stack);
 
 void synq_stack_input(struct synq_stack *stack, const uint8_t *datagram,
                       size_t len, synq_time_t now);

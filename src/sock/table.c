@@ -4,6 +4,7 @@
  * may have a hole. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sock/sock.h"
 
@@ -13,6 +14,15 @@ int sock_table_init(struct sock_table *t, uint32_t capacity)
 	t->entries = calloc(capacity, sizeof *t->entries);
 	t->used_bits = calloc((capacity + 63) / 64, sizeof *t->used_bits);
 	return t->entries && t->used_bits ? 0 : -ENOMEM;
+}
+
+void sock_table_reset(struct sock_table *t)
+{
+	memset(t->entries, 0, t->capacity * sizeof *t->entries);
+	memset(t->used_bits, 0, (t->capacity + 63) / 64 * sizeof *t->used_bits);
+	t->used = 0;
+	t->search_from = 0;
+	t->overflows = 0;
 }
 
 void sock_table_destroy(struct sock_table *t)

@@ -38,6 +38,12 @@ void synq_stack_free(struct synq_stack *s)
 	tcp_stack_destroy(s);
 }
 
+void synq_stack_reset(struct synq_stack *s)
+{
+	tcp_stack_reset(s);
+	sock_table_reset(sock_table_of(s));
+}
+
 void synq_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u)
 {
 	tcp_stack_usage(s, u);

@@ -15,6 +15,9 @@
 int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
                      uint32_t addr, uint64_t seed, const struct synq_stack_io *io);
 void tcp_stack_destroy(struct synq_stack *s);
+/* Back to the state tcp_stack_create() left: no object, the created
+ * settings, time 0, the same secrets from the same seed. */
+void tcp_stack_reset(struct synq_stack *s);
 /* Every table but the descriptors'. */
 void tcp_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u);
 void tcp_object_sizes(struct synq_object_sizes *z);

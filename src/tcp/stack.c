@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ip/ipv4.h"
 #include "tcp/core.h"
@@ -27,6 +28,64 @@ uint64_t tcp_random(struct synq_stack *s)
 	x ^= x << 23;
 	s->rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
 	return s->rng[1] + y;
+}
+
+/* The random state and every key, from the seed alone. */
+static void derive_secrets(struct synq_stack *s)
+{
+	uint64_t sm = s->seed;
+	s->rng[0] = splitmix64(&sm);
+	s->rng[1] = splitmix64(&sm);
+	struct siphash_key *keys[] = { &s->isn_key, &s->ts_key, &s->hash_key,
+	                               &s->cookie_key[0], &s->cookie_key[1] };
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		keys[k]->k0 = splitmix64(&sm);
+		keys[k]->k1 = splitmix64(&sm);
+	}
+	s->ip_id = (uint16_t)splitmix64(&sm);
+}
+
+static void pool_empty(struct pool *p)
+{
+	p->used = 0;
+	p->high_water = 0;
+	p->free_head = POOL_NONE;
+	p->overflows = 0;
+}
+
+void tcp_stack_reset(struct synq_stack *s)
+{
+	bool objects = s->conns.used || s->requests.used || s->timewaits.used ||
+	               s->listeners.used;
+	if (objects) {
+		/* Chains still hang off the buckets: empty them all. With
+		 * every object gone they are already empty. */
+		for (uint32_t i = 0; i <= s->bucket_mask; i++)
+			s->buckets[i] = TCP_NONE;
+	}
+	struct pool *pools[] = { &s->conns, &s->requests, &s->timewaits, &s->listeners,
+	                         &s->segbufs };
+	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++)
+		pool_empty(pools[i]);
+	/* Ports keep their key with a zero count once unbound; clear the
+	 * slots used since creation, or the whole table if too many were. */
+	if (s->bound_touched > BOUND_TOUCHED_MAX) {
+		memset(s->bound_ports, 0, (s->bound_mask + 1) * sizeof *s->bound_ports);
+	} else {
+		for (uint32_t i = 0; i < s->bound_touched; i++)
+			s->bound_ports[s->bound_slots[i]] = 0;
+	}
+	s->bound_touched = 0;
+	s->port_hint = 0;
+	s->cfg = s->created_cfg;
+	s->now = 0;
+	derive_secrets(s);
+	memset(&s->mib, 0, sizeof s->mib);
+	memset(&s->drops, 0, sizeof s->drops);
+	s->tw_overflows = 0;
+	s->window_memo = (struct window_memo){ 0 };
+	s->heap_len = 0;
+	s->tw_head = s->tw_tail = TCP_NONE;
 }
 
 static uint32_t round_up_pow2(uint32_t n)
@@ -56,18 +115,11 @@ int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
 	if (s == NULL)
 		return -ENOMEM;
 	s->cfg = *cfg;
+	s->created_cfg = *cfg;
+	s->seed = seed;
 	s->addr = addr;
 	s->io = *io;
-	uint64_t sm = seed;
-	s->rng[0] = splitmix64(&sm);
-	s->rng[1] = splitmix64(&sm);
-	struct siphash_key *keys[] = { &s->isn_key, &s->ts_key, &s->hash_key,
-	                               &s->cookie_key[0], &s->cookie_key[1] };
-	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-		keys[k]->k0 = splitmix64(&sm);
-		keys[k]->k1 = splitmix64(&sm);
-	}
-	s->ip_id = (uint16_t)splitmix64(&sm);
+	derive_secrets(s);
 
 	uint32_t objects = cfg->max_connections + cfg->max_requests + cfg->max_time_wait;
 	uint32_t timed = cfg->max_connections + cfg->max_requests;

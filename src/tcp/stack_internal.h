@@ -20,8 +20,14 @@ struct window_memo {
 	uint32_t space, mss, window;
 };
 
+/* Port slots remembered for a cheap reset; beyond this, reset clears the
+ * whole port table. */
+#define BOUND_TOUCHED_MAX 32
+
 struct synq_stack {
 	struct synq_config cfg;
+	struct synq_config created_cfg; /* what reset returns to */
+	uint64_t seed;
 	uint32_t addr;
 	struct synq_stack_io io;
 	synq_time_t now;
@@ -50,6 +56,8 @@ struct synq_stack {
 	uint32_t *bound_ports;       /* port << 16 | count, 0 = empty */
 	uint32_t bound_mask;
 	uint32_t port_hint;
+	uint32_t bound_touched;      /* slots given a key since creation or reset */
+	uint32_t bound_slots[BOUND_TOUCHED_MAX];
 
 	/* the timer heap */
 	struct window_memo window_memo;

@@ -99,8 +99,15 @@ static uint32_t *port_slot(struct synq_stack *s, uint16_t port, bool for_insert)
 	uint32_t i = (port * 0x9e3779b1u) >> 16 & s->bound_mask;
 	for (uint32_t probes = 0; probes <= s->bound_mask; probes++) {
 		uint32_t *e = &s->bound_ports[(i + probes) & s->bound_mask];
-		if (*e == 0)
-			return for_insert ? e : NULL;
+		if (*e == 0) {
+			if (!for_insert)
+				return NULL;
+			if (s->bound_touched < BOUND_TOUCHED_MAX)
+				s->bound_slots[s->bound_touched] = (uint32_t)(e - s->bound_ports);
+			if (s->bound_touched <= BOUND_TOUCHED_MAX)
+				s->bound_touched++;
+			return e;
+		}
 		if (*e >> 16 == port)
 			return e;
 	}
