@@ -44,6 +44,7 @@ int cli_serve(int argc, char **argv)
 	synq_config_default(&c.stack);
 	/* a server on a real link: room for a flood's requests and a busy day */
 	c.stack.max_requests = 65536;
+	c.stack.max_time_wait = 65536;
 	synq_httpd_config_default(&c.httpd);
 	c.httpd.listen_port = 80;
 	const char *addr = "10.200.0.2/24", *log_path = NULL;

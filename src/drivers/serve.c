@@ -141,14 +141,22 @@ static void report(const struct serve *s, FILE *out)
 		SYNQ_MIB_TcpExtTCPReqQFullDrop, SYNQ_MIB_TcpExtTCPReqQFullDoCookies,
 		SYNQ_MIB_TcpRetransSegs,
 	};
+	struct synq_stack_usage u;
+	synq_stack_usage(s->stack, &u);
+	fprintf(out, "synq serve: tables: connections %u/%u (%llu overflows), requests %u/%u "
+	             "(%llu), time-wait %u/%u (%llu)\n",
+	        u.connections.used, u.connections.capacity,
+	        (unsigned long long)u.connections.overflows, u.requests.used, u.requests.capacity,
+	        (unsigned long long)u.requests.overflows, u.time_wait.used, u.time_wait.capacity,
+	        (unsigned long long)u.time_wait.overflows);
 	fprintf(out, "synq serve: counters:");
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
 		fprintf(out, " %s=%llu", synq_mib_name(shown[i]),
 		        (unsigned long long)mib->value[shown[i]]);
 	fprintf(out, "\n");
 	if (s->cfg->impaired)
-		fprintf(out, "synq serve: link: in %llu passed %llu lost %llu dropped; "
-		             "out %llu passed %llu lost %llu dropped\n",
+		fprintf(out, "synq serve: link: in: passed %llu, lost %llu, dropped %llu; "
+		             "out: passed %llu, lost %llu, dropped %llu\n",
 		        (unsigned long long)s->in.stats.passed, (unsigned long long)s->in.stats.lost,
 		        (unsigned long long)(s->in.stats.queue_drops + s->in.stats.flight_drops),
 		        (unsigned long long)s->out.stats.passed, (unsigned long long)s->out.stats.lost,
