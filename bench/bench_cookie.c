@@ -6,6 +6,7 @@
  * the two bare siphash_4u32() calls that each cookie operation makes. */
 #include <stdint.h>
 
+#include "synq/rng.h"
 #include "bench.h"
 #include "tcp/listen/syncookie.h"
 
@@ -21,25 +22,17 @@ struct bench_tuple {
 	uint32_t cookie;
 };
 
-static uint64_t bench_rand_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 int main(void)
 {
 	static struct bench_tuple t[DISTINCT];
 	uint64_t seed = 1;
 	const struct siphash_key key[2] = {
-		{ bench_rand_next(&seed), bench_rand_next(&seed) },
-		{ bench_rand_next(&seed), bench_rand_next(&seed) },
+		{ synq_splitmix64_next(&seed), synq_splitmix64_next(&seed) },
+		{ synq_splitmix64_next(&seed), synq_splitmix64_next(&seed) },
 	};
 	const uint32_t counter = syncookie_counter(SYNQ_SEC(1700000000));
 	for (int i = 0; i < DISTINCT; i++) {
-		uint64_t a = bench_rand_next(&seed), b = bench_rand_next(&seed);
+		uint64_t a = synq_splitmix64_next(&seed), b = synq_splitmix64_next(&seed);
 		t[i] = (struct bench_tuple){
 			.client_addr = (uint32_t)a, .server_addr = 0xc0a80001,
 			.client_port = (uint16_t)(a >> 32), .server_port = 443,

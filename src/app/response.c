@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "app/httpd_internal.h"
+#include "synq/rng.h"
 
 #define PATTERN_PERIOD 251u
 #define PATTERN_CHUNK 65536u
@@ -45,19 +46,10 @@ size_t httpd_pattern_chunk(uint64_t offset, uint64_t left, const uint8_t **data)
 
 /* ------------------------------------------------------- service time */
 
-static uint64_t rng_next(uint64_t *state)
-{
-	/* splitmix64 (Steele, Lea, Flood 2014) */
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 static double rng_unit_open(uint64_t *state)
 {
 	/* (0, 1): never 0, so log() is finite */
-	return ((double)(rng_next(state) >> 11) + 0.5) * 0x1.0p-53;
+	return ((double)(synq_splitmix64_next(state) >> 11) + 0.5) * 0x1.0p-53;
 }
 
 synq_time_t httpd_service_draw(struct synq_httpd *h)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Command-line option helpers shared by the subcommands. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +35,10 @@ bool cli_parse_u64(const char *command, const char *option, const char *text,
 {
 	char *end;
 	errno = 0;
-	unsigned long long v = strtoull(text, &end, 0);
-	if (errno || end == text || *end != '\0' || text[0] == '-') {
+	/* strtoull() skips blanks and takes a sign (" -5" wraps to a huge
+	 * number): the text must start with a digit. */
+	unsigned long long v = isdigit((unsigned char)text[0]) ? strtoull(text, &end, 0) : 0;
+	if (!isdigit((unsigned char)text[0]) || errno || end == text || *end != '\0') {
 		fprintf(stderr, "synq %s: %s wants a non-negative integer, not '%s'\n",
 		        command, option, text);
 		return false;

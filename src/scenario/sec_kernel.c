@@ -3,6 +3,7 @@
  * (net.ipv4.tcp_syncookies = 0), the backlog personality, and synq's own
  * table sizes (synq.max_connections ...). Values are the text sysctl(8)
  * would take; synq_config_set() knows which exist. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ static const char *kernel_set(struct synq_config *cfg, const char *key, const ch
 		char *end;
 		if (value[0] == '-')
 			return "negative count";
+		if (!isdigit((unsigned char)value[0]))
+			return "not a whole number";
 		unsigned long long v = strtoull(value, &end, 10);
 		if (end == value || *end != '\0')
 			return "not a whole number";

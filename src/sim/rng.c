@@ -1,19 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "sim/rng.h"
 
-#include <stddef.h>
+#include "synq/rng.h"
 
-static inline uint64_t rotl64(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
+#include <stddef.h>
 
 uint64_t sim_splitmix64_next(uint64_t *state)
 {
-	uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
+	return synq_splitmix64_next(state);
 }
 
 void sim_rng_seed(struct sim_rng *rng, uint64_t seed)
@@ -39,16 +33,7 @@ void sim_rng_split(struct sim_rng *parent, struct sim_rng *child)
 
 uint64_t sim_rng_next(struct sim_rng *rng)
 {
-	uint64_t *s = rng->s;
-	uint64_t result = rotl64(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl64(s[3], 45);
-	return result;
+	return synq_xoshiro256ss_next(rng->s);
 }
 
 double sim_rng_double(struct sim_rng *rng)

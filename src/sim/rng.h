@@ -2,9 +2,9 @@
 #ifndef SYNQ_SIM_RNG_H
 #define SYNQ_SIM_RNG_H
 
-/* The simulator's pseudo-random generator: xoshiro256** 1.0 (Blackman and
- * Vigna, https://prng.di.unimi.it/), seeded through splitmix64 as its
- * authors recommend, so that any 64-bit seed (0 included) gives a good state.
+/* The simulator's pseudo-random generator: the project's xoshiro256**,
+ * seeded through splitmix64 (include/synq/rng.h), with the draws a
+ * simulation needs on top.
  *
  * A generator is a plain value owned by whoever uses it: one per simulation,
  * one per link, one per stack. Nothing here is global; the same seed gives

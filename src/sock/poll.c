@@ -13,32 +13,11 @@
 
 int sock_events(struct synq_stack *s, const struct sock_entry *e)
 {
-	if (e->kind == SOCK_LISTENER) {
-		const struct tcp_listener *l = tcp_listener_at(s, e->obj);
-		return l->accept_head != TCP_NONE ? POLLIN | POLLRDNORM : 0;
-	}
+	if (e->kind == SOCK_LISTENER)
+		return tcp_listener_poll(tcp_listener_at(s, e->obj));
 	if (e->kind != SOCK_CONN)
 		return 0;
-	const struct tcp_conn *c = tcp_conn_at(s, e->obj);
-	int mask = 0;
-	uint8_t st = c->state;
-	if (c->shutdown == (TCP_SHUT_RCV | TCP_SHUT_SEND) || st == SYNQ_TCP_CLOSE)
-		mask |= POLLHUP;
-	if (c->shutdown & TCP_SHUT_RCV)
-		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-	if (st != SYNQ_TCP_SYN_SENT && st != SYNQ_TCP_SYN_RECV) {
-		if (c->rcv_queued > 0)
-			mask |= POLLIN | POLLRDNORM;
-		if (!(c->shutdown & TCP_SHUT_SEND)) {
-			if (tcp_user_writable(c))
-				mask |= POLLOUT | POLLWRNORM;
-		} else {
-			mask |= POLLOUT | POLLWRNORM;
-		}
-	}
-	if (c->err)
-		mask |= POLLERR;
-	return mask;
+	return tcp_user_poll(tcp_conn_at(s, e->obj));
 }
 
 int synq_sock_events(struct synq_stack *s, int fd)

@@ -6,7 +6,8 @@
 
 #include "sock/sock.h"
 #include "synq/socket.h"
-#include "tcp/stack_internal.h"
+#include "tcp/core.h"
+#include "tcp/user.h"
 
 /* The descriptor table: the context the socket layer's hooks were
  * installed with (sock_attach()). */

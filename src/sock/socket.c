@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "sock/sock_internal.h"
-#include "tcp/listen/listen_internal.h"
 #include "tcp/user.h"
 
 struct sock_entry *sock_lookup(struct synq_stack *s, int fd)
@@ -103,7 +102,7 @@ int synq_bind(struct synq_stack *s, int fd, const struct sockaddr *addr, socklen
 	int err = sockaddr_in_take(addr, len, &ip, &port);
 	if (err)
 		return err;
-	if (ip != 0 && ip != s->addr)
+	if (ip != 0 && ip != synq_stack_addr(s))
 		return -EADDRNOTAVAIL;
 	if ((c->flags & TCP_CONN_BOUND) || c->state != SYNQ_TCP_CLOSE || c->tuple.local_port)
 		return -EINVAL;

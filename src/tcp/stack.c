@@ -8,41 +8,27 @@
 #include <string.h>
 
 #include "ip/ipv4.h"
+#include "synq/rng.h"
 #include "tcp/core.h"
 #include "tcp/stack_internal.h"
 
-static uint64_t splitmix64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 uint64_t tcp_random(struct synq_stack *s)
 {
-	/* xorshift128+: fast, and reproducible from the stack's seed. */
-	uint64_t x = s->rng[0];
-	uint64_t const y = s->rng[1];
-	s->rng[0] = y;
-	x ^= x << 23;
-	s->rng[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
-	return s->rng[1] + y;
+	return synq_rng_next(&s->rng);
 }
 
 /* The random state and every key, from the seed alone. */
 static void derive_secrets(struct synq_stack *s)
 {
 	uint64_t sm = s->seed;
-	s->rng[0] = splitmix64(&sm);
-	s->rng[1] = splitmix64(&sm);
+	synq_rng_seed(&s->rng, synq_splitmix64_next(&sm));
 	struct siphash_key *keys[] = { &s->isn_key, &s->ts_key, &s->hash_key,
 	                               &s->cookie_key[0], &s->cookie_key[1] };
 	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-		keys[k]->k0 = splitmix64(&sm);
-		keys[k]->k1 = splitmix64(&sm);
+		keys[k]->k0 = synq_splitmix64_next(&sm);
+		keys[k]->k1 = synq_splitmix64_next(&sm);
 	}
-	s->ip_id = (uint16_t)splitmix64(&sm);
+	s->ip_id = (uint16_t)synq_splitmix64_next(&sm);
 }
 
 static void pool_empty(struct pool *p)

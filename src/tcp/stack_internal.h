@@ -5,6 +5,7 @@
 /* The stack object. Everything a host's TCP/IP state consists of lives
  * here; there is no other state anywhere. */
 
+#include "synq/rng.h"
 #include "synq/stack.h"
 #include "tcp/tcp.h"
 
@@ -31,7 +32,7 @@ struct synq_stack {
 	uint32_t addr;
 	struct synq_stack_io io;
 	synq_time_t now;
-	uint64_t rng[2];             /* xorshift128+ for ISN keys, ports */
+	struct synq_rng rng;         /* port choices (synq/rng.h) */
 	struct siphash_key isn_key;
 	struct siphash_key ts_key;
 	struct siphash_key hash_key;

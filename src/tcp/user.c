@@ -4,7 +4,9 @@
  * tcp_recvmsg(), tcp_shutdown(), tcp_close(), tcp_disconnect()).
  * Errors are negative errno values; nothing here blocks: "would block"
  * is -EAGAIN and the socket layer waits on readiness. */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 
 #include "tcp/input_internal.h"
@@ -417,4 +419,34 @@ void tcp_user_close(struct synq_stack *s, struct tcp_conn *c)
 		else
 			tcp_time_wait(s, c, SYNQ_TCP_FIN_WAIT2, tmo);
 	}
+}
+
+/* Linux's tcp_poll(): what a reader or writer of the connection may do. */
+int tcp_user_poll(const struct tcp_conn *c)
+{
+	int mask = 0;
+	uint8_t st = c->state;
+	if (c->shutdown == (TCP_SHUT_RCV | TCP_SHUT_SEND) || st == SYNQ_TCP_CLOSE)
+		mask |= POLLHUP;
+	if (c->shutdown & TCP_SHUT_RCV)
+		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (st != SYNQ_TCP_SYN_SENT && st != SYNQ_TCP_SYN_RECV) {
+		if (c->rcv_queued > 0)
+			mask |= POLLIN | POLLRDNORM;
+		if (!(c->shutdown & TCP_SHUT_SEND)) {
+			if (tcp_user_writable(c))
+				mask |= POLLOUT | POLLWRNORM;
+		} else {
+			mask |= POLLOUT | POLLWRNORM;
+		}
+	}
+	if (c->err)
+		mask |= POLLERR;
+	return mask;
+}
+
+/* inet_csk_listen_poll(): readable while a connection waits for accept(). */
+int tcp_listener_poll(const struct tcp_listener *l)
+{
+	return l->accept_head != TCP_NONE ? POLLIN | POLLRDNORM : 0;
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <sys/socket.h>
+
 #include "tcp/tcp.h"
 
 int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port);
@@ -24,5 +26,20 @@ void tcp_user_abort(struct synq_stack *s, struct tcp_conn *c, int mib_reason);
 int tcp_user_take_error(struct tcp_conn *c);
 bool tcp_user_writable(const struct tcp_conn *c);
 size_t tcp_user_readable(const struct tcp_conn *c);
+
+/* poll() events (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP) of a
+ * connection, and of a listener. */
+int tcp_user_poll(const struct tcp_conn *c);
+int tcp_listener_poll(const struct tcp_listener *l);
+
+/* sockopt.c: the options of a connection (c) or a listener (l), one of
+ * them NULL, at every level: SOL_SOCKET, IPPROTO_IP, IPPROTO_TCP
+ * (TCP_INFO included). Linux's errno values. */
+int tcp_setsockopt(struct synq_stack *s, struct tcp_conn *c, struct tcp_listener *l,
+                   int level, int name, const void *val, socklen_t len);
+int tcp_getsockopt(struct synq_stack *s, struct tcp_conn *c, struct tcp_listener *l,
+                   int level, int name, void *val, socklen_t *len);
+/* SIOCINQ/FIONREAD and SIOCOUTQ of a connection (c may be NULL). */
+int tcp_ioctl(struct tcp_conn *c, unsigned long request, int *out);
 
 #endif

@@ -55,5 +55,17 @@ if command -v parallel >/dev/null; then
 else
   echo "skip: GNU parallel not installed (apt-get install parallel)"
 fi
+# 4. numeric options: a blank, a sign or junk before the digits is refused
+#    with one line and a non-zero status, never wrapped to a huge number
+for bad in ' -5' '-5' '+5' ' 5' '5x' ''; do
+  "$synq" backlog --max "$bad" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ $rc -ne 0 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/out" ]
+  then ok "synq backlog --max '$bad' refused"
+  else no "synq backlog --max '$bad': rc $rc, $(head -c 200 "$tmp/err")"; fi
+done
+if "$synq" backlog --max 3 >"$tmp/out" 2>&1 && [ -s "$tmp/out" ]; then ok "synq backlog --max 3 runs"
+else no "synq backlog --max 3"; fi
+
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

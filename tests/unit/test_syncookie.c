@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "synq/rng.h"
 #include "tcp/siphash.h"
 #include "tcp/listen/syncookie.h"
 
@@ -22,16 +23,6 @@ static const struct siphash_key kat_keys[2] = {
 	{ 0, 0 },
 };
 
-/* A small deterministic generator for the randomised cases (splitmix64),
- * kept here so that this test needs only the cookie sources. */
-static uint64_t test_rand_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
 struct tuple {
 	uint32_t client_addr, server_addr;
 	uint16_t client_port, server_port;
@@ -40,7 +31,7 @@ struct tuple {
 
 static struct tuple tuple_random(uint64_t *s)
 {
-	uint64_t a = test_rand_next(s), b = test_rand_next(s);
+	uint64_t a = synq_splitmix64_next(s), b = synq_splitmix64_next(s);
 	return (struct tuple){ .client_addr = (uint32_t)a, .server_addr = (uint32_t)(a >> 32),
 	                       .client_port = (uint16_t)b, .server_port = (uint16_t)(b >> 16),
 	                       .client_isn = (uint32_t)(b >> 32) };
@@ -115,7 +106,7 @@ static void siphash_4u32_is_siphash_of_16_le_bytes(void **state)
 		uint32_t w[4];
 		uint8_t bytes[16];
 		for (int j = 0; j < 4; j++) {
-			w[j] = (uint32_t)test_rand_next(&s);
+			w[j] = (uint32_t)synq_splitmix64_next(&s);
 			for (int k = 0; k < 4; k++)
 				bytes[4 * j + k] = (uint8_t)(w[j] >> (8 * k));
 		}
@@ -156,11 +147,11 @@ static void cookie_round_trip_1000_random(void **state)
 	(void)state;
 	uint64_t s = 0x5eed;
 	struct siphash_key key[2];
-	key[0] = (struct siphash_key){ test_rand_next(&s), test_rand_next(&s) };
-	key[1] = (struct siphash_key){ test_rand_next(&s), test_rand_next(&s) };
+	key[0] = (struct siphash_key){ synq_splitmix64_next(&s), synq_splitmix64_next(&s) };
+	key[1] = (struct siphash_key){ synq_splitmix64_next(&s), synq_splitmix64_next(&s) };
 	for (int i = 0; i < 1000; i++) {
 		struct tuple t = tuple_random(&s);
-		uint32_t counter = (uint32_t)test_rand_next(&s);
+		uint32_t counter = (uint32_t)synq_splitmix64_next(&s);
 		for (uint32_t idx = 0; idx < SYNCOOKIE_MSS_COUNT; idx++) {
 			uint32_t c = make(key, &t, idx, counter);
 			if (check(key, &t, c, counter) != (int)idx)
@@ -329,7 +320,7 @@ static void ts_round_trip_every_option(void **state)
 	nows[18] = UINT32_MAX;
 	nows[19] = UINT32_MAX - 63;
 	for (uint32_t i = 20; i < 64; i++)
-		nows[i] = (uint32_t)test_rand_next(&s);
+		nows[i] = (uint32_t)synq_splitmix64_next(&s);
 
 	for (int ws = -1; ws <= 14; ws++) {
 		for (int sack = 0; sack <= 1; sack++) {
@@ -345,7 +336,7 @@ static void ts_round_trip_every_option(void **state)
 					if (now >= 63)
 						assert_true(tsval <= now);
 					/* A per-connection offset survives the trip. */
-					uint32_t ts_off = (uint32_t)test_rand_next(&s);
+					uint32_t ts_off = (uint32_t)synq_splitmix64_next(&s);
 					uint32_t echoed = tsval + ts_off;
 					struct syncookie_options o;
 					assert_true(syncookie_tsecr_decode(echoed - ts_off, true,
