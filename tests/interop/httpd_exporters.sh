@@ -62,67 +62,11 @@ for port in 8090 8091; do
 done
 sleep 1
 
-metric() { awk -v m="$1" '$1 == m {print $2}' "$2" | head -1; }
-
-# Apache exporter (prefork): scoreboard and workers against our ?auto.
+. "$(dirname "$0")/lib/exporters.sh"
 in_ns curl -s http://127.0.0.1:9117/metrics >"$dir/apache.prom"
 in_ns curl -s "http://127.0.0.1:8090/server-status?auto" >"$dir/auto"
-up=$(metric apache_up "$dir/apache.prom")
-[ "$up" = 1 ] && ok "apache exporter reads ?auto (apache_up 1)" || bad "apache_up '$up'"
-sb=$(sed -n 's/^Scoreboard: //p' "$dir/auto")
-# The exporter keeps its connection alive: when our fetch runs, that
-# connection's slot shows K, while during the exporter's own scrape it
-# was W (its request) and our fetch's slot was _. So the exporter saw our
-# scoreboard with one K turned into _.
-check_state() {   # exporter state label, scoreboard character
-  local got want
-  got=$(metric "apache_scoreboard{state=\"$1\"}" "$dir/apache.prom")
-  want=$(echo -n "$sb" | tr -cd "$2" | wc -c)
-  case $2 in _) want=$((want + 1)) ;; K) want=$((want - 1)) ;; esac
-  [ "${got%.*}" = "$want" ] && ok "apache_scoreboard $1 = $want" ||
-    bad "apache_scoreboard $1: exporter '$got', ?auto $want ($sb)"
-}
-check_state idle _
-check_state read R
-check_state reply W
-check_state keepalive K
-check_state closing C
-check_state logging L
-check_state open_slot .
-busy=$(metric 'apache_workers{state="busy"}' "$dir/apache.prom")
-idle=$(metric 'apache_workers{state="idle"}' "$dir/apache.prom")
-[ "${busy%.*}" = "$(( $(sed -n 's/^BusyWorkers: //p' "$dir/auto") - 1 ))" ] && ok "apache_workers busy = BusyWorkers - 1 ($busy)" || bad "busy '$busy'"
-[ "${idle%.*}" = "$(( $(sed -n 's/^IdleWorkers: //p' "$dir/auto") + 1 ))" ] && ok "apache_workers idle = IdleWorkers + 1 ($idle)" || bad "idle '$idle'"
-acc=$(metric apache_accesses_total "$dir/apache.prom")
-want=$(sed -n 's/^Total Accesses: //p' "$dir/auto")
-# our own ?auto fetch came after the exporter's, and counts when logged
-[ "${acc%.*}" -le "$want" ] && [ "${acc%.*}" -ge $((want - 1)) ] &&
-  ok "apache_accesses_total $acc (?auto: $want, one fetch later)" || bad "accesses '$acc' vs $want"
-
-# nginx exporter (event): stub_status against our /nginx_status.
+check_apache_exporter "$dir/apache.prom" "$dir/auto"
 in_ns curl -s http://127.0.0.1:9113/metrics >"$dir/nginx.prom"
 in_ns curl -s "http://127.0.0.1:8091/nginx_status" >"$dir/stub"
-cat "$dir/stub"
-up=$(metric nginx_up "$dir/nginx.prom")
-[ "$up" = 1 ] && ok "nginx exporter reads /nginx_status (nginx_up 1)" || bad "nginx_up '$up'"
-read -r acc_s han_s req_s < <(sed -n '3p' "$dir/stub")
-active_s=$(sed -n 's/^Active connections: \([0-9]*\).*/\1/p' "$dir/stub")
-read -r rd wr wt < <(sed -n 's/^Reading: \([0-9]*\) Writing: \([0-9]*\) Waiting: \([0-9]*\).*/\1 \2 \3/p' "$dir/stub")
-cmp() {   # metric, expected, tolerance (our own fetch came later)
-  local got
-  got=$(metric "$1" "$dir/nginx.prom")
-  got=${got%.*}
-  [ -n "$got" ] && [ "$got" -le "$2" ] && [ "$got" -ge $(($2 - $3)) ] &&
-    ok "$1 = $got (stub_status $2)" || bad "$1: exporter '$got', stub_status $2"
-}
-cmp nginx_connections_accepted "$acc_s" 1
-cmp nginx_connections_handled "$han_s" 1
-cmp nginx_http_requests_total "$req_s" 1
-# the exporter's own kept-alive connection waits once its scrape is done,
-# so our later fetch sees it: one more active and waiting connection
-cmp nginx_connections_active "$active_s" 1
-cmp nginx_connections_reading "$rd" 0
-cmp nginx_connections_writing "$wr" 0
-cmp nginx_connections_waiting "$wt" 1
-[ "$wt" -ge 1 ] && ok "the kept-alive connection is Waiting ($wt)" || bad "waiting $wt"
+check_nginx_exporter "$dir/nginx.prom" "$dir/stub"
 finish

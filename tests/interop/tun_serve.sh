@@ -30,40 +30,7 @@ for tool in ip ss curl python3 wrk ab hping3 sha256sum; do
   command -v $tool >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
 done
 
-ns=synq-tun-$$
-addr=10.201.0.2
-url=http://$addr
-tmp=$(mktemp -d /tmp/synq-tun-test.XXXXXX)
-serve_pid=
-stop_serve() {
-  [ -n "$serve_pid" ] || return 0
-  kill -TERM "$serve_pid" 2>/dev/null
-  wait "$serve_pid" 2>/dev/null
-  serve_pid=
-}
-cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
-  stop_serve
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-in_ns() { ip netns exec "$ns" "$@"; }
-
-# start_serve LOG [synq serve options]: returns once synq answers.
-start_serve() {
-  local log=$1; shift
-  "$synq" serve --netns "$ns" --addr $addr/24 "$@" >"$log" 2>&1 &
-  serve_pid=$!
-  for _ in $(seq 50); do
-    grep -q '^synq serve: http://' "$log" 2>/dev/null && return 0
-    kill -0 "$serve_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  bad "synq serve did not start: $(cat "$log")"
-  finish
-}
+. "$(dirname "$0")/lib/serve.sh"
 
 sha_of_pattern() { # the body of /bytes/N: byte i is i % 251
   python3 -c "
