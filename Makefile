@@ -48,6 +48,7 @@ CLI_SRCS := $(wildcard src/cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_SUPPORT := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
 BENCH_SRCS := $(wildcard bench/bench_*.c)
+EXAMPLE_SRCS := $(wildcard examples/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB := $(BUILD)/libsynq.a
@@ -55,6 +56,7 @@ SYNQ := $(BUILD)/synq
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 TEST_SUPPORT_OBJS := $(call obj,$(TEST_SUPPORT))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRCS))
 PD_SO := $(BUILD)/libsynq_packetdrill.so
 PD_SRCS := $(wildcard src/drivers/packetdrill*.c)
 # synq watch: the real host's listen queues; its own archive, so that only
@@ -62,9 +64,9 @@ PD_SRCS := $(wildcard src/drivers/packetdrill*.c)
 WATCH_LIB := $(BUILD)/libsynq_watch.a
 WATCH_LDLIBS := -lmnl
 
-.PHONY: all lib demo test check tests bench fuzz deps clean conformance conformance-kernel
+.PHONY: all lib demo test check tests bench fuzz deps clean conformance conformance-kernel examples
 
-all: $(LIB) $(SYNQ) $(if $(PD_SRCS),$(PD_SO))
+all: $(LIB) $(SYNQ) $(if $(PD_SRCS),$(PD_SO)) $(EXAMPLES)
 lib: $(LIB)
 
 $(BUILD)/obj/%.o: %.c
@@ -124,11 +126,18 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# examples/: small programs a library user would write. Built against the
+# public headers alone (no -Isrc), run by make test (tests/interop/examples.sh).
+$(BUILD)/examples/%: examples/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) -D_DEFAULT_SOURCE -Iinclude $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
+examples: $(EXAMPLES)
+
 deps:
 	@scripts/deps.sh
 
 # check: run this flavour's tests; test: both flavours, one closing line.
-tests: $(TESTS) $(SYNQ) $(if $(PD_SRCS),$(PD_SO))
+tests: $(TESTS) $(SYNQ) $(if $(PD_SRCS),$(PD_SO)) $(EXAMPLES)
 check: tests
 	@scripts/run-tests.sh $(BUILD) $(TESTS)
 

@@ -33,8 +33,9 @@
  *
  *   (a) input:  the node's receive callback is called once per packet that
  *               arrives on any of its interfaces, with the virtual time of
- *               arrival. Hand the bytes to the stack (synq_input(stack,
- *               pkt, len, now)); they are valid only during the call.
+ *               arrival. Hand the bytes to the stack
+ *               (synq_stack_input(stack, pkt, len, now)); they are valid
+ *               only during the call.
  *   (b) output: from any callback, sim_node_send(node, pkt, len) copies a
  *               datagram onto the node's outgoing link. It is never
  *               delivered re-entrantly: arrival is a later event, even on a
@@ -46,8 +47,10 @@
  *               that reports "my next deadline" after every input and every
  *               timer call maps onto it directly:
  *
- *                   on receive/timer: ...; sim_node_timer_set(node,
- *                                          synq_poll(stack, now));
+ *                   on receive: synq_stack_input(stack, pkt, len, now);
+ *                   on timer:   synq_stack_advance(stack, now);
+ *                   after both: sim_node_timer_set(node,
+ *                                   synq_stack_next_deadline(stack));
  *
  * The timer is disarmed before its callback runs, so the callback re-arms
  * it if it wants another call. Callbacks may send, arm timers and schedule
