@@ -149,8 +149,10 @@ test: deps
 demo: deps all
 	@scripts/demo.sh $(SYNQ)
 
-bench: $(BENCHES)
+# bench/*.sh drive real programs (synq serve, ab) in namespaces.
+bench: $(BENCHES) $(SYNQ)
 	@for b in $(BENCHES); do $$b || exit 1; done
+	@for b in bench/*.sh; do $$b $(BUILD) || exit 1; done
 
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/*.c))
