@@ -79,7 +79,8 @@ static const struct scn_key population_keys[] = {
 	{ .name = "rate", .type = SCN_T_RATE, .offset = POP(rate_per_s), .def = "100/s",
 	  .models = P | I | S | F | R,
 	  .doc = "poisson: mean arrival rate; idle, slowloris: connection attempts per second "
-	         "while below `connections`; synflood: SYNs per second; probe: probes per second. "
+	         "while below `connections`; synflood: mean SYNs per second (Poisson "
+	         "arrivals); probe: probes per second. "
 	         "Required for poisson, synflood and probe." },
 	{ .name = "connections", .type = SCN_T_COUNT, .offset = POP(connections), .def = "100",
 	  .min = 1, .max = 4000000, .models = I | S, .doc = "Connections kept open at once." },

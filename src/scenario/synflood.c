@@ -3,9 +3,14 @@
  * raw packets with src/ip's builders, from addresses that are not the
  * attacker's, so the server's SYN-ACKs go to the spoofed sources.
  *
- * Pacing: the flood runs on a 1 ms tick; each tick sends the SYNs its
- * share of `rate` allows (fractions carry over), back to back, like a
- * sender that writes bursts from a timer. Each SYN looks like Linux's:
+ * Pacing: the flood runs on a 1 ms tick; each tick sends a Poisson number
+ * of SYNs with mean rate x tick, back to back. Not a fixed share per tick:
+ * the server's timers are exact and whole milliseconds, so a request that
+ * a flood SYN created expires exactly on a later tick, and a periodic
+ * flood would then always have a SYN there to take the freed slot before
+ * any client could (a resonance no real attacker's clock shares with the
+ * server's: with it, clients behind a slow no-cookie flood never got in).
+ * Counts above a mean of 30 per tick use the normal approximation. Each SYN looks like Linux's:
  * MSS 1460, SACK permitted, timestamps, window scale 7; source address
  * drawn uniformly from the pool of `sources`, source port from 1024 up,
  * ISN and TSval random.
@@ -23,6 +28,7 @@
  * with a RST (RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST>), which frees the
  * request at once. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +52,6 @@
 #define OFF_TCP_OPTIONS 40
 
 struct flood {
-	double credit;          /* SYNs owed, fractional */
 	synq_time_t last_tick;
 	uint16_t ip_id;
 	uint8_t syn[SYN_BYTES]; /* the template */
@@ -117,18 +122,37 @@ static int build_template(struct scn_pop *p, struct flood *f)
 	return -EINVAL;
 }
 
+/* A Poisson draw: Knuth's product of uniforms for small means, the normal
+ * approximation (Box-Muller, rounded) above 30. */
+static uint64_t poisson(struct sim_rng *rng, double mean)
+{
+	if (mean <= 0)
+		return 0;
+	if (mean > 30) {
+		double u1 = 1.0 - sim_rng_double(rng), u2 = sim_rng_double(rng);
+		double z = sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+		double n = floor(mean + sqrt(mean) * z + 0.5);
+		return n > 0 ? (uint64_t)n : 0;
+	}
+	double limit = exp(-mean), prod = sim_rng_double(rng);
+	uint64_t n = 0;
+	while (prod > limit) {
+		n++;
+		prod *= sim_rng_double(rng);
+	}
+	return n;
+}
+
 static void flood_tick(void *ctx, struct sim_node *node, synq_time_t now)
 {
 	struct scn_pop *p = ctx;
 	struct flood *f = p->raw;
 	if (now >= p->stop_ns)
 		return;
-	f->credit += p->cfg->rate_per_s * (double)(now - f->last_tick) / 1e9;
+	double mean = p->cfg->rate_per_s * (double)(now - f->last_tick) / 1e9;
 	f->last_tick = now;
-	while (f->credit >= 1.0) {
-		f->credit -= 1.0;
+	for (uint64_t n = poisson(&p->rng, mean); n > 0; n--)
 		send_syn(p, f);
-	}
 	sim_node_timer_set(node, now + TICK_NS);
 }
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# An experiment, run by hand (not a test): the connect times real clients
+# see behind a slow spoofed SYN flood without cookies (tcp_syncookies 0,
+# backlog 16, 5 SYNs/s from silent random sources, a curl every 100 ms for
+# 15 s, each giving up after 30 s), three ways:
+#   kernel  the Linux kernel serving, hping3 and curl in a second namespace
+#           across a veth pair
+#   serve   synq serve on a TUN device, the same hping3 and curl
+#   sim     synq sim with the same settings
+# It prints the share of clients per connect-time step (SYN retransmissions
+# at 1, 2, 3, 4, 5, 7, 11, 19 s with Linux 6.18's tcp_syn_linear_timeouts)
+# and the total variation distance of serve and sim from the kernel.
+#
+#   bash scripts/experiments/syn_flood_connect_times.sh build/release
+set -uo pipefail
+
+build=${1:-build/release}
+synq=$(realpath "$build/synq")
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
+
+if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces, TUN)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
+if [ ! -c /dev/net/tun ]; then echo "skip: no /dev/net/tun on this machine"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
+for tool in ip curl hping3 python3; do
+  command -v $tool >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
+done
+. "$(dirname "$0")/../../tests/interop/lib/serve.sh"
+
+probes=150   # one every 100 ms: 15 s
+start_serve "$tmp/serve.log" --sysctl net.ipv4.tcp_syncookies=0 --set ListenBacklog=16
+in_ns timeout 70 hping3 -q -S -p 80 -i u200000 --rand-source $addr >/dev/null 2>&1 &
+flood=$!
+sleep 2   # the SYN queue fills
+for i in $(seq $probes); do
+  in_ns curl -s -m 30 -o /dev/null -w '%{time_connect}\n' "$url/" >>"$tmp/real" 2>/dev/null &
+  sleep 0.1
+done
+sleep 31   # the last curl gives up after 30 s
+kill $flood 2>/dev/null
+stop_serve
+
+# --- the kernel itself -------------------------------------------------------
+kc=synq-kcli-$$ ks=synq-ksrv-$$
+ip netns add $kc && ip netns add $ks && ip -n $kc link set lo up && ip -n $ks link set lo up &&
+  ip -n $kc link add kexp0 type veth peer name kexp1 netns $ks &&
+  ip -n $kc addr add 10.207.0.1/24 dev kexp0 && ip -n $kc link set kexp0 up &&
+  ip -n $ks addr add 10.207.0.2/24 dev kexp1 && ip -n $ks link set kexp1 up &&
+  ip -n $ks route add default via 10.207.0.1 || { bad "kernel namespaces"; finish; }
+trap 'for p in $(ip netns pids $ks 2>/dev/null) $(ip netns pids $kc 2>/dev/null); do kill $p 2>/dev/null; done; ip netns del $kc 2>/dev/null; ip netns del $ks 2>/dev/null; cleanup' EXIT
+ip netns exec $ks sysctl -qw net.ipv4.tcp_syncookies=0
+cat >"$tmp/kserver.py" <<'PY'
+import socket
+a = socket.socket(); a.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+a.bind(('0.0.0.0', 80)); a.listen(16)
+while True:
+    c, _ = a.accept(); c.recv(1000)
+    c.sendall(b'HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok'); c.close()
+PY
+ip netns exec $ks python3 "$tmp/kserver.py" &
+sleep 0.5
+ip netns exec $kc timeout 70 hping3 -q -S -p 80 -i u200000 --rand-source 10.207.0.2 >/dev/null 2>&1 &
+sleep 2
+for i in $(seq $probes); do
+  ip netns exec $kc curl -s -m 30 -o /dev/null -w '%{time_connect}\n' http://10.207.0.2/ >>"$tmp/kernel" 2>/dev/null &
+  sleep 0.1
+done
+sleep 31
+
+cat >"$tmp/sim.ini" <<EOF
+[run]
+duration = 49s
+[kernel]
+net.ipv4.tcp_syncookies = 0
+[server]
+ListenBacklog = 16
+[attack.flood]
+model = synflood
+rate = 5/s
+[clients.probe]
+model = poisson
+rate = 10/s
+start = 2s
+stop = 17s
+timeout = 30s
+EOF
+"$synq" sim "$tmp/sim.ini" --out "$tmp/sim" >"$tmp/sim.txt" 2>&1 || { bad "synq sim: $(tail -3 "$tmp/sim.txt")"; finish; }
+
+python3 - "$tmp/kernel" "$tmp/real" "$tmp/sim/connect_times.csv" "$tmp/sim.txt" <<'EOF'
+import csv, sys
+steps = [0, 1, 2, 3, 4, 5, 7, 11, 19]
+def step(s):
+    return min(steps, key=lambda t: abs(t - s))
+def curls(path):
+    d = {}
+    for line in open(path):
+        t = float(line)
+        k = step(t) if t > 0 else 'never'
+        d[k] = d.get(k, 0) + 1
+    return d
+kernel, serve = curls(sys.argv[1]), curls(sys.argv[2])
+sim = {}
+for row in csv.DictReader(open(sys.argv[3])):
+    if row['population'] == 'clients.probe':
+        k = step((float(row['low_ms']) + float(row['high_ms'])) / 2000)
+        sim[k] = sim.get(k, 0) + int(row['count'])
+for line in open(sys.argv[4]):
+    if line.startswith('clients.probe'):
+        sim['never'] = int(line.split()[4])
+runs = {'kernel': kernel, 'serve': serve, 'sim': sim}
+share = {n: {k: v / sum(d.values()) for k, v in d.items()} for n, d in runs.items()}
+print('step   kernel  serve   sim')
+for k in steps + ['never']:
+    print('%-6s %6.2f %6.2f %6.2f' % (k, *(share[n].get(k, 0) for n in runs)))
+for n in ('serve', 'sim'):
+    tv = sum(abs(share[n].get(k, 0) - share['kernel'].get(k, 0)) for k in steps + ['never']) / 2
+    print('%s: %d clients, total variation from the kernel %.2f' % (n, sum(runs[n].values()), tv))
+EOF
+
+finish
