@@ -56,9 +56,9 @@ static void ready_push(struct sock_table *t, struct sock_entry *ep, int fd)
 	if (e->on_ready_list)
 		return;
 	e->on_ready_list = 1;
-	e->ready_next = TCP_NONE;
+	e->ready_next = SOCK_NONE;
 	uint32_t slot = (uint32_t)(fd - SOCK_FD_BASE);
-	if (ep->ready_tail == TCP_NONE)
+	if (ep->ready_tail == SOCK_NONE)
 		ep->ready_head = slot;
 	else
 		t->entries[ep->ready_tail].ready_next = slot;
@@ -99,7 +99,7 @@ int synq_epoll_create(struct synq_stack *s)
 	if (fd < 0)
 		return fd;
 	struct sock_entry *ep = sock_lookup(s, fd);
-	ep->ready_head = ep->ready_tail = TCP_NONE;
+	ep->ready_head = ep->ready_tail = SOCK_NONE;
 	return fd;
 }
 
@@ -155,12 +155,12 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 	/* Walk the list once; level-triggered entries that were reported go
 	 * back to its end, as Linux's ep_send_events() does. */
 	uint32_t last = ep->ready_tail;
-	while (n < max && ep->ready_head != TCP_NONE) {
+	while (n < max && ep->ready_head != SOCK_NONE) {
 		uint32_t slot = ep->ready_head;
 		struct sock_entry *e = &sock_table_of(s)->entries[slot];
 		ep->ready_head = e->ready_next;
-		if (ep->ready_head == TCP_NONE)
-			ep->ready_tail = TCP_NONE;
+		if (ep->ready_head == SOCK_NONE)
+			ep->ready_tail = SOCK_NONE;
 		e->on_ready_list = 0;
 		int fd = (int)slot + SOCK_FD_BASE;
 		if (e->kind != SOCK_FREE && e->epfd == epfd) {
@@ -192,7 +192,7 @@ void sock_epoll_forget(struct synq_stack *s, int fd)
 void sock_epoll_close(struct synq_stack *s, int epfd)
 {
 	struct sock_entry *ep = sock_lookup(s, epfd);
-	for (uint32_t slot = ep->ready_head; slot != TCP_NONE;) {
+	for (uint32_t slot = ep->ready_head; slot != SOCK_NONE;) {
 		struct sock_entry *e = &sock_table_of(s)->entries[slot];
 		e->on_ready_list = 0;
 		slot = e->ready_next;

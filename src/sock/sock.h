@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define SOCK_FD_BASE 3
+#define SOCK_NONE UINT32_MAX /* end of a ready list */
 
 enum sock_kind {
 	SOCK_FREE = 0,

@@ -33,15 +33,15 @@ int synq_socket(struct synq_stack *s, int domain, int type, int protocol)
 		return -EPROTONOSUPPORT;
 	if (protocol != 0 && protocol != IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
-	struct tcp_conn *c = tcp_conn_alloc(s);
+	struct tcp_conn *c = tcp_user_open(s, TCP_NO_OWNER);
 	if (c == NULL)
 		return -ENOBUFS;
 	int fd = sock_fd_alloc(sock_table_of(s), SOCK_CONN, tcp_conn_index(s, c));
 	if (fd < 0) {
-		tcp_conn_free(s, c);
+		tcp_user_close(s, c);
 		return fd;
 	}
-	c->owner = (uint32_t)fd;
+	tcp_user_set_owner(c, (uint32_t)fd);
 	struct sock_entry *e = sock_lookup(s, fd);
 	e->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	e->cloexec = (flags & SOCK_CLOEXEC) != 0;
@@ -73,22 +73,6 @@ static void sockaddr_in_give(struct sockaddr *addr, socklen_t *len, uint32_t ip,
 	*len = sizeof sin;
 }
 
-/* A free port for bind(port 0) or an autobind (inet_csk_get_port()). */
-static int pick_bind_port(struct synq_stack *s, uint32_t addr, bool reuse)
-{
-	struct tcp_tuple t = { .local_addr = addr };
-	uint16_t port = tcp_port_pick(s, &t, reuse, false);
-	return port ? port : -EADDRINUSE;
-}
-
-static void bind_port(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port)
-{
-	c->tuple.local_addr = addr;
-	c->tuple.local_port = port;
-	c->flags |= TCP_CONN_BOUND;
-	tcp_port_ref(s, port);
-}
-
 int synq_bind(struct synq_stack *s, int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sock_entry *e = sock_lookup(s, fd);
@@ -102,20 +86,7 @@ int synq_bind(struct synq_stack *s, int fd, const struct sockaddr *addr, socklen
 	int err = sockaddr_in_take(addr, len, &ip, &port);
 	if (err)
 		return err;
-	if (ip != 0 && ip != synq_stack_addr(s))
-		return -EADDRNOTAVAIL;
-	if ((c->flags & TCP_CONN_BOUND) || c->state != SYNQ_TCP_CLOSE || c->tuple.local_port)
-		return -EINVAL;
-	if (port == 0) {
-		int picked = pick_bind_port(s, ip, c->opts.reuseaddr);
-		if (picked < 0)
-			return picked;
-		port = (uint16_t)picked;
-	} else if (tcp_port_in_use(s, ip, port, c->opts.reuseaddr)) {
-		return -EADDRINUSE;
-	}
-	bind_port(s, c, ip, port);
-	return 0;
+	return tcp_user_bind(s, c, ip, port);
 }
 
 int synq_listen(struct synq_stack *s, int fd, int backlog)
@@ -129,25 +100,11 @@ int synq_listen(struct synq_stack *s, int fd, int backlog)
 		return 0;
 	}
 	struct tcp_conn *c = sock_conn(s, e);
-	if (c == NULL || c->state != SYNQ_TCP_CLOSE || e->sstate != SOCK_UNCONNECTED)
+	if (c == NULL || e->sstate != SOCK_UNCONNECTED)
 		return -EINVAL;
-	if (!(c->flags & TCP_CONN_BOUND)) {
-		int picked = pick_bind_port(s, 0, c->opts.reuseaddr);
-		if (picked < 0)
-			return -EADDRINUSE;
-		bind_port(s, c, 0, (uint16_t)picked);
-	}
-	if (tcp_listener_lookup(s, c->tuple.local_addr, c->tuple.local_port) != NULL)
-		return -EADDRINUSE;
-	int err = tcp_listener_open(s, c->tuple.local_addr, c->tuple.local_port, backlog,
-	                            &c->opts, (uint32_t)fd, &l);
+	int err = tcp_user_listen(s, c, backlog, (uint32_t)fd, &l);
 	if (err)
 		return err;
-	l->tos = c->tos;
-	/* The listener takes over the bound port. */
-	c->flags &= (uint16_t)~TCP_CONN_BOUND;
-	c->owner = TCP_NO_OWNER;
-	tcp_conn_free(s, c);
 	e->kind = SOCK_LISTENER;
 	e->obj = tcp_listener_index(s, l);
 	return 0;
@@ -163,21 +120,22 @@ int synq_accept4(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t 
 	struct tcp_listener *l = sock_listener(s, e);
 	if (l == NULL)
 		return -EINVAL;
-	if (l->accept_head == TCP_NONE)
+	if (!tcp_listener_has_child(l))
 		return -EAGAIN;
 	/* A descriptor first, so a full table leaves the queue alone. */
 	int nfd = sock_fd_alloc(sock_table_of(s), SOCK_CONN, 0);
 	if (nfd < 0)
 		return nfd;
-	struct tcp_conn *c = tcp_accept_dequeue(s, l);
+	struct tcp_conn *c = tcp_user_accept(s, l, (uint32_t)nfd);
 	struct sock_entry *ne = sock_lookup(s, nfd);
 	ne->obj = tcp_conn_index(s, c);
 	ne->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	ne->cloexec = (flags & SOCK_CLOEXEC) != 0;
 	ne->sstate = SOCK_CONNECTED;
-	c->owner = (uint32_t)nfd;
-	c->flags |= TCP_CONN_ACCEPTED;
-	sockaddr_in_give(addr, len, c->tuple.remote_addr, c->tuple.remote_port);
+	uint32_t peer;
+	uint16_t peer_port;
+	tcp_user_peer(c, &peer, &peer_port);
+	sockaddr_in_give(addr, len, peer, peer_port);
 	return nfd;
 }
 
@@ -208,7 +166,7 @@ int synq_connect(struct synq_stack *s, int fd, const struct sockaddr *addr, sock
 		err = -EALREADY;
 		break;
 	default:
-		if (c->state != SYNQ_TCP_CLOSE)
+		if (tcp_user_state(c) != SYNQ_TCP_CLOSE)
 			return -EISCONN;
 		err = tcp_user_connect(s, c, ip, port);
 		if (err)
@@ -217,9 +175,10 @@ int synq_connect(struct synq_stack *s, int fd, const struct sockaddr *addr, sock
 		err = -EINPROGRESS;
 		break;
 	}
-	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV)
+	enum synq_tcp_state st = tcp_user_state(c);
+	if (st == SYNQ_TCP_SYN_SENT || st == SYNQ_TCP_SYN_RECV)
 		return err;
-	if (c->state == SYNQ_TCP_CLOSE) {
+	if (st == SYNQ_TCP_CLOSE) {
 		int soft = tcp_user_take_error(c);
 		e->sstate = SOCK_UNCONNECTED;
 		return soft ? -soft : -ECONNABORTED;
@@ -291,14 +250,9 @@ static ssize_t send_iov(struct synq_stack *s, int fd, const struct iovec *iov, i
 		tcp_push(s, c);
 	if (total == 0 && iovcnt >= 0) {
 		/* Nothing to send: still report the socket's state. */
-		if (c->state != SYNQ_TCP_ESTABLISHED && c->state != SYNQ_TCP_CLOSE_WAIT) {
-			if (c->err)
-				return -tcp_user_take_error(c);
-			return (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV)
-			           ? -EAGAIN : -EPIPE;
-		}
-		if (c->shutdown & TCP_SHUT_SEND)
-			return -EPIPE;
+		int err = tcp_user_send_check(c);
+		if (err)
+			return err;
 	}
 	return total;
 }
@@ -363,16 +317,14 @@ ssize_t synq_recvmsg(struct synq_stack *s, int fd, struct msghdr *msg, int flags
 	struct sock_entry *e = sock_lookup(s, fd);
 	struct tcp_conn *c = e ? sock_conn(s, e) : NULL;
 	size_t control_used = 0;
-	if (n >= 0 && c && c->opts.inq && msg->msg_control &&
+	int inq = c ? tcp_user_inq_hint(c) : -1;
+	if (n >= 0 && inq >= 0 && msg->msg_control &&
 	    msg->msg_controllen >= CMSG_SPACE(sizeof(int))) {
 		/* TCP_CM_INQ: the bytes still queued after this read. */
 		struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
 		cm->cmsg_level = IPPROTO_TCP;
 		cm->cmsg_type = SYNQ_TCP_INQ;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		int inq = (int)tcp_user_readable(c);
-		if (inq == 0 && (c->flags & TCP_CONN_FIN_RECEIVED))
-			inq = 1; /* after a FIN: "keep reading" (tcp_inq_hint()) */
 		memcpy(CMSG_DATA(cm), &inq, sizeof inq);
 		control_used = CMSG_SPACE(sizeof(int));
 	}
@@ -394,12 +346,10 @@ int synq_shutdown(struct synq_stack *s, int fd, int how)
 		if (!rd)
 			return 0;
 		/* Shutting the read side of a listener stops it listening. */
-		struct tcp_conn *c = tcp_conn_alloc(s);
+		struct tcp_conn *c = tcp_user_open(s, (uint32_t)fd);
 		if (c == NULL)
 			return -ENOBUFS;
-		tcp_port_unref(s, l->port);
-		tcp_listener_close(s, l);
-		c->owner = (uint32_t)fd;
+		tcp_listener_stop(s, l);
 		e->kind = SOCK_CONN;
 		e->obj = tcp_conn_index(s, c);
 		return 0;
@@ -407,9 +357,9 @@ int synq_shutdown(struct synq_stack *s, int fd, int how)
 	struct tcp_conn *c = sock_conn(s, e);
 	if (c == NULL)
 		return -ENOTCONN;
+	enum synq_tcp_state st = tcp_user_state(c);
 	if (e->sstate == SOCK_CONNECTING &&
-	    !(c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
-	      c->state == SYNQ_TCP_CLOSE))
+	    !(st == SYNQ_TCP_SYN_SENT || st == SYNQ_TCP_SYN_RECV || st == SYNQ_TCP_CLOSE))
 		e->sstate = SOCK_CONNECTED;
 	return tcp_user_shutdown(s, c, rd, wr);
 }
@@ -424,12 +374,9 @@ int synq_close(struct synq_stack *s, int fd)
 	case SOCK_CONN:
 		tcp_user_close(s, sock_conn(s, e));
 		break;
-	case SOCK_LISTENER: {
-		struct tcp_listener *l = sock_listener(s, e);
-		tcp_port_unref(s, l->port);
-		tcp_listener_close(s, l);
+	case SOCK_LISTENER:
+		tcp_listener_stop(s, sock_listener(s, e));
 		break;
-	}
 	case SOCK_EPOLL:
 		sock_epoll_close(s, fd);
 		break;
@@ -447,15 +394,17 @@ int synq_getsockname(struct synq_stack *s, int fd, struct sockaddr *addr, sockle
 		return -EBADF;
 	if (len == NULL || addr == NULL)
 		return -EFAULT;
+	uint32_t ip;
+	uint16_t port;
 	struct tcp_listener *l = sock_listener(s, e);
-	if (l != NULL) {
-		sockaddr_in_give(addr, len, l->addr, l->port);
-		return 0;
-	}
 	struct tcp_conn *c = sock_conn(s, e);
-	if (c == NULL)
+	if (l != NULL)
+		tcp_listener_local(l, &ip, &port);
+	else if (c != NULL)
+		tcp_user_local(c, &ip, &port);
+	else
 		return -EOPNOTSUPP;
-	sockaddr_in_give(addr, len, c->tuple.local_addr, c->tuple.local_port);
+	sockaddr_in_give(addr, len, ip, port);
 	return 0;
 }
 
@@ -467,9 +416,13 @@ int synq_getpeername(struct synq_stack *s, int fd, struct sockaddr *addr, sockle
 	if (len == NULL || addr == NULL)
 		return -EFAULT;
 	struct tcp_conn *c = sock_conn(s, e);
-	if (c == NULL || c->state == SYNQ_TCP_CLOSE || c->state == SYNQ_TCP_SYN_SENT)
+	if (c == NULL || tcp_user_state(c) == SYNQ_TCP_CLOSE ||
+	    tcp_user_state(c) == SYNQ_TCP_SYN_SENT)
 		return -ENOTCONN;
-	sockaddr_in_give(addr, len, c->tuple.remote_addr, c->tuple.remote_port);
+	uint32_t ip;
+	uint16_t port;
+	tcp_user_peer(c, &ip, &port);
+	sockaddr_in_give(addr, len, ip, port);
 	return 0;
 }
 

@@ -27,6 +27,30 @@ int tcp_user_take_error(struct tcp_conn *c);
 bool tcp_user_writable(const struct tcp_conn *c);
 size_t tcp_user_readable(const struct tcp_conn *c);
 
+/* endpoint.c: what the socket layer asks besides moving bytes. Errors
+ * are Linux's, negative. */
+struct tcp_conn *tcp_user_open(struct synq_stack *s, uint32_t owner);
+void tcp_user_set_owner(struct tcp_conn *c, uint32_t owner);
+enum synq_tcp_state tcp_user_state(const struct tcp_conn *c);
+/* addr 0 = any; port 0 = pick one. */
+int tcp_user_bind(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port);
+/* The connection (bound, or bound now) becomes a listener owned by owner
+ * and is freed. */
+int tcp_user_listen(struct synq_stack *s, struct tcp_conn *c, int backlog, uint32_t owner,
+                    struct tcp_listener **out);
+bool tcp_listener_has_child(const struct tcp_listener *l);
+/* The oldest child of the accept queue, now owned by owner; NULL if none. */
+struct tcp_conn *tcp_user_accept(struct synq_stack *s, struct tcp_listener *l, uint32_t owner);
+/* Close a listener and release its port. */
+void tcp_listener_stop(struct synq_stack *s, struct tcp_listener *l);
+void tcp_user_local(const struct tcp_conn *c, uint32_t *addr, uint16_t *port);
+void tcp_user_peer(const struct tcp_conn *c, uint32_t *addr, uint16_t *port);
+void tcp_listener_local(const struct tcp_listener *l, uint32_t *addr, uint16_t *port);
+/* What a send of nothing reports: 0, -EAGAIN, -EPIPE or the pending error. */
+int tcp_user_send_check(struct tcp_conn *c);
+/* TCP_INQ's control message value, or -1 when the option is off. */
+int tcp_user_inq_hint(const struct tcp_conn *c);
+
 /* poll() events (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP) of a
  * connection, and of a listener. */
 int tcp_user_poll(const struct tcp_conn *c);
