@@ -13,20 +13,9 @@
 #
 #   bash scripts/experiments/syn_flood_connect_times.sh build/release
 set -uo pipefail
-
 build=${1:-build/release}
-synq=$(realpath "$build/synq")
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
 
-if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces, TUN)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-if [ ! -c /dev/net/tun ]; then echo "skip: no /dev/net/tun on this machine"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-for tool in ip curl hping3 python3; do
-  command -v $tool >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
-done
-. "$(dirname "$0")/../../tests/interop/lib/serve.sh"
+. "$(dirname "$0")/../../tests/interop/lib/serve.sh" ip curl hping3 python3
 
 probes=150   # one every 100 ms: 15 s
 start_serve "$tmp/serve.log" --sysctl net.ipv4.tcp_syncookies=0 --set ListenBacklog=16

@@ -16,21 +16,10 @@
 #
 #   tests/interop/tun_serve.sh BUILD_DIR
 set -uo pipefail
-
 build=${1:-build/release}
-synq=$(realpath "$build/synq")
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
 
-if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces, TUN)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-if [ ! -c /dev/net/tun ]; then echo "skip: no /dev/net/tun on this machine"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-for tool in ip ss curl python3 wrk ab hping3 sha256sum; do
-  command -v $tool >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
-done
 
-. "$(dirname "$0")/lib/serve.sh"
+. "$(dirname "$0")/lib/serve.sh" ip ss curl python3 wrk ab hping3 sha256sum
 
 sha_of_pattern() { # the body of /bytes/N: byte i is i % 251
   python3 -c "

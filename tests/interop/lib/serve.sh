@@ -1,7 +1,23 @@
-# The pieces every synq serve test needs (sourced; the caller defines ok,
-# bad, finish and synq): a namespace name of its own, a scratch directory,
+# The pieces every synq serve test needs, sourced with the build directory
+# as $1 of the script and the tools it needs as arguments:
+#   . tests/interop/lib/serve.sh curl wrk ...
+# It defines ok, bad and finish (the "N passed, M failed" line), skips in
+# one line where synq serve cannot run (not root, no /dev/net/tun), checks
+# the tools, and gives a namespace name of its own, a scratch directory,
 # start_serve LOG [options] that returns once synq answers, stop_serve, and
 # a trap that tears everything down even when the test fails.
+build=${build:-build/release}
+synq=$(realpath "$build/synq")
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
+
+if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces, TUN)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
+if [ ! -c /dev/net/tun ]; then echo "skip: no /dev/net/tun on this machine"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
+for tool in ip "$@"; do
+  command -v "$tool" >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
+done
 ns=synq-tun-$$
 addr=10.201.0.2
 url=http://$addr
