@@ -71,6 +71,14 @@ void synq_stack_free(struct synq_stack *stack);
  * same seed. What follows is then what would follow on a new stack. */
 void synq_stack_reset(struct synq_stack *stack);
 
+/* Secrets from a real entropy source, for a stack on a real network (synq
+ * serve passes getrandom()'s words): the SipHash keys of ISNs, timestamp
+ * offsets, the connection hash and both SYN-cookie keys, and the state of
+ * the stack's random choices (ports), replacing what the 64-bit seed gave.
+ * Call it before the first packet. A reset goes back to the seed's. */
+#define SYNQ_SECRET_WORDS 12
+void synq_stack_set_secrets(struct synq_stack *stack, const uint64_t words[SYNQ_SECRET_WORDS]);
+
 void synq_stack_input(struct synq_stack *stack, const uint8_t *datagram,
                       size_t len, synq_time_t now);
 void synq_stack_advance(struct synq_stack *stack, synq_time_t now);

@@ -220,8 +220,9 @@ static int start(struct serve *s, FILE *out, FILE *err)
 		fprintf(err, "synq serve: %s\n", why);
 		return 1;
 	}
-	uint64_t seed[3];
-	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+	uint64_t seed[3], secrets[SYNQ_SECRET_WORDS];
+	if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed ||
+	    getrandom(secrets, sizeof secrets, 0) != (ssize_t)sizeof secrets) {
 		fprintf(err, "synq serve: getrandom: %s\n", strerror(errno));
 		return 1;
 	}
@@ -245,6 +246,7 @@ static int start(struct serve *s, FILE *out, FILE *err)
 		fprintf(err, "synq serve: cannot create the stack: %s\n", strerror(-e));
 		return 1;
 	}
+	synq_stack_set_secrets(s->stack, secrets);
 	struct synq_httpd_hooks hooks = { .ctx = c->access_log,
 	                                  .access_log = c->access_log ? access_log : NULL };
 	e = synq_httpd_new(&s->httpd, &c->httpd, &hooks);

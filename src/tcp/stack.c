@@ -31,6 +31,18 @@ static void derive_secrets(struct synq_stack *s)
 	s->ip_id = (uint16_t)synq_splitmix64_next(&sm);
 }
 
+void synq_stack_set_secrets(struct synq_stack *s, const uint64_t words[SYNQ_SECRET_WORDS])
+{
+	struct siphash_key *keys[] = { &s->isn_key, &s->ts_key, &s->hash_key,
+	                               &s->cookie_key[0], &s->cookie_key[1] };
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		keys[k]->k0 = words[2 * k];
+		keys[k]->k1 = words[2 * k + 1];
+	}
+	synq_rng_seed(&s->rng, words[10]);
+	s->ip_id = (uint16_t)words[11];
+}
+
 static void pool_empty(struct pool *p)
 {
 	p->used = 0;

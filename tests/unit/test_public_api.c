@@ -96,6 +96,43 @@ static void pair_down(struct pair *p)
 	synq_stack_free(p->b);
 }
 
+/* The ISN of the first SYN a stack with seed 7 sends to B, with the given
+ * secrets (or the seed's when words is NULL). */
+static uint32_t first_isn(const uint64_t *words)
+{
+	struct wire w = { .head = 0 };
+	struct synq_config cfg;
+	synq_config_default(&cfg);
+	struct synq_stack_io io = { .output = output, .ctx = &w };
+	struct synq_stack *s;
+	assert_int_equal(synq_stack_new(&s, &cfg, A_ADDR, 7, &io), 0);
+	if (words)
+		synq_stack_set_secrets(s, words);
+	int fd = synq_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(80),
+	                          .sin_addr.s_addr = htonl(B_ADDR) };
+	assert_int_equal(synq_connect(s, fd, (struct sockaddr *)&to, sizeof to), -EINPROGRESS);
+	assert_true(w.tail == 1 && w.len[0] >= 40);
+	const uint8_t *seq = w.data[0] + 20 + 4;
+	uint32_t isn = (uint32_t)seq[0] << 24 | (uint32_t)seq[1] << 16 | (uint32_t)seq[2] << 8 | seq[3];
+	synq_stack_free(s);
+	return isn;
+}
+
+static void test_secrets_replace_the_seeds(void **state)
+{
+	(void)state;
+	uint64_t words[SYNQ_SECRET_WORDS], other[SYNQ_SECRET_WORDS];
+	for (int i = 0; i < SYNQ_SECRET_WORDS; i++) {
+		words[i] = 0x9e3779b97f4a7c15u * (uint64_t)(i + 1);
+		other[i] = words[i] ^ 0x5555;
+	}
+	assert_int_equal(first_isn(NULL), first_isn(NULL));
+	assert_int_equal(first_isn(words), first_isn(words));
+	assert_int_not_equal(first_isn(words), first_isn(NULL));
+	assert_int_not_equal(first_isn(words), first_isn(other));
+}
+
 static void test_names_and_addresses(void **state)
 {
 	(void)state;
@@ -237,6 +274,7 @@ static void test_hostgroup_context(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_secrets_replace_the_seeds),
 		cmocka_unit_test(test_names_and_addresses),
 		cmocka_unit_test(test_vectored_io_and_epoll),
 		cmocka_unit_test(test_counters_and_drops),
