@@ -78,7 +78,6 @@ void tcp_timewait_expire(struct synq_stack *s)
 		struct tcp_timewait *tw = tw_at(s, s->tw_head);
 		if (tcp_ms_to_time(s, tw->deadline_ms) > s->now)
 			break;
-		MIB_INC(s, TcpExtTW);
 		tcp_timewait_free(s, tw);
 	}
 }
@@ -122,6 +121,13 @@ void tcp_time_wait(struct synq_stack *s, struct tcp_conn *c, uint8_t substate,
 	tcp_table_insert(s, tw_handle(s, tw));
 	tw->deadline_ms = tcp_time_to_ms(s->now + timeout);
 	fifo_insert(s, tw);
+	/* Linux counts a TIME-WAIT socket when it is first scheduled, not when
+	 * it goes: as TW, or as TWKilled when its timer is 4 s or less (a
+	 * FIN-WAIT-2 ending early) (__inet_twsk_schedule()). */
+	if (timeout <= SYNQ_SEC(4))
+		MIB_INC(s, TcpExtTWKilled);
+	else
+		MIB_INC(s, TcpExtTW);
 }
 
 void tcp_timewait_free(struct synq_stack *s, struct tcp_timewait *tw)

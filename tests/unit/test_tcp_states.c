@@ -249,6 +249,9 @@ static void active_close_time_wait(void **state)
 	                                .window = 257 });
 	dlg_expect(&d, TCP_ACK, 2, 2);
 	synq_time_t tw_start = d.now;
+	/* Counted on entry, as Linux counts it (nstat shows TcpExtTW 1 while
+	 * the socket is still in TIME-WAIT), not when it expires. */
+	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTW], 1);
 	/* A retransmitted FIN is ACKed again and restarts the 60 s. */
 	dlg_advance(&d, SYNQ_SEC(30));
 	dlg_send(&d, &(struct dlg_seg){ .flags = TCP_FIN | TCP_ACK, .seq = 1, .ack = 2,
