@@ -54,15 +54,8 @@ in_ns() { ip netns exec "$ns" "$@"; }
 # nstat keeps a history file; keep ours private and never update it.
 export NSTAT_HISTORY=$tmp/nstat.history
 
-ip netns add "$ns" || { bad "ip netns add"; finish; }
-ip -n "$ns" link set lo up
-# Both ends stay in the namespace; the far end has no address, so frames
-# for the made-up gateway MAC are dropped there without an answer.
-ip -n "$ns" link add "$dev" type veth peer name "$peer" &&
-  ip -n "$ns" link set "$dev" up && ip -n "$ns" link set "$peer" up &&
-  ip -n "$ns" addr add 10.77.0.1/24 dev "$dev" &&
-  ip -n "$ns" neigh add 10.77.0.2 lladdr 02:00:00:00:77:02 dev "$dev" nud permanent &&
-  ip -n "$ns" route add default via 10.77.0.2 dev "$dev" || { bad "veth pair"; finish; }
+. "$(dirname "$0")/lib/silent_peer.sh"
+silent_peer_ns "$ns" "$dev" "$peer" 10.77.0
 
 cat >"$tmp/state.py" <<'EOF'
 import os, socket, sys, time

@@ -42,13 +42,8 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 in_ns() { ip netns exec "$ns" "$@"; }
 
-ip netns add "$ns" || { bad "ip netns add"; finish; }
-ip -n "$ns" link set lo up
-ip -n "$ns" link add "$dev" type veth peer name "$peer" &&
-  ip -n "$ns" link set "$dev" up && ip -n "$ns" link set "$peer" up &&
-  ip -n "$ns" addr add 10.78.0.1/24 dev "$dev" &&
-  ip -n "$ns" neigh add 10.78.0.2 lladdr 02:00:00:00:78:02 dev "$dev" nud permanent &&
-  ip -n "$ns" route add default via 10.78.0.2 dev "$dev" || { bad "veth pair"; finish; }
+. "$(dirname "$0")/lib/silent_peer.sh"
+silent_peer_ns "$ns" "$dev" "$peer" 10.78.0
 
 cat >"$tmp/state.py" <<'EOF'
 import socket, sys, threading, time
