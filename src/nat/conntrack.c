@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "nat/conntrack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CT_NIL UINT32_MAX
+#define IV 0xff   /* invalid: the kernel's sIV */
+#define IG 0xfe   /* ignored: the kernel's sIG */
+
+enum { F_SYN, F_SYNACK, F_FIN, F_ACK, F_RST, F_NONE, F__COUNT };
+
+/* Next state by direction, flags class and current state, with Linux's
+ * entries (nf_conntrack_proto_tcp.c). Columns: NONE, SYN_SENT, SYN_RECV,
+ * ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2. */
+#define NO CT_NONE
+#define SS CT_SYN_SENT
+#define SR CT_SYN_RECV
+#define ES CT_ESTABLISHED
+#define FW CT_FIN_WAIT
+#define CW CT_CLOSE_WAIT
+#define LA CT_LAST_ACK
+#define TW CT_TIME_WAIT
+#define CL CT_CLOSE
+#define S2 CT_SYN_SENT2
+static const uint8_t next_state[2][F__COUNT][CT__STATES] = {
+	[CT_ORIGINAL] = {
+		[F_SYN] =    { SS, SS, IG, IG, IG, IG, IG, SS, SS, S2 },
+		[F_SYNACK] = { IV, IV, SR, IV, IV, IV, IV, IV, IV, SR },
+		[F_FIN] =    { IV, IV, FW, FW, LA, LA, LA, TW, CL, IV },
+		[F_ACK] =    { ES, IV, ES, ES, CW, CW, TW, TW, CL, IV },
+		[F_RST] =    { IV, CL, CL, CL, CL, CL, CL, CL, CL, CL },
+		[F_NONE] =   { IV, IV, IV, IV, IV, IV, IV, IV, IV, IV },
+	},
+	[CT_REPLY] = {
+		[F_SYN] =    { IV, S2, IV, IV, IV, IV, IV, IV, IV, S2 },
+		[F_SYNACK] = { IV, SR, IG, IG, IG, IG, IG, IG, IG, SR },
+		[F_FIN] =    { IV, IV, FW, FW, LA, LA, LA, TW, CL, IV },
+		[F_ACK] =    { IV, IG, SR, ES, CW, CW, TW, TW, CL, IG },
+		[F_RST] =    { IV, CL, CL, CL, CL, CL, CL, CL, CL, CL },
+		[F_NONE] =   { IV, IV, IV, IV, IV, IV, IV, IV, IV, IV },
+	},
+};
+#undef NO
+#undef SS
+#undef SR
+#undef ES
+#undef FW
+#undef CW
+#undef LA
+#undef TW
+#undef CL
+#undef S2
+
+static int flags_class(uint8_t f)
+{
+	if (f & 0x04)
+		return F_RST;
+	if (f & 0x02)
+		return (f & 0x10) ? F_SYNACK : F_SYN;
+	if (f & 0x01)
+		return F_FIN;
+	return (f & 0x10) ? F_ACK : F_NONE;
+}
+
+const char *ct_state_name(enum ct_state s)
+{
+	static const char *const names[CT__STATES] = {
+		"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
+		"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2",
+	};
+	return (unsigned)s < CT__STATES ? names[s] : "?";
+}
+
+void ct_config_linux(struct ct_config *c, uint32_t max)
+{
+	memset(c, 0, sizeof *c);
+	c->max = max;
+	c->timeout[CT_SYN_SENT] = SYNQ_SEC(120);
+	c->timeout[CT_SYN_RECV] = SYNQ_SEC(60);
+	c->timeout[CT_ESTABLISHED] = SYNQ_SEC(432000);
+	c->timeout[CT_FIN_WAIT] = SYNQ_SEC(120);
+	c->timeout[CT_CLOSE_WAIT] = SYNQ_SEC(60);
+	c->timeout[CT_LAST_ACK] = SYNQ_SEC(30);
+	c->timeout[CT_TIME_WAIT] = SYNQ_SEC(120);
+	c->timeout[CT_CLOSE] = SYNQ_SEC(10);
+	c->timeout[CT_SYN_SENT2] = SYNQ_SEC(120);
+}
+
+void ct_config_whr_g54s(struct ct_config *c)
+{
+	ct_config_linux(c, 2048);
+	c->timeout[CT_SYN_SENT] = SYNQ_SEC(60);
+	c->timeout[CT_TIME_WAIT] = SYNQ_SEC(120);
+}
+
+int ct_config_set(struct ct_config *c, const char *name, const char *value)
+{
+	static const char prefix[] = "net.netfilter.nf_conntrack_tcp_timeout_";
+	static const char *const keys[CT__STATES] = {
+		NULL, "syn_sent", "syn_recv", "established", "fin_wait",
+		"close_wait", "last_ack", "time_wait", "close", "syn_sent2",
+	};
+	char *end;
+	if (value[0] < '0' || value[0] > '9')
+		return -EINVAL;
+	unsigned long long v = strtoull(value, &end, 10);
+	if (*end != '\0' || v > 0xffffffffu)
+		return -EINVAL;
+	if (!strcmp(name, "net.netfilter.nf_conntrack_max")) {
+		if (v == 0 || v > (1u << 28))
+			return -EINVAL;
+		c->max = (uint32_t)v;
+		return 0;
+	}
+	if (strncmp(name, prefix, sizeof prefix - 1))
+		return -EINVAL;
+	for (int s = 1; s < CT__STATES; s++)
+		if (!strcmp(name + sizeof prefix - 1, keys[s])) {
+			c->timeout[s] = SYNQ_SEC((synq_time_t)v);
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static struct ct_tuple inverted(const struct ct_tuple *t)
+{
+	return (struct ct_tuple){ .src = t->dst, .dst = t->src, .sport = t->dport,
+	                          .dport = t->sport };
+}
+
+static bool same(const struct ct_tuple *a, const struct ct_tuple *b)
+{
+	return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
+	       a->dport == b->dport;
+}
+
+static uint32_t hash(const struct ct_table *t, const struct ct_tuple *k)
+{
+	uint64_t h = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15u;
+	h ^= ((uint64_t)k->sport << 16 | k->dport) * 0xc2b2ae3d27d4eb4fu;
+	h ^= h >> 29;
+	return (uint32_t)(h * 0x94d049bb133111ebu >> 32) & (t->nbuckets - 1);
+}
+
+int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
+{
+	memset(t, 0, sizeof *t);
+	if (cfg->max == 0 || cfg->max > (1u << 28))
+		return -EINVAL;
+	t->cfg = *cfg;
+	t->nbuckets = 1;
+	while (t->nbuckets < cfg->max)
+		t->nbuckets <<= 1;
+	t->e = calloc(cfg->max, sizeof *t->e);
+	t->bucket = malloc(t->nbuckets * sizeof *t->bucket);
+	if (t->e == NULL || t->bucket == NULL) {
+		ct_table_free(t);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < t->nbuckets; i++)
+		t->bucket[i] = CT_NIL;
+	for (uint32_t i = 0; i < cfg->max; i++)
+		t->e[i].hnext[0] = i + 1 < cfg->max ? i + 1 : CT_NIL; /* free list */
+	t->free_head = 0;
+	t->last_full_event = -SYNQ_SEC(3600);
+	return 0;
+}
+
+void ct_table_free(struct ct_table *t)
+{
+	free(t->e);
+	free(t->bucket);
+	t->e = NULL;
+	t->bucket = NULL;
+}
+
+static struct ct_tuple tuple_of(const struct ct_entry *e, int dir)
+{
+	return dir == CT_ORIGINAL ? e->orig : inverted(&e->orig);
+}
+
+static void unlink_node(struct ct_table *t, uint32_t index, int dir)
+{
+	struct ct_tuple k = tuple_of(&t->e[index], dir);
+	uint32_t *link = &t->bucket[hash(t, &k)];
+	uint32_t node = index * 2 + (uint32_t)dir;
+	while (*link != CT_NIL) {
+		if (*link == node) {
+			*link = t->e[index].hnext[dir];
+			return;
+		}
+		link = &t->e[*link / 2].hnext[*link % 2];
+	}
+}
+
+static void remove_entry(struct ct_table *t, uint32_t index)
+{
+	unlink_node(t, index, CT_ORIGINAL);
+	unlink_node(t, index, CT_REPLY);
+	t->e[index].used = false;
+	t->e[index].hnext[0] = t->free_head;
+	t->free_head = index;
+	t->used--;
+}
+
+static uint32_t lookup(struct ct_table *t, const struct ct_tuple *k, int *dir)
+{
+	for (uint32_t node = t->bucket[hash(t, k)]; node != CT_NIL;
+	     node = t->e[node / 2].hnext[node % 2]) {
+		struct ct_tuple have = tuple_of(&t->e[node / 2], (int)(node % 2));
+		if (same(&have, k)) {
+			*dir = (int)(node % 2);
+			return node / 2;
+		}
+	}
+	return CT_NIL;
+}
+
+struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
+                         enum ct_dir *dir)
+{
+	int d;
+	uint32_t i = lookup(t, pkt, &d);
+	if (i == CT_NIL)
+		return NULL;
+	if (t->e[i].expires <= now) {
+		remove_entry(t, i);
+		t->stats.expired++;
+		return NULL;
+	}
+	if (dir)
+		*dir = (enum ct_dir)d;
+	return &t->e[i];
+}
+
+/* Room for one more entry: a free one, else an expired one, else an
+ * unassured one (early drop), among the next CT_EARLY_DROP_SCAN. */
+static bool make_room(struct ct_table *t, synq_time_t now)
+{
+	if (t->used < t->cfg.max)
+		return true;
+	uint32_t victim = CT_NIL;
+	for (uint32_t n = 0; n < CT_EARLY_DROP_SCAN && n < t->cfg.max; n++) {
+		uint32_t i = (t->cursor + n) % t->cfg.max;
+		if (t->e[i].expires <= now) {
+			t->cursor = i + 1;
+			remove_entry(t, i);
+			t->stats.expired++;
+			return true;
+		}
+		if (!t->e[i].assured && victim == CT_NIL)
+			victim = i;
+	}
+	t->cursor = (t->cursor + CT_EARLY_DROP_SCAN) % t->cfg.max;
+	if (victim != CT_NIL) {
+		remove_entry(t, victim);
+		t->stats.early_drops++;
+		return true;
+	}
+	return false;
+}
+
+/* The kernel's net_ratelimit() lets 10 messages through per 5 s, in a
+ * burst; here they are spread evenly, one per 0.5 s at most. */
+static void table_full(struct ct_table *t, synq_time_t now)
+{
+	t->stats.drops++;
+	if (now - t->last_full_event >= SYNQ_SEC(5) / 10) {
+		t->last_full_event = now;
+		t->stats.table_full_events++;
+	}
+}
+
+static uint32_t insert(struct ct_table *t, const struct ct_tuple *orig)
+{
+	uint32_t i = t->free_head;
+	struct ct_entry *e = &t->e[i];
+	t->free_head = e->hnext[0];
+	*e = (struct ct_entry){ .orig = *orig, .used = true };
+	for (int d = 0; d < 2; d++) {
+		struct ct_tuple k = tuple_of(e, d);
+		uint32_t b = hash(t, &k);
+		e->hnext[d] = t->bucket[b];
+		t->bucket[b] = i * 2 + (uint32_t)d;
+	}
+	t->used++;
+	t->stats.inserted++;
+	return i;
+}
+
+enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
+                         synq_time_t now, struct ct_entry **entry, enum ct_dir *dir)
+{
+	int cls = flags_class(flags);
+	enum ct_dir d = CT_ORIGINAL;
+	struct ct_entry *e = ct_find(t, pkt, now, &d);
+	if (e && d == CT_ORIGINAL && cls == F_SYN &&
+	    (e->state == CT_TIME_WAIT || e->state == CT_CLOSE)) {
+		/* A new connection on an old tuple: the old entry goes. */
+		remove_entry(t, (uint32_t)(e - t->e));
+		e = NULL;
+	}
+	if (e == NULL) {
+		/* Only a SYN opens an entry; a bare ACK picks a connection up
+		 * in mid-stream (nf_conntrack_tcp_loose = 1, the default). */
+		uint8_t first = next_state[CT_ORIGINAL][cls][CT_NONE];
+		if (first == IV || first == IG) {
+			t->stats.invalid++;
+			return CT_INVALID;
+		}
+		if (!make_room(t, now)) {
+			table_full(t, now);
+			return CT_DROP_FULL;
+		}
+		e = &t->e[insert(t, pkt)];
+		e->state = first;
+		e->expires = now + t->cfg.timeout[first];
+		*entry = e;
+		*dir = CT_ORIGINAL;
+		return CT_ACCEPT;
+	}
+	t->stats.found++;
+	*entry = e;
+	*dir = d;
+	uint8_t old = e->state, next = next_state[d][cls][old];
+	if (next == IV) {
+		t->stats.invalid++;
+		return CT_INVALID;
+	}
+	if (next == IG) {
+		t->stats.ignored++;
+		return CT_ACCEPT_IGNORED;
+	}
+	if (d == CT_REPLY)
+		e->seen_reply = true;
+	if (!e->assured && e->seen_reply && next == CT_ESTABLISHED &&
+	    (old == CT_SYN_RECV || old == CT_ESTABLISHED))
+		e->assured = true;
+	e->state = next;
+	e->expires = now + t->cfg.timeout[next];
+	return CT_ACCEPT;
+}
+
+uint32_t ct_table_expire(struct ct_table *t, synq_time_t now)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < t->cfg.max; i++)
+		if (t->e[i].used && t->e[i].expires <= now) {
+			remove_entry(t, i);
+			n++;
+		}
+	t->stats.expired += n;
+	return n;
+}
+
+void ct_table_count(const struct ct_table *t, synq_time_t now, uint32_t *per_state)
+{
+	memset(per_state, 0, CT__STATES * sizeof *per_state);
+	for (uint32_t i = 0; i < t->cfg.max; i++)
+		if (t->e[i].used && t->e[i].expires > now)
+			per_state[t->e[i].state]++;
+}

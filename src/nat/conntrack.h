@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef SYNQ_NAT_CONNTRACK_H
+#define SYNQ_NAT_CONNTRACK_H
+
+/* A connection-tracking table for TCP as Linux's nf_conntrack keeps it:
+ * a bounded table of entries, each found from either direction's tuple,
+ * each in one of nf_conntrack's TCP states, moved by the flags of every
+ * packet through the kernel's transition table (nf_conntrack_proto_tcp.c,
+ * tcp_conntracks[dir][flags][state]) and kept for that state's timeout
+ * (the net.netfilter.nf_conntrack_tcp_timeout_* sysctls). An entry becomes
+ * assured once the reply direction has been seen and it reaches
+ * ESTABLISHED from SYN_RECV or ESTABLISHED, as the kernel sets IPS_ASSURED.
+ * When the table is full, a new connection evicts an unassured entry if
+ * one is found among the next few (early drop); otherwise its packet is
+ * dropped, counted, and "nf_conntrack: table full, dropping packet" is
+ * reported, at most once per 0.5 s (the kernel's 10 per 5 s, without its
+ * burst).
+ *
+ * Simplified, as no scenario can tell: no window tracking (every packet is
+ * taken as in window, so nothing is marked INVALID for its sequence
+ * numbers, and the max_retrans/unacknowledged timeouts are not applied);
+ * expired entries are removed when the table is full or when
+ * ct_table_expire() runs, not by a garbage-collection worker; early drop
+ * looks at up to CT_EARLY_DROP_SCAN entries from a rotating cursor, not
+ * along the new tuple's hash chain. Pure: no clock, no allocation after
+ * ct_table_init(). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "synq/time.h"
+
+enum ct_state {
+	CT_NONE,
+	CT_SYN_SENT,
+	CT_SYN_RECV,
+	CT_ESTABLISHED,
+	CT_FIN_WAIT,
+	CT_CLOSE_WAIT,
+	CT_LAST_ACK,
+	CT_TIME_WAIT,
+	CT_CLOSE,
+	CT_SYN_SENT2,
+	CT__STATES
+};
+
+const char *ct_state_name(enum ct_state s);   /* as conntrack -L prints it */
+
+struct ct_config {
+	uint32_t max;                           /* net.netfilter.nf_conntrack_max */
+	synq_time_t timeout[CT__STATES];        /* per state; NONE unused */
+};
+
+/* Linux 6.18's defaults for a table of max entries. */
+void ct_config_linux(struct ct_config *c, uint32_t max);
+/* The Buffalo WHR-G54S of seed 003: about 2000 entries, an unanswered SYN
+ * kept 60 s, TIME-WAIT 120 s (its other timeouts as Linux 2.4's). */
+void ct_config_whr_g54s(struct ct_config *c);
+/* By sysctl name: "net.netfilter.nf_conntrack_tcp_timeout_time_wait",
+ * "net.netfilter.nf_conntrack_max"; seconds or a count. 0, or -EINVAL. */
+int ct_config_set(struct ct_config *c, const char *name, const char *value);
+
+/* One direction of a flow, addresses host order. */
+struct ct_tuple {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+enum ct_dir { CT_ORIGINAL = 0, CT_REPLY = 1 };
+
+struct ct_entry {
+	struct ct_tuple orig;
+	synq_time_t expires;
+	uint32_t hnext[2];       /* hash chains of the original and reply tuple */
+	uint8_t state;           /* enum ct_state */
+	bool assured;
+	bool seen_reply;
+	bool used;
+};
+
+struct ct_stats {
+	uint64_t found, inserted, invalid, ignored;
+	uint64_t early_drops;     /* unassured entries evicted for new ones */
+	uint64_t drops;           /* packets dropped: table full (insert_failed) */
+	uint64_t expired;
+	uint64_t table_full_events; /* the kernel's rate-limited log line */
+};
+
+#define CT_EARLY_DROP_SCAN 64
+
+struct ct_table {
+	struct ct_config cfg;
+	struct ct_entry *e;        /* cfg.max */
+	uint32_t *bucket;          /* nbuckets heads: index * 2 + dir, or CT_NIL */
+	uint32_t nbuckets;         /* power of two */
+	uint32_t free_head, used;
+	uint32_t cursor;           /* early drop's next look */
+	synq_time_t last_full_event;
+	struct ct_stats stats;
+};
+
+/* 0, -EINVAL (max 0 or above 2^28), -ENOMEM. */
+int ct_table_init(struct ct_table *t, const struct ct_config *cfg);
+void ct_table_free(struct ct_table *t);
+
+enum ct_verdict {
+	CT_ACCEPT,
+	CT_ACCEPT_IGNORED,   /* passed without changing state (sIG) */
+	CT_INVALID,          /* sIV: the kernel marks it INVALID */
+	CT_DROP_FULL,        /* a new flow and no room */
+};
+
+/* Track one TCP packet whose tuple (as sent) is pkt and whose flags are
+ * flags (TCP_SYN 0x02, TCP_ACK 0x10, TCP_FIN 0x01, TCP_RST 0x04), at now.
+ * *entry and *dir say where it went, when it went somewhere. */
+enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
+                         synq_time_t now, struct ct_entry **entry, enum ct_dir *dir);
+
+/* The entry for this tuple in either direction, or NULL (expired ones too). */
+struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
+                         enum ct_dir *dir);
+
+/* Remove every entry expired by now; returns how many. */
+uint32_t ct_table_expire(struct ct_table *t, synq_time_t now);
+
+/* Entries per state (array of CT__STATES), live at now. */
+void ct_table_count(const struct ct_table *t, synq_time_t now, uint32_t *per_state);
+
+#endif

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The conntrack table: nf_conntrack's TCP states and timeouts on the flows
+ * the NAT checks use, assured and early drop, and a table that never holds
+ * more than its size. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "nat/conntrack.h"
+#include "synq/rng.h"
+
+#define SYN 0x02
+#define ACK 0x10
+#define FIN 0x01
+#define RST 0x04
+
+static const struct ct_tuple client = { .src = 0x0a000002, .dst = 0xc0a80101,
+                                        .sport = 40000, .dport = 80 };
+
+static struct ct_tuple reply_of(const struct ct_tuple *t)
+{
+	return (struct ct_tuple){ .src = t->dst, .dst = t->src, .sport = t->dport,
+	                          .dport = t->sport };
+}
+
+struct fx {
+	struct ct_table t;
+	synq_time_t now;
+};
+
+static enum ct_verdict pkt(struct fx *f, const struct ct_tuple *k, uint8_t flags)
+{
+	struct ct_entry *e;
+	enum ct_dir d;
+	return ct_track(&f->t, k, flags, f->now, &e, &d);
+}
+
+static struct ct_entry *entry(struct fx *f)
+{
+	return ct_find(&f->t, &client, f->now, NULL);
+}
+
+static void init(struct fx *f, uint32_t max)
+{
+	struct ct_config c;
+	ct_config_linux(&c, max);
+	f->now = SYNQ_SEC(1000);
+	assert_int_equal(ct_table_init(&f->t, &c), 0);
+}
+
+/* SYN, SYN-ACK, ACK: ESTABLISHED and assured, for five days. */
+static void handshake(struct fx *f)
+{
+	struct ct_tuple r = reply_of(&client);
+	assert_int_equal(pkt(f, &client, SYN), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_SYN_SENT);
+	assert_true(entry(f)->expires == f->now + SYNQ_SEC(120));
+	assert_int_equal(pkt(f, &r, SYN | ACK), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_SYN_RECV);
+	assert_false(entry(f)->assured);
+	assert_int_equal(pkt(f, &client, ACK), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_ESTABLISHED);
+	assert_true(entry(f)->assured);
+	assert_true(entry(f)->expires == f->now + SYNQ_SEC(432000));
+}
+
+static void complete_flow(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	handshake(&f);
+	struct ct_tuple r = reply_of(&client);
+	assert_int_equal(pkt(&f, &client, ACK), CT_ACCEPT); /* data */
+	assert_int_equal(pkt(&f, &r, ACK), CT_ACCEPT);
+	assert_int_equal(entry(&f)->state, CT_ESTABLISHED);
+	assert_int_equal(f.t.used, 1);
+	ct_table_free(&f.t);
+}
+
+static void close_sequence(struct fx *f, const struct ct_tuple *first, const struct ct_tuple *second)
+{
+	assert_int_equal(pkt(f, first, FIN | ACK), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_FIN_WAIT);
+	assert_int_equal(pkt(f, second, ACK), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_CLOSE_WAIT);
+	assert_true(entry(f)->expires == f->now + SYNQ_SEC(60));
+	assert_int_equal(pkt(f, second, FIN | ACK), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_LAST_ACK);
+	assert_true(entry(f)->expires == f->now + SYNQ_SEC(30));
+	assert_int_equal(pkt(f, first, ACK), CT_ACCEPT);
+	assert_int_equal(entry(f)->state, CT_TIME_WAIT);
+	assert_true(entry(f)->expires == f->now + SYNQ_SEC(120));
+	f->now += SYNQ_SEC(120) - 1;
+	assert_non_null(entry(f));
+	f->now += 1;
+	assert_null(entry(f));
+	assert_int_equal(f->t.used, 0);
+}
+
+static void client_closes_first(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	handshake(&f);
+	struct ct_tuple r = reply_of(&client);
+	close_sequence(&f, &client, &r);
+	ct_table_free(&f.t);
+}
+
+/* The table cannot tell who closes first: the same states either way. */
+static void server_closes_first(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	handshake(&f);
+	struct ct_tuple r = reply_of(&client);
+	close_sequence(&f, &r, &client);
+	ct_table_free(&f.t);
+}
+
+static void reset_closes_for_ten_seconds(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	handshake(&f);
+	struct ct_tuple r = reply_of(&client);
+	assert_int_equal(pkt(&f, &r, RST), CT_ACCEPT);
+	assert_int_equal(entry(&f)->state, CT_CLOSE);
+	assert_true(entry(&f)->expires == f.now + SYNQ_SEC(10));
+	/* a new SYN on the same tuple starts over */
+	assert_int_equal(pkt(&f, &client, SYN), CT_ACCEPT);
+	assert_int_equal(entry(&f)->state, CT_SYN_SENT);
+	assert_false(entry(&f)->assured);
+	ct_table_free(&f.t);
+}
+
+static void silent_port_keeps_syn_sent_for_two_minutes(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	assert_int_equal(pkt(&f, &client, SYN), CT_ACCEPT);
+	f.now += SYNQ_SEC(3);
+	assert_int_equal(pkt(&f, &client, SYN), CT_ACCEPT); /* retransmitted */
+	assert_int_equal(entry(&f)->state, CT_SYN_SENT);
+	f.now += SYNQ_SEC(120) - 1;
+	assert_non_null(entry(&f));
+	f.now += 1;
+	assert_null(entry(&f));
+	ct_table_free(&f.t);
+}
+
+static void half_open_stays_unassured_in_syn_recv(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	struct ct_tuple r = reply_of(&client);
+	pkt(&f, &client, SYN);
+	pkt(&f, &r, SYN | ACK);
+	assert_int_equal(pkt(&f, &r, SYN | ACK), CT_ACCEPT_IGNORED); /* retransmitted */
+	assert_int_equal(entry(&f)->state, CT_SYN_RECV);
+	assert_true(entry(&f)->expires == f.now + SYNQ_SEC(60));
+	assert_false(entry(&f)->assured);
+	ct_table_free(&f.t);
+}
+
+static void invalid_packets_change_nothing(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	assert_int_equal(pkt(&f, &client, FIN), CT_INVALID);      /* no entry from a FIN */
+	assert_int_equal(pkt(&f, &client, SYN | ACK), CT_INVALID); /* nor a SYN-ACK */
+	assert_int_equal(f.t.used, 0);
+	pkt(&f, &client, SYN);
+	assert_int_equal(pkt(&f, &client, ACK), CT_INVALID); /* ACK before any SYN-ACK */
+	assert_int_equal(entry(&f)->state, CT_SYN_SENT);
+	assert_int_equal(f.t.stats.invalid, 3);
+	ct_table_free(&f.t);
+}
+
+static void midstream_ack_is_picked_up_unassured(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	assert_int_equal(pkt(&f, &client, ACK), CT_ACCEPT);
+	assert_int_equal(entry(&f)->state, CT_ESTABLISHED);
+	assert_false(entry(&f)->assured);
+	ct_table_free(&f.t);
+}
+
+static struct ct_tuple nth(uint32_t i)
+{
+	return (struct ct_tuple){ .src = 0x0a000000 + i, .dst = 0xc0a80101,
+	                          .sport = (uint16_t)(1024 + i), .dport = 80 };
+}
+
+static void full_table_drops_unassured_first(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 4);
+	for (uint32_t i = 0; i < 4; i++) {
+		struct ct_tuple k = nth(i);
+		assert_int_equal(pkt(&f, &k, SYN), CT_ACCEPT);
+	}
+	struct ct_tuple k = nth(4);
+	assert_int_equal(pkt(&f, &k, SYN), CT_ACCEPT);
+	assert_int_equal(f.t.stats.early_drops, 1);
+	assert_int_equal(f.t.used, 4);
+	ct_table_free(&f.t);
+}
+
+static void full_of_assured_drops_and_reports(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 1);
+	handshake(&f);
+	for (int i = 0; i < 30; i++) {
+		struct ct_tuple k = nth((uint32_t)i);
+		assert_int_equal(pkt(&f, &k, SYN), CT_DROP_FULL);
+		f.now += SYNQ_MSEC(100);
+	}
+	assert_int_equal(f.t.stats.drops, 30);
+	/* "table full, dropping packet" at most 10 times in 5 s: 6 in 3 s */
+	assert_int_equal(f.t.stats.table_full_events, 6);
+	assert_int_equal(f.t.stats.early_drops, 0);
+	ct_table_free(&f.t);
+}
+
+/* Random flows and floods never make a table of N hold more than N, and
+ * every packet that found no room is counted. */
+static void never_more_than_its_size(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 64);
+	struct synq_rng rng;
+	synq_rng_seed(&rng, 42);
+	static const uint8_t flags[] = { SYN, SYN | ACK, ACK, FIN | ACK, RST, 0 };
+	uint64_t dropped = 0;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t r = synq_rng_next(&rng);
+		struct ct_tuple k = nth((uint32_t)(r % 500));
+		if (r & (1u << 20))
+			k = reply_of(&k);
+		f.now += (synq_time_t)((r >> 32) % SYNQ_MSEC(50));
+		if (pkt(&f, &k, flags[(r >> 24) % 6]) == CT_DROP_FULL)
+			dropped++;
+		assert_true(f.t.used <= 64);
+	}
+	uint32_t per[CT__STATES];
+	ct_table_count(&f.t, f.now, per);
+	uint32_t live = 0;
+	for (int s = 0; s < CT__STATES; s++)
+		live += per[s];
+	assert_true(live <= 64);
+	assert_true(dropped == f.t.stats.drops);
+	assert_true(f.t.stats.inserted > 64);
+	ct_table_free(&f.t);
+}
+
+static void profiles_and_sysctls(void **state)
+{
+	(void)state;
+	struct ct_config c;
+	ct_config_whr_g54s(&c);
+	assert_int_equal(c.max, 2048);
+	assert_true(c.timeout[CT_SYN_SENT] == SYNQ_SEC(60));
+	assert_true(c.timeout[CT_TIME_WAIT] == SYNQ_SEC(120));
+	assert_int_equal(ct_config_set(&c, "net.netfilter.nf_conntrack_tcp_timeout_time_wait", "30"), 0);
+	assert_true(c.timeout[CT_TIME_WAIT] == SYNQ_SEC(30));
+	assert_int_equal(ct_config_set(&c, "net.netfilter.nf_conntrack_max", "1024"), 0);
+	assert_int_equal(c.max, 1024);
+	assert_int_equal(ct_config_set(&c, "net.netfilter.nf_conntrack_max", " -5"), -EINVAL);
+	assert_int_equal(ct_config_set(&c, "net.netfilter.nf_conntrack_tcp_timeout_bogus", "5"), -EINVAL);
+	assert_string_equal(ct_state_name(CT_TIME_WAIT), "TIME_WAIT");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(complete_flow),
+		cmocka_unit_test(client_closes_first),
+		cmocka_unit_test(server_closes_first),
+		cmocka_unit_test(reset_closes_for_ten_seconds),
+		cmocka_unit_test(silent_port_keeps_syn_sent_for_two_minutes),
+		cmocka_unit_test(half_open_stays_unassured_in_syn_recv),
+		cmocka_unit_test(invalid_packets_change_nothing),
+		cmocka_unit_test(midstream_ack_is_picked_up_unassured),
+		cmocka_unit_test(full_table_drops_unassured_first),
+		cmocka_unit_test(full_of_assured_drops_and_reports),
+		cmocka_unit_test(never_more_than_its_size),
+		cmocka_unit_test(profiles_and_sysctls),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
