@@ -50,5 +50,6 @@ int cli_httpd_option(int argc, char **argv, int *i, const char *cmd,
                      struct synq_httpd_config *cfg);
 
 int cli_serve(int argc, char **argv);
+int cli_conntrack(int argc, char **argv);
 
 #endif

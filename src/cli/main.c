@@ -14,6 +14,7 @@ static const struct cli_command commands[] = {
 	{ "backlog", cli_backlog, "measure queued connections per listen() backlog (UNP Table 4.6)" },
 	{ "watch", cli_watch, "live listen queues, counters and diagnosis of this host (or --netns)" },
 	{ "serve", cli_serve, "the stack and synq httpd on a TUN device in a network namespace, for real clients" },
+	{ "conntrack", cli_conntrack, "replay packets through nf_conntrack's TCP tracking and list the table" },
 	{ "httpd", cli_httpd, "HTTP/1.1 server with Apache's scoreboard on the host kernel (--kernel)" },
 };
 

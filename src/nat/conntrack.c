@@ -278,7 +278,7 @@ static uint32_t insert(struct ct_table *t, const struct ct_tuple *orig)
 	uint32_t i = t->free_head;
 	struct ct_entry *e = &t->e[i];
 	t->free_head = e->hnext[0];
-	*e = (struct ct_entry){ .orig = *orig, .used = true };
+	*e = (struct ct_entry){ .orig = *orig, .used = true, .last_ignored = 0xff };
 	for (int d = 0; d < 2; d++) {
 		struct ct_tuple k = tuple_of(e, d);
 		uint32_t b = hash(t, &k);
@@ -325,14 +325,28 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 	*entry = e;
 	*dir = d;
 	uint8_t old = e->state, next = next_state[d][cls][old];
+	if (!e->seen_reply && d == CT_ORIGINAL && cls == F_SYN && old == CT_SYN_SENT)
+		return CT_ACCEPT; /* a retransmitted SYN does not renew the timeout */
+	if (!e->seen_reply && cls == F_RST) {
+		/* The only answer was a reset (a closed port): gone at once. */
+		remove_entry(t, (uint32_t)(e - t->e));
+		*entry = NULL;
+		return CT_ACCEPT;
+	}
 	if (next == IV) {
 		t->stats.invalid++;
 		return CT_INVALID;
 	}
 	if (next == IG) {
-		t->stats.ignored++;
-		return CT_ACCEPT_IGNORED;
+		uint8_t was = e->last_ignored;
+		e->last_ignored = (uint8_t)(cls << 1 | d);
+		if (!(cls == F_SYNACK && was == (uint8_t)(F_SYN << 1 | (d ^ 1)))) {
+			t->stats.ignored++;
+			return CT_ACCEPT_IGNORED;
+		}
+		next = CT_SYN_RECV; /* back in sync with the two ends */
 	}
+	e->last_ignored = 0xff;
 	if (d == CT_REPLY)
 		e->seen_reply = true;
 	if (!e->assured && e->seen_reply && next == CT_ESTABLISHED &&

@@ -16,6 +16,14 @@
  * reported, at most once per 0.5 s (the kernel's 10 per 5 s, without its
  * burst).
  *
+ * Before any reply, a retransmitted SYN does not renew the timeout (or a
+ * client reusing its port would keep the entry alive for ever), and a
+ * reset removes the entry at once (a closed port's answer).
+ * An ignored SYN answered by an ignored SYN-ACK from the other side means
+ * both ends are in sync and the table is not: the entry goes back to
+ * SYN_RECV with a fresh timeout, as the kernel does (its check that the
+ * SYN-ACK acknowledges that SYN is left out).
+ *
  * Simplified, as no scenario can tell: no window tracking (every packet is
  * taken as in window, so nothing is marked INVALID for its sequence
  * numbers, and the max_retrans/unacknowledged timeouts are not applied);
@@ -74,6 +82,8 @@ struct ct_entry {
 	synq_time_t expires;
 	uint32_t hnext[2];       /* hash chains of the original and reply tuple */
 	uint8_t state;           /* enum ct_state */
+	uint8_t last_ignored;    /* flags class and direction of the last ignored
+	                          * packet, or 0xff */
 	bool assured;
 	bool seen_reply;
 	bool used;

@@ -152,10 +152,24 @@ static void silent_port_keeps_syn_sent_for_two_minutes(void **state)
 	f.now += SYNQ_SEC(3);
 	assert_int_equal(pkt(&f, &client, SYN), CT_ACCEPT); /* retransmitted */
 	assert_int_equal(entry(&f)->state, CT_SYN_SENT);
-	f.now += SYNQ_SEC(120) - 1;
+	/* the retransmission did not renew it: 120 s from the first SYN */
+	f.now += SYNQ_SEC(117) - 1;
 	assert_non_null(entry(&f));
 	f.now += 1;
 	assert_null(entry(&f));
+	ct_table_free(&f.t);
+}
+
+static void closed_port_reset_removes_the_entry(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	struct ct_tuple r = reply_of(&client);
+	pkt(&f, &client, SYN);
+	assert_int_equal(pkt(&f, &r, RST | ACK), CT_ACCEPT);
+	assert_null(entry(&f));
+	assert_int_equal(f.t.used, 0);
 	ct_table_free(&f.t);
 }
 
@@ -297,6 +311,7 @@ int main(void)
 		cmocka_unit_test(server_closes_first),
 		cmocka_unit_test(reset_closes_for_ten_seconds),
 		cmocka_unit_test(silent_port_keeps_syn_sent_for_two_minutes),
+		cmocka_unit_test(closed_port_reset_removes_the_entry),
 		cmocka_unit_test(half_open_stays_unassured_in_syn_recv),
 		cmocka_unit_test(invalid_packets_change_nothing),
 		cmocka_unit_test(midstream_ack_is_picked_up_unassured),
