@@ -13,10 +13,7 @@
 set -uo pipefail
 build=${1:-build/release}
 synq=$(realpath "$build/synq")
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
+. "$(dirname "$0")/lib/tally.sh"
 
 if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
 for tool in ip nft conntrack tshark python3; do

@@ -8,10 +8,7 @@
 # a trap that tears everything down even when the test fails.
 build=${build:-build/release}
 synq=$(realpath "$build/synq")
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
+. "$(dirname "${BASH_SOURCE[0]}")/tally.sh"
 
 if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces, TUN)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
 if [ ! -c /dev/net/tun ]; then echo "skip: no /dev/net/tun on this machine"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
