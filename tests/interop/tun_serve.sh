@@ -12,7 +12,8 @@
 #   the namespace is gone after SIGTERM; bad options give one line
 # At 1% loss and a 40 ms round trip TCP moves about MSS/RTT x 1.22/sqrt(p)
 # = 0.44 MB/s (Mathis et al. 1997; synq measured 0.41), so 100 MB would take
-# four minutes whatever the stack: the lossy transfers are 10 MB.
+# four minutes whatever the stack: the lossy transfers are 10 MB
+# (LOSSY_BYTES=100000000 runs the full size).
 #
 #   tests/interop/tun_serve.sh BUILD_DIR
 set -uo pipefail
@@ -34,11 +35,11 @@ transfer_both_ways() { # BYTES LABEL
   local n=$1 label=$2
   local want got
   want=$(sha_of_pattern "$n")
-  got=$(in_ns curl -sf -m 120 "$url/bytes/$n" | sha256sum | cut -c1-64)
+  got=$(in_ns curl -sf -m $((n / 200000 + 60)) "$url/bytes/$n" | sha256sum | cut -c1-64)
   [ "$got" = "$want" ] && ok "$label: GET $n bytes, sha256 equal" || bad "$label: GET sha256 $got, want $want"
   head -c "$n" /dev/urandom >"$tmp/up.bin"
   want=$(sha256sum "$tmp/up.bin" | cut -c1-64)
-  got=$(in_ns curl -sf -m 120 -T "$tmp/up.bin" "$url/upload")
+  got=$(in_ns curl -sf -m $((n / 200000 + 60)) -T "$tmp/up.bin" "$url/upload")
   [ "$got" = "bytes=$n sha256=$want" ] && ok "$label: PUT $n bytes, sha256 equal" || bad "$label: PUT answered '$got', want sha256 $want"
   rm -f "$tmp/up.bin"
 }
@@ -112,7 +113,7 @@ stop_serve
 
 # --- a lossy link ----------------------------------------------------------------
 start_serve "$tmp/serve2.log" --link delay=20ms,loss=1%
-transfer_both_ways 10000000 "delay=20ms,loss=1%"
+transfer_both_ways "${LOSSY_BYTES:-10000000}" "delay=20ms,loss=1%"
 stop_serve
 grep -q 'lost [1-9]' "$tmp/serve2.log" && ok "the link lost packets as asked ($(grep '^synq serve: link' "$tmp/serve2.log" | cut -c20-))" || bad "link: $(tail -3 "$tmp/serve2.log")"
 
