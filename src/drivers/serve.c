@@ -74,7 +74,7 @@ static void to_stack(void *ctx, const uint8_t *pkt, size_t len)
 static void stack_log(void *ctx, const char *line)
 {
 	(void)ctx;
-	fprintf(stderr, "synq serve: kernel: %s\n", line);
+	fprintf(stderr, "synq serve: stack: %s\n", line);
 }
 
 static void access_log(void *ctx, const char *line, size_t len)
