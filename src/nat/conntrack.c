@@ -34,7 +34,7 @@ static const uint8_t next_state[2][F__COUNT][CT__STATES] = {
 		[F_NONE] =   { IV, IV, IV, IV, IV, IV, IV, IV, IV, IV },
 	},
 	[CT_REPLY] = {
-		[F_SYN] =    { IV, S2, IV, IV, IV, IV, IV, IV, IV, S2 },
+		[F_SYN] =    { IV, S2, IV, IV, IV, IV, IV, SS, IV, S2 },
 		[F_SYNACK] = { IV, SR, IG, IG, IG, IG, IG, IG, IG, SR },
 		[F_FIN] =    { IV, IV, FW, FW, LA, LA, LA, TW, CL, IV },
 		[F_ACK] =    { IV, IG, SR, ES, CW, CW, TW, TW, CL, IG },
@@ -86,6 +86,8 @@ void ct_config_linux(struct ct_config *c, uint32_t max)
 	c->timeout[CT_TIME_WAIT] = SYNQ_SEC(120);
 	c->timeout[CT_CLOSE] = SYNQ_SEC(10);
 	c->timeout[CT_SYN_SENT2] = SYNQ_SEC(120);
+	c->unacknowledged = SYNQ_SEC(300);
+	c->max_retrans = SYNQ_SEC(300);
 }
 
 void ct_config_whr_g54s(struct ct_config *c)
@@ -116,11 +118,20 @@ int ct_config_set(struct ct_config *c, const char *name, const char *value)
 	}
 	if (strncmp(name, prefix, sizeof prefix - 1))
 		return -EINVAL;
+	const char *key = name + sizeof prefix - 1;
 	for (int s = 1; s < CT__STATES; s++)
-		if (!strcmp(name + sizeof prefix - 1, keys[s])) {
+		if (!strcmp(key, keys[s])) {
 			c->timeout[s] = SYNQ_SEC((synq_time_t)v);
 			return 0;
 		}
+	if (!strcmp(key, "unacknowledged")) {
+		c->unacknowledged = SYNQ_SEC((synq_time_t)v);
+		return 0;
+	}
+	if (!strcmp(key, "max_retrans")) {
+		c->max_retrans = SYNQ_SEC((synq_time_t)v);
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -296,10 +307,11 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 	int cls = flags_class(flags);
 	enum ct_dir d = CT_ORIGINAL;
 	struct ct_entry *e = ct_find(t, pkt, now, &d);
-	if (e && d == CT_ORIGINAL && cls == F_SYN &&
+	if (e && next_state[d][cls][e->state] == CT_SYN_SENT &&
 	    (e->state == CT_TIME_WAIT || e->state == CT_CLOSE)) {
-		/* A new connection on an old tuple: the old entry goes. */
+		/* A new connection on a closed tuple: the old entry goes. */
 		remove_entry(t, (uint32_t)(e - t->e));
+		t->stats.killed++;
 		e = NULL;
 	}
 	if (e == NULL) {
@@ -317,6 +329,8 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 		e = &t->e[insert(t, pkt)];
 		e->state = first;
 		e->expires = now + t->cfg.timeout[first];
+		if (first == CT_ESTABLISHED && t->cfg.timeout[first] > t->cfg.unacknowledged)
+			e->expires = now + t->cfg.unacknowledged; /* mid-stream pickup */
 		*entry = e;
 		*dir = CT_ORIGINAL;
 		return CT_ACCEPT;
@@ -330,6 +344,7 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 	if (!e->seen_reply && cls == F_RST) {
 		/* The only answer was a reset (a closed port): gone at once. */
 		remove_entry(t, (uint32_t)(e - t->e));
+		t->stats.killed++;
 		*entry = NULL;
 		return CT_ACCEPT;
 	}
@@ -347,13 +362,19 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 		next = CT_SYN_RECV; /* back in sync with the two ends */
 	}
 	e->last_ignored = 0xff;
-	if (d == CT_REPLY)
-		e->seen_reply = true;
-	if (!e->assured && e->seen_reply && next == CT_ESTABLISHED &&
-	    (old == CT_SYN_RECV || old == CT_ESTABLISHED))
+	synq_time_t timeout = t->cfg.timeout[next];
+	if (!e->seen_reply) {
+		/* picked up in mid-stream: not five days on one side's word */
+		if (next == CT_ESTABLISHED && timeout > t->cfg.unacknowledged)
+			timeout = t->cfg.unacknowledged;
+	} else if (!e->assured && next == CT_ESTABLISHED &&
+	           (old == CT_SYN_RECV || old == CT_ESTABLISHED)) {
 		e->assured = true;
+	}
+	if (d == CT_REPLY)
+		e->seen_reply = true; /* after tracking, as the kernel does */
 	e->state = next;
-	e->expires = now + t->cfg.timeout[next];
+	e->expires = now + timeout;
 	return CT_ACCEPT;
 }
 

@@ -23,10 +23,22 @@
  * both ends are in sync and the table is not: the entry goes back to
  * SYN_RECV with a fresh timeout, as the kernel does (its check that the
  * SYN-ACK acknowledges that SYN is left out).
+ * A connection picked up in mid-stream (a bare ACK with no entry, as
+ * nf_conntrack_tcp_loose = 1 allows) is kept ESTABLISHED for only the
+ * unacknowledged timeout (300 s) until a reply is seen, and is assured by
+ * the first packet after that reply, as the kernel marks the reply seen
+ * only once the packet has been tracked.
+ * A SYN on a TIME_WAIT entry (either direction) or from the original side
+ * on a CLOSE entry reopens the tuple: the old entry goes and the SYN's
+ * sender becomes the original side.
  *
  * Simplified, as no scenario can tell: no window tracking (every packet is
  * taken as in window, so nothing is marked INVALID for its sequence
- * numbers, and the max_retrans/unacknowledged timeouts are not applied);
+ * numbers, no retransmission or unacknowledged data is noticed, and the
+ * max_retrans/unacknowledged timeouts cap nothing but the mid-stream
+ * pickup above; zero-window probes are not told apart); a CLOSE entry
+ * reached by a reset from the other side is reopened like any other, where
+ * the kernel moves it to SYN_SENT in place and keeps its assured bit;
  * expired entries are removed when the table is full or when
  * ct_table_expire() runs, not by a garbage-collection worker; early drop
  * looks at up to CT_EARLY_DROP_SCAN entries from a rotating cursor, not
@@ -58,6 +70,8 @@ const char *ct_state_name(enum ct_state s);   /* as conntrack -L prints it */
 struct ct_config {
 	uint32_t max;                           /* net.netfilter.nf_conntrack_max */
 	synq_time_t timeout[CT__STATES];        /* per state; NONE unused */
+	synq_time_t unacknowledged;             /* ..._timeout_unacknowledged */
+	synq_time_t max_retrans;                /* ..._timeout_max_retrans */
 };
 
 /* Linux 6.18's defaults for a table of max entries. */
@@ -94,6 +108,8 @@ struct ct_stats {
 	uint64_t early_drops;     /* unassured entries evicted for new ones */
 	uint64_t drops;           /* packets dropped: table full (insert_failed) */
 	uint64_t expired;
+	uint64_t killed;          /* removed by a packet: a reset before any
+	                           * reply, or a SYN reopening the tuple */
 	uint64_t table_full_events; /* the kernel's rate-limited log line */
 };
 

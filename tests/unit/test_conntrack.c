@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <cmocka.h>
@@ -208,9 +209,113 @@ static void midstream_ack_is_picked_up_unassured(void **state)
 	(void)state;
 	struct fx f;
 	init(&f, 16);
+	struct ct_tuple r = reply_of(&client);
 	assert_int_equal(pkt(&f, &client, ACK), CT_ACCEPT);
 	assert_int_equal(entry(&f)->state, CT_ESTABLISHED);
 	assert_false(entry(&f)->assured);
+	/* one side's word: the unacknowledged timeout, not five days */
+	assert_true(entry(&f)->expires == f.now + SYNQ_SEC(300));
+	f.now += SYNQ_SEC(10);
+	assert_int_equal(pkt(&f, &client, ACK), CT_ACCEPT);
+	assert_true(entry(&f)->expires == f.now + SYNQ_SEC(300));
+	/* the first reply is tracked before the reply counts as seen */
+	assert_int_equal(pkt(&f, &r, ACK), CT_ACCEPT);
+	assert_false(entry(&f)->assured);
+	assert_true(entry(&f)->expires == f.now + SYNQ_SEC(300));
+	/* the next packet, either way, assures it for the full timeout */
+	assert_int_equal(pkt(&f, &client, ACK), CT_ACCEPT);
+	assert_true(entry(&f)->assured);
+	assert_true(entry(&f)->expires == f.now + SYNQ_SEC(432000));
+	ct_table_free(&f.t);
+}
+
+/* A mid-stream entry left alone expires after 300 s, sooner than the
+ * 432000 s an assured one is kept. */
+static void midstream_entry_expires_after_unacknowledged(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	assert_int_equal(ct_config_set(&f.t.cfg, "net.netfilter.nf_conntrack_tcp_timeout_unacknowledged", "40"), 0);
+	pkt(&f, &client, ACK);
+	f.now += SYNQ_SEC(40) - 1;
+	assert_non_null(entry(&f));
+	f.now += 1;
+	assert_null(entry(&f));
+	assert_int_equal(f.t.stats.expired, 1);
+	ct_table_free(&f.t);
+}
+
+/* Each state's timeout, as the sysctl under its name sets it: change one
+ * sysctl and only that state's timeout moves. */
+static void every_state_keeps_its_own_timeout(void **state)
+{
+	(void)state;
+	static const char *const names[CT__STATES] = {
+		NULL, "syn_sent", "syn_recv", "established", "fin_wait",
+		"close_wait", "last_ack", "time_wait", "close", "syn_sent2",
+	};
+	for (int s = CT_SYN_SENT; s < CT__STATES; s++) {
+		struct fx f;
+		init(&f, 16);
+		char name[96];
+		snprintf(name, sizeof name, "net.netfilter.nf_conntrack_tcp_timeout_%s", names[s]);
+		assert_int_equal(ct_config_set(&f.t.cfg, name, "7"), 0);
+		struct ct_tuple r = reply_of(&client);
+		/* walk to state s; the path depends on s */
+		const struct { const struct ct_tuple *k; uint8_t fl; } path[] = {
+			{ &client, SYN }, { &r, SYN | ACK }, { &client, ACK },
+			{ &client, FIN | ACK }, { &r, ACK }, { &r, FIN | ACK }, { &client, ACK },
+		};
+		static const int steps_to[CT__STATES] = {
+			[CT_SYN_SENT] = 1, [CT_SYN_RECV] = 2, [CT_ESTABLISHED] = 3,
+			[CT_FIN_WAIT] = 4, [CT_CLOSE_WAIT] = 5, [CT_LAST_ACK] = 6,
+			[CT_TIME_WAIT] = 7,
+		};
+		if (s == CT_CLOSE) {
+			pkt(&f, &client, SYN);
+			pkt(&f, &r, SYN | ACK);
+			pkt(&f, &client, RST);
+		} else if (s == CT_SYN_SENT2) {
+			pkt(&f, &client, SYN);
+			pkt(&f, &r, SYN); /* simultaneous open */
+		} else {
+			for (int i = 0; i < steps_to[s]; i++)
+				pkt(&f, path[i].k, path[i].fl);
+		}
+		assert_int_equal(entry(&f)->state, s);
+		assert_true(entry(&f)->expires == f.now + SYNQ_SEC(7));
+		f.now += SYNQ_SEC(7);
+		assert_null(entry(&f));
+		ct_table_free(&f.t);
+	}
+}
+
+/* The kernel's reply-direction SYN on a TIME_WAIT entry: the other side
+ * opens the tuple anew and becomes the original side. */
+static void reply_syn_reopens_time_wait(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 16);
+	handshake(&f);
+	struct ct_tuple r = reply_of(&client);
+	pkt(&f, &client, FIN | ACK);
+	pkt(&f, &r, FIN | ACK);
+	pkt(&f, &client, ACK);
+	assert_int_equal(entry(&f)->state, CT_TIME_WAIT);
+	assert_int_equal(pkt(&f, &r, SYN), CT_ACCEPT);
+	enum ct_dir d;
+	struct ct_entry *e = ct_find(&f.t, &r, f.now, &d);
+	assert_non_null(e);
+	assert_int_equal(d, CT_ORIGINAL);
+	assert_int_equal(e->state, CT_SYN_SENT);
+	assert_false(e->assured);
+	assert_int_equal(f.t.used, 1);
+	assert_int_equal(f.t.stats.killed, 1);
+	/* the old client's reset now comes before any reply: gone at once */
+	pkt(&f, &client, RST);
+	assert_null(entry(&f));
 	ct_table_free(&f.t);
 }
 
@@ -233,6 +338,66 @@ static void full_table_drops_unassured_first(void **state)
 	assert_int_equal(pkt(&f, &k, SYN), CT_ACCEPT);
 	assert_int_equal(f.t.stats.early_drops, 1);
 	assert_int_equal(f.t.used, 4);
+	ct_table_free(&f.t);
+}
+
+/* Assured entries survive a full table; only the unassured one goes. */
+static void early_drop_spares_assured(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 4);
+	for (uint32_t i = 0; i < 3; i++) {
+		struct ct_tuple k = nth(i), r = reply_of(&k);
+		pkt(&f, &k, SYN);
+		pkt(&f, &r, SYN | ACK);
+		pkt(&f, &k, ACK);
+		assert_true(ct_find(&f.t, &k, f.now, NULL)->assured);
+	}
+	struct ct_tuple half = nth(3), hr = reply_of(&half);
+	pkt(&f, &half, SYN);
+	pkt(&f, &hr, SYN | ACK); /* answered, never completed: unassured */
+	struct ct_tuple k = nth(4);
+	assert_int_equal(pkt(&f, &k, SYN), CT_ACCEPT);
+	assert_int_equal(f.t.stats.early_drops, 1);
+	assert_null(ct_find(&f.t, &half, f.now, NULL));
+	for (uint32_t i = 0; i < 3; i++) {
+		struct ct_tuple a = nth(i);
+		assert_non_null(ct_find(&f.t, &a, f.now, NULL));
+	}
+	/* now all assured but the newcomer; it goes next, not an assured one */
+	struct ct_tuple k5 = nth(5);
+	assert_int_equal(pkt(&f, &k5, SYN), CT_ACCEPT);
+	assert_int_equal(f.t.stats.early_drops, 2);
+	assert_null(ct_find(&f.t, &k, f.now, NULL));
+	ct_table_free(&f.t);
+}
+
+/* A table full of TIME_WAIT entries refuses a new flow until they expire;
+ * then room is made from expired ones, without early drop. */
+static void expired_entries_make_room(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 2);
+	for (uint32_t i = 0; i < 2; i++) {
+		struct ct_tuple k = nth(i), r = reply_of(&k);
+		pkt(&f, &k, SYN);
+		pkt(&f, &r, SYN | ACK);
+		pkt(&f, &k, ACK);
+		pkt(&f, &k, FIN | ACK);
+		pkt(&f, &r, FIN | ACK);
+		pkt(&f, &k, ACK);
+	}
+	struct ct_tuple k = nth(9);
+	assert_int_equal(pkt(&f, &k, SYN), CT_DROP_FULL);
+	f.now += SYNQ_SEC(120);
+	assert_int_equal(pkt(&f, &k, SYN), CT_ACCEPT);
+	assert_int_equal(f.t.stats.early_drops, 0);
+	assert_int_equal(f.t.stats.expired, 1);
+	assert_int_equal(f.t.stats.drops, 1);
+	assert_int_equal(ct_table_expire(&f.t, f.now), 1);
+	assert_int_equal(f.t.used, 1);
 	ct_table_free(&f.t);
 }
 
@@ -283,6 +448,44 @@ static void never_more_than_its_size(void **state)
 	assert_true(live <= 64);
 	assert_true(dropped == f.t.stats.drops);
 	assert_true(f.t.stats.inserted > 64);
+	/* the run did overflow, and every entry ever made is accounted for */
+	assert_true(f.t.stats.early_drops + f.t.stats.drops > 0);
+	assert_true(f.t.stats.inserted == f.t.used + f.t.stats.expired +
+	                                  f.t.stats.early_drops + f.t.stats.killed);
+	uint32_t in_use = 0;
+	for (uint32_t i = 0; i < 64; i++)
+		in_use += f.t.e[i].used;
+	assert_int_equal(in_use, f.t.used);
+	ct_table_free(&f.t);
+}
+
+/* A SYN flood of new tuples against a table of assured flows: the table
+ * stays at N, every flood packet is a counted drop, and the rate-limited
+ * event count follows the clock, not the packet count. */
+static void syn_flood_on_assured_table(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 32);
+	for (uint32_t i = 0; i < 32; i++) {
+		struct ct_tuple k = nth(i), r = reply_of(&k);
+		pkt(&f, &k, SYN);
+		pkt(&f, &r, SYN | ACK);
+		pkt(&f, &k, ACK);
+	}
+	struct synq_rng rng;
+	synq_rng_seed(&rng, 7);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t r = synq_rng_next(&rng);
+		struct ct_tuple k = { .src = (uint32_t)r, .dst = 0xc0a80101,
+		                      .sport = (uint16_t)(r >> 32), .dport = 80 };
+		assert_int_equal(pkt(&f, &k, SYN), CT_DROP_FULL);
+		f.now += SYNQ_USEC(100); /* 10 s in all */
+		assert_int_equal(f.t.used, 32);
+	}
+	assert_int_equal(f.t.stats.drops, 100000);
+	assert_int_equal(f.t.stats.early_drops, 0);
+	assert_int_equal(f.t.stats.table_full_events, 20);
 	ct_table_free(&f.t);
 }
 
@@ -300,6 +503,15 @@ static void profiles_and_sysctls(void **state)
 	assert_int_equal(c.max, 1024);
 	assert_int_equal(ct_config_set(&c, "net.netfilter.nf_conntrack_max", " -5"), -EINVAL);
 	assert_int_equal(ct_config_set(&c, "net.netfilter.nf_conntrack_tcp_timeout_bogus", "5"), -EINVAL);
+	struct ct_config l;
+	ct_config_linux(&l, 262144);
+	assert_true(l.unacknowledged == SYNQ_SEC(300));
+	assert_true(l.max_retrans == SYNQ_SEC(300));
+	assert_int_equal(ct_config_set(&l, "net.netfilter.nf_conntrack_tcp_timeout_max_retrans", "90"), 0);
+	assert_true(l.max_retrans == SYNQ_SEC(90));
+	static const int secs[CT__STATES] = { 0, 120, 60, 432000, 120, 60, 30, 120, 10, 120 };
+	for (int s = CT_SYN_SENT; s < CT__STATES; s++)
+		assert_true(l.timeout[s] == SYNQ_SEC(secs[s]));
 	assert_string_equal(ct_state_name(CT_TIME_WAIT), "TIME_WAIT");
 }
 
@@ -315,6 +527,12 @@ int main(void)
 		cmocka_unit_test(half_open_stays_unassured_in_syn_recv),
 		cmocka_unit_test(invalid_packets_change_nothing),
 		cmocka_unit_test(midstream_ack_is_picked_up_unassured),
+		cmocka_unit_test(midstream_entry_expires_after_unacknowledged),
+		cmocka_unit_test(every_state_keeps_its_own_timeout),
+		cmocka_unit_test(reply_syn_reopens_time_wait),
+		cmocka_unit_test(early_drop_spares_assured),
+		cmocka_unit_test(expired_entries_make_room),
+		cmocka_unit_test(syn_flood_on_assured_table),
 		cmocka_unit_test(full_table_drops_unassured_first),
 		cmocka_unit_test(full_of_assured_drops_and_reports),
 		cmocka_unit_test(never_more_than_its_size),
