@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* conntrack_bytes_per_entry: the table's memory per entry (the entry and
  * its share of the hash buckets), shown against the kernel's own object
- * (/sys/kernel/slab/nf_conntrack/object_size) where this machine has it.
+ * (object_size of the nf_conntrack slab cache) where this machine has it.
  *
  * conntrack_pkts_per_s: packets of established flows tracked (found from
  * either direction, state moved, timeout renewed) per second, one core,
  * 65 536 entries, alternating directions over 50 000 flows. Translation is
  * not built yet, so this is tracking alone, not nat_pkts_per_s. */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "nat/conntrack.h"
@@ -29,6 +31,29 @@ static struct ct_tuple reply(struct ct_tuple t)
 	return (struct ct_tuple){ .src = t.dst, .dst = t.src, .sport = t.dport, .dport = t.sport };
 }
 
+/* The kernel's slab cache of conntrack entries: "nf_conntrack" today,
+ * "nf_conntrack_<address>" per namespace on kernels before 4.7; not the
+ * expectations' cache. 0 when none is readable. */
+static long kernel_object_size(void)
+{
+	glob_t g;
+	long size = 0;
+	if (glob("/sys/kernel/slab/nf_conntrack*/object_size", 0, NULL, &g) != 0)
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc && size == 0; i++) {
+		if (strstr(g.gl_pathv[i], "expect"))
+			continue;
+		FILE *f = fopen(g.gl_pathv[i], "r");
+		if (f) {
+			if (fscanf(f, "%ld", &size) != 1)
+				size = 0;
+			fclose(f);
+		}
+	}
+	globfree(&g);
+	return size;
+}
+
 int main(void)
 {
 	struct ct_config cfg;
@@ -40,13 +65,7 @@ int main(void)
 	}
 	double per_entry = (double)sizeof(struct ct_entry) +
 	                   (double)t.nbuckets * sizeof *t.bucket / (double)MAX;
-	long kernel = 0;
-	FILE *f = fopen("/sys/kernel/slab/nf_conntrack/object_size", "r");
-	if (f) {
-		if (fscanf(f, "%ld", &kernel) != 1)
-			kernel = 0;
-		fclose(f);
-	}
+	long kernel = kernel_object_size();
 	if (kernel > 0)
 		bench_line_vs("conntrack_bytes_per_entry", per_entry, "bytes",
 		              "kernel_nf_conntrack_object_bytes", (double)kernel);

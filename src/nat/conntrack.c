@@ -175,7 +175,6 @@ int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
 	for (uint32_t i = 0; i < cfg->max; i++)
 		t->e[i].hnext[0] = i + 1 < cfg->max ? i + 1 : CT_NIL; /* free list */
 	t->free_head = 0;
-	t->last_full_event = -SYNQ_SEC(3600);
 	return 0;
 }
 
@@ -273,14 +272,20 @@ static bool make_room(struct ct_table *t, synq_time_t now)
 	return false;
 }
 
-/* The kernel's net_ratelimit() lets 10 messages through per 5 s, in a
- * burst; here they are spread evenly, one per 0.5 s at most. */
+/* net_ratelimit(): a window opens with the first message and lets a burst
+ * through; once it has run out, the next message opens a new one. */
 static void table_full(struct ct_table *t, synq_time_t now)
 {
 	t->stats.drops++;
-	if (now - t->last_full_event >= SYNQ_SEC(5) / 10) {
-		t->last_full_event = now;
+	if (t->full_window_events == 0 || now - t->full_window_start > CT_RATELIMIT_INTERVAL) {
+		t->full_window_start = now;
+		t->full_window_events = 0;
+	}
+	if (t->full_window_events < CT_RATELIMIT_BURST) {
+		t->full_window_events++;
 		t->stats.table_full_events++;
+	} else {
+		t->stats.table_full_suppressed++;
 	}
 }
 

@@ -13,8 +13,10 @@
  * When the table is full, a new connection evicts an unassured entry if
  * one is found among the next few (early drop); otherwise its packet is
  * dropped, counted, and "nf_conntrack: table full, dropping packet" is
- * reported, at most once per 0.5 s (the kernel's 10 per 5 s, without its
- * burst).
+ * reported through the kernel's net_ratelimit() rule: up to 10 in a 5 s
+ * window that opens with the first one and reopens with the first after
+ * it ends (here per table; the kernel shares the budget with every other
+ * rate-limited message).
  *
  * Before any reply, a retransmitted SYN does not renew the timeout (or a
  * client reusing its port would keep the entry alive for ever), and a
@@ -111,9 +113,13 @@ struct ct_stats {
 	uint64_t killed;          /* removed by a packet: a reset before any
 	                           * reply, or a SYN reopening the tuple */
 	uint64_t table_full_events; /* the kernel's rate-limited log line */
+	uint64_t table_full_suppressed; /* lines the rate limit held back */
 };
 
 #define CT_EARLY_DROP_SCAN 64
+#define CT_TABLE_FULL_MESSAGE "nf_conntrack: table full, dropping packet"
+#define CT_RATELIMIT_BURST 10            /* net.core.message_burst */
+#define CT_RATELIMIT_INTERVAL SYNQ_SEC(5) /* net.core.message_cost */
 
 struct ct_table {
 	struct ct_config cfg;
@@ -122,7 +128,8 @@ struct ct_table {
 	uint32_t nbuckets;         /* power of two */
 	uint32_t free_head, used;
 	uint32_t cursor;           /* early drop's next look */
-	synq_time_t last_full_event;
+	synq_time_t full_window_start;   /* the rate limit's current window */
+	uint32_t full_window_events;      /* events let through in it */
 	struct ct_stats stats;
 };
 

@@ -413,8 +413,18 @@ static void full_of_assured_drops_and_reports(void **state)
 		f.now += SYNQ_MSEC(100);
 	}
 	assert_int_equal(f.t.stats.drops, 30);
-	/* "table full, dropping packet" at most 10 times in 5 s: 6 in 3 s */
-	assert_int_equal(f.t.stats.table_full_events, 6);
+	/* net_ratelimit: a burst of 10 in the window the first drop opened,
+	 * then silence until 5 s have passed */
+	assert_int_equal(f.t.stats.table_full_events, 10);
+	assert_int_equal(f.t.stats.table_full_suppressed, 20);
+	f.now += SYNQ_SEC(2);  /* 5.0 s after the first drop: same window */
+	struct ct_tuple late = nth(99);
+	assert_int_equal(pkt(&f, &late, SYN), CT_DROP_FULL);
+	assert_int_equal(f.t.stats.table_full_events, 10);
+	f.now += 1;            /* the window has ended: a new burst */
+	assert_int_equal(pkt(&f, &late, SYN), CT_DROP_FULL);
+	assert_int_equal(f.t.stats.table_full_events, 11);
+	assert_string_equal(CT_TABLE_FULL_MESSAGE, "nf_conntrack: table full, dropping packet");
 	assert_int_equal(f.t.stats.early_drops, 0);
 	ct_table_free(&f.t);
 }
@@ -485,7 +495,8 @@ static void syn_flood_on_assured_table(void **state)
 	}
 	assert_int_equal(f.t.stats.drops, 100000);
 	assert_int_equal(f.t.stats.early_drops, 0);
-	assert_int_equal(f.t.stats.table_full_events, 20);
+	assert_int_equal(f.t.stats.table_full_events, 20); /* two windows */
+	assert_int_equal(f.t.stats.table_full_suppressed, 100000 - 20);
 	ct_table_free(&f.t);
 }
 
