@@ -69,6 +69,9 @@ struct synq_config {
 	int32_t ip_local_port_range[2];  /* 32768 60999 */
 	/* kernel */
 	int32_t personality;             /* enum synq_personality */
+	int32_t hz;                      /* CONFIG_HZ: 250; timers fire as Linux's
+	                                    timer wheel fires them (timer.c);
+	                                    0 = exact, at the millisecond asked */
 
 	/* synq's own limits: every table is bounded. */
 	uint32_t max_sockets;            /* file descriptors */
@@ -94,6 +97,10 @@ enum synq_config_result {
  * the text value sysctl would take ("4096 540000 15728640"). */
 enum synq_config_result synq_config_set(struct synq_config *cfg, const char *key,
                                         const char *value);
+
+/* kernel.hz takes 0 (exact timers) or 100, 250, 1000: the CONFIG_HZ values
+ * whose jiffy is a whole number of milliseconds. */
+bool synq_hz_supported(int32_t hz);
 
 /* Personality names: "linux", "linux-2.4", "bsd", "freebsd", "hpux-11",
  * "solaris-2.9". Returns -1 for an unknown name. */

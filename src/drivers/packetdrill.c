@@ -127,6 +127,8 @@ struct synq_stack *pd_stack(struct pd *d)
 		return d->stack;
 	}
 	synq_config_default(&d->cfg);
+	if (d->flags.hz >= 0)
+		d->cfg.hz = d->flags.hz;
 	if (d->flags.mtu)
 		d->cfg.mtu = d->flags.mtu;
 	pd_sysctl_apply(d, &d->cfg, true);

@@ -151,6 +151,7 @@ struct pd_flags {
 	uint32_t remote_ip;
 	uint32_t mtu;
 	uint32_t mss;            /* segment size of inbound super-packets */
+	int32_t hz;              /* kernel.hz for the stack; -1: the default */
 	uint64_t seed;
 };
 

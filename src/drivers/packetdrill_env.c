@@ -40,6 +40,7 @@ void pd_flags_parse(struct pd_flags *f, const char *text)
 	f->remote_ip = 0xc0000201; /* 192.0.2.1 */
 	f->mtu = 1500;
 	f->mss = 0;
+	f->hz = -1;
 	if (text == NULL)
 		return;
 	char *copy = strdup(text);
@@ -64,6 +65,8 @@ void pd_flags_parse(struct pd_flags *f, const char *text)
 			f->mtu = (uint32_t)n;
 		else if (strcmp(key, "mss") == 0 && n <= 65535)
 			f->mss = (uint32_t)n;
+		else if (strcmp(key, "hz") == 0 && synq_hz_supported((int32_t)n))
+			f->hz = (int32_t)n;
 		else if (strcmp(key, "seed") == 0)
 			f->seed = n;
 		/* unknown keys: ignored, as the contract asks */

@@ -45,6 +45,7 @@ void synq_config_default(struct synq_config *cfg)
 		.ip_default_ttl = 64,
 		.ip_local_port_range = { 32768, 60999 },
 		.personality = SYNQ_PERSONALITY_LINUX,
+		.hz = 250,
 		.max_sockets = 1024,
 		.max_connections = 1024,
 		.max_requests = 4096,
@@ -102,6 +103,7 @@ static const struct knob knobs[] = {
 	KNOB("net.ipv4.ip_default_ttl", ip_default_ttl, 1, 1, 255),
 	KNOB("net.ipv4.ip_local_port_range", ip_local_port_range, 2, 1, 65535),
 	KNOB("kernel.personality", personality, 1, 0, SYNQ_PERSONALITY__COUNT - 1),
+	KNOB("kernel.hz", hz, 1, 0, 1000),
 };
 
 /* Knobs Linux has and packetdrill scripts set, which synq does not model
@@ -179,6 +181,8 @@ enum synq_config_result synq_config_set(struct synq_config *cfg, const char *key
 			p++;
 		if (*p != '\0')
 			return SYNQ_CONFIG_BAD_VALUE;
+		if (kn->offset == offsetof(struct synq_config, hz) && !synq_hz_supported(values[0]))
+			return SYNQ_CONFIG_BAD_VALUE;
 		memcpy((char *)cfg + kn->offset, values, kn->count * sizeof values[0]);
 		return SYNQ_CONFIG_OK;
 	}
@@ -186,6 +190,13 @@ enum synq_config_result synq_config_set(struct synq_config *cfg, const char *key
 		if (strcmp(name, ignored_knobs[k]) == 0)
 			return SYNQ_CONFIG_IGNORED;
 	return SYNQ_CONFIG_UNKNOWN_KEY;
+}
+
+/* A jiffy must be a whole number of synq's millisecond timer ticks: HZ=300's
+ * 3.33 ms jiffy is not. */
+bool synq_hz_supported(int32_t hz)
+{
+	return hz == 0 || hz == 100 || hz == 250 || hz == 1000;
 }
 
 static const char *const personality_names[SYNQ_PERSONALITY__COUNT] = {

@@ -718,18 +718,22 @@ void tcp_schedule_delayed_ack(struct synq_stack *s, struct tcp_conn *c)
 	}
 	if (ato > TCP_DELACK_MAX)
 		ato = TCP_DELACK_MAX;
-	synq_time_t deadline = s->now + ato;
 	if (c->ack_flags & TCP_ACK_TIMER) {
 		/* A delayed ACK about to go anyway goes now; otherwise an armed
-		 * one is never pushed later. */
-		synq_time_t armed = tcp_conn_timer_get(s, c, TCP_TIMER_DELACK);
-		if (armed && armed <= s->now + ato / 4) {
+		 * one is never pushed later. Its own expiry is read back from
+		 * where it fires: a delayed ACK is due within 200 ms, which is
+		 * always on the wheel's first level at HZ <= 250. */
+		synq_time_t armed = tcp_wheel_armed_expiry(
+			s, tcp_conn_timer_get(s, c, TCP_TIMER_DELACK));
+		if (armed && armed <= tcp_wheel_due(s, s->now + ato / 4)) {
 			tcp_send_ack(s, c);
 			return;
 		}
-		if (armed && armed < deadline)
-			deadline = armed;
+		if (armed && armed <= tcp_wheel_due(s, s->now + ato)) {
+			c->ack_flags |= TCP_ACK_SCHED;
+			return;
+		}
 	}
 	c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_TIMER;
-	tcp_conn_timer_set(s, c, TCP_TIMER_DELACK, deadline);
+	tcp_conn_timer_set(s, c, TCP_TIMER_DELACK, s->now + ato);
 }

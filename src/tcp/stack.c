@@ -99,7 +99,7 @@ static bool config_usable(const struct synq_config *cfg)
 	return cfg->max_sockets > 0 && cfg->max_sockets < (1u << 24) &&
 	       cfg->max_connections < (1u << 30) && cfg->max_requests < (1u << 30) &&
 	       cfg->max_time_wait < (1u << 30) && cfg->max_listeners < 0xffff &&
-	       cfg->mtu >= 68 + 40 && cfg->mtu <= 65535 &&
+	       cfg->mtu >= 68 + 40 && cfg->mtu <= 65535 && synq_hz_supported(cfg->hz) &&
 	       cfg->buffer_bytes / SEGBUF_SIZE >= 16;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* One timer heap for the whole stack.
+/* One timer heap for the whole stack, firing when Linux's timer wheel would.
  *
  * Each object stores its deadlines itself (a connection has one per
  * enum tcp_timer, a request one). The heap holds one slot per object that
@@ -9,10 +9,22 @@
  * scans every connection. Ties fire in handle order, which keeps runs
  * reproducible.
  *
- * Deadlines are millisecond ticks in 32 bits, as Linux's timers are
- * jiffies: a timer set for t fires at the first tick at or after t, and
- * ticks compare by wrap-around difference (all pending deadlines lie
- * within 24 days of now). */
+ * Deadlines are millisecond ticks in 32 bits: a timer fires at the first
+ * tick at or after its deadline, and ticks compare by wrap-around
+ * difference (all pending deadlines lie within 24 days of now).
+ *
+ * Which tick that is follows Linux (kernel/time/timer.c, since 4.8). Its
+ * TCP timers (retransmit and probes, delayed ACK, keepalive and FIN-WAIT-2,
+ * SYN-ACK, TIME-WAIT) live on a wheel counted in jiffies (1/HZ s). The
+ * wheel has levels of 64 buckets, each level 8 times coarser than the one
+ * below: a timer due in fewer than 63 jiffies goes to level 0 (one jiffy a
+ * bucket), fewer than 504 to level 1 (8 jiffies), fewer than 4032 to level
+ * 2 (64), and so on. The bucket is the first one wholly after the expiry,
+ * so a timer fires up to one bucket late, never early, and every timer of
+ * a bucket fires on the same tick. At HZ=250 a 1 s SYN retransmission
+ * lands on a 32 ms grid, a 60 s TIME-WAIT on a 2.048 s one: clients that
+ * connect a few milliseconds apart retransmit together. kernel.hz = 0
+ * fires every timer at the millisecond it asks for instead. */
 #include <assert.h>
 
 #include "tcp/stack_internal.h"
@@ -26,6 +38,65 @@ synq_time_t tcp_ms_to_time(const struct synq_stack *s, uint32_t stamp_ms)
 {
 	int64_t now_ms = s->now / SYNQ_MSEC(1);
 	return SYNQ_MSEC(now_ms + (int32_t)(stamp_ms - (uint32_t)now_ms));
+}
+
+enum {
+	WHEEL_LEVEL_SIZE = 64,
+	WHEEL_CLK_SHIFT = 3,     /* each level is 8 times coarser */
+};
+
+/* The smallest delay (jiffies) that a level takes; level 0 takes 0. */
+static uint64_t wheel_level_start(unsigned level)
+{
+	return level == 0 ? 0
+	                  : (uint64_t)(WHEEL_LEVEL_SIZE - 1) << ((level - 1) * WHEEL_CLK_SHIFT);
+}
+
+static synq_time_t jiffy_length(const struct synq_stack *s)
+{
+	return SYNQ_MSEC(1000 / s->cfg.hz);
+}
+
+/* Delays in whole jiffies, rounded up as msecs_to_jiffies() does. */
+static uint64_t jiffies_until(const struct synq_stack *s, synq_time_t when)
+{
+	synq_time_t jiffy = jiffy_length(s);
+	return when > s->now ? (uint64_t)((when - s->now + jiffy - 1) / jiffy) : 0;
+}
+
+synq_time_t tcp_wheel_due(const struct synq_stack *s, synq_time_t when)
+{
+	if (s->cfg.hz == 0 || when == 0)
+		return when;
+	synq_time_t jiffy = jiffy_length(s);
+	return (s->now / jiffy + (synq_time_t)jiffies_until(s, when)) * jiffy;
+}
+
+synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
+{
+	if (s->cfg.hz == 0 || when == 0)
+		return when;
+	synq_time_t jiffy = jiffy_length(s);
+	uint64_t clk = (uint64_t)(s->now / jiffy);
+	uint64_t delay = jiffies_until(s, when);
+	/* Nine levels above HZ=100, eight at or below (LVL_DEPTH). */
+	unsigned depth = s->cfg.hz > 100 ? 9 : 8;
+	unsigned level = 0;
+	while (level + 1 < depth && delay >= wheel_level_start(level + 1))
+		level++;
+	uint64_t cutoff = wheel_level_start(depth);
+	if (delay >= cutoff)  /* clamped to what the top level can hold */
+		delay = cutoff - ((uint64_t)1 << ((depth - 1) * WHEEL_CLK_SHIFT));
+	unsigned shift = level * WHEEL_CLK_SHIFT;
+	uint64_t bucket = (((clk + delay) >> shift) + 1) << shift;
+	return (synq_time_t)bucket * jiffy;
+}
+
+synq_time_t tcp_wheel_armed_expiry(const struct synq_stack *s, synq_time_t fires)
+{
+	if (s->cfg.hz == 0 || fires == 0)
+		return fires;
+	return fires - jiffy_length(s);
 }
 
 static bool slot_before(const struct timer_slot *a, const struct timer_slot *b)
@@ -96,6 +167,11 @@ void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when)
 		sift_down(s, i);
 }
 
+void tcp_timer_arm(struct synq_stack *s, uint32_t handle, synq_time_t when)
+{
+	tcp_timer_schedule(s, handle, tcp_wheel_expiry(s, when));
+}
+
 void tcp_timer_cancel(struct synq_stack *s, uint32_t handle)
 {
 	uint32_t *slot = tcp_handle_slot(s, handle);
@@ -141,7 +217,7 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 	if (when == 0) {
 		c->timers_armed &= (uint8_t)~(1u << t);
 	} else {
-		c->timer_ms[t] = tcp_time_to_ms(when);
+		c->timer_ms[t] = tcp_time_to_ms(tcp_wheel_expiry(s, when));
 		c->timers_armed |= (uint8_t)(1u << t);
 	}
 	tcp_timer_schedule(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)),

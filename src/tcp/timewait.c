@@ -60,7 +60,7 @@ static void fifo_insert(struct synq_stack *s, struct tcp_timewait *tw)
 static void reschedule(struct synq_stack *s, struct tcp_timewait *tw, synq_time_t timeout)
 {
 	fifo_unlink(s, tw);
-	tw->deadline_ms = tcp_time_to_ms(s->now + timeout);
+	tw->deadline_ms = tcp_time_to_ms(tcp_wheel_expiry(s, s->now + timeout));
 	fifo_insert(s, tw);
 }
 
@@ -119,7 +119,7 @@ void tcp_time_wait(struct synq_stack *s, struct tcp_conn *c, uint8_t substate,
 	/* The connection leaves the table before the TIME-WAIT enters it. */
 	tcp_conn_done(s, c);
 	tcp_table_insert(s, tw_handle(s, tw));
-	tw->deadline_ms = tcp_time_to_ms(s->now + timeout);
+	tw->deadline_ms = tcp_time_to_ms(tcp_wheel_expiry(s, s->now + timeout));
 	fifo_insert(s, tw);
 	/* Linux counts a TIME-WAIT socket when it is first scheduled, not when
 	 * it goes: as TW, or as TWKilled when its timer is 4 s or less (a

@@ -89,7 +89,7 @@ static init_fn pd_init;
 static last_call_fn pd_last_call;
 static instances_fn pd_instances;
 
-#define FLAGS "ip=ipv4,local_ip=192.168.0.1,remote_ip=192.0.2.1,mtu=1500"
+#define FLAGS "ip=ipv4,local_ip=192.168.0.1,remote_ip=192.0.2.1,mtu=1500,hz=0"
 #define LOCAL_IP 0xc0a80001u  /* 192.168.0.1 */
 #define REMOTE_IP 0xc0000201u /* 192.0.2.1 */
 #define LOCAL_PORT 8080

@@ -173,7 +173,7 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 	l->req_young++;
 	uint32_t handle = TCP_HANDLE(TCP_OBJ_REQUEST, index);
 	tcp_table_insert(s, handle);
-	tcp_timer_schedule(s, handle, s->now + TCP_TIMEOUT_INIT);
+	tcp_timer_arm(s, handle, s->now + TCP_TIMEOUT_INIT);
 	tcp_send_synack_for(s, r, l, NULL);
 #ifdef SYNQ_DEBUG
 	tcp_cookie_self_check(s, l, r);

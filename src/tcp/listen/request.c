@@ -38,7 +38,7 @@ static synq_time_t request_timeout(const struct tcp_request *r)
 
 static void rearm(struct synq_stack *s, struct tcp_request *r, synq_time_t when)
 {
-	tcp_timer_schedule(s, request_handle(s, r), when);
+	tcp_timer_arm(s, request_handle(s, r), when);
 }
 
 /* inet_rtx_syn_ack() */
