@@ -6,7 +6,8 @@
  *   legit_connect_{p50,p90,p99,max}_ms legit_latency_{p50,p90,p99,max}_ms
  *   peak_syn_recv peak_accept_queue backlog
  *   peak_slots_{_,S,R,W,K,D,C,L,G,I} (peak_slots_waiting for '_')
- *   server_time_wait server_connections
+ *   server_time_wait server_connections server_accepts (the server
+ *   application's accept()s, httpd's or model none's)
  *   httpd_{accepts,requests,timeouts_header,timeouts_body,keepalive_timeouts,
  *          conn_per_ip_refused,io_errors}
  *   any server counter by its nstat name (TcpExtListenOverflows) or
@@ -136,6 +137,7 @@ bool report_metric(const struct report *r, const char *name, double *out)
 		{ "backlog", r->backlog },
 		{ "server_time_wait", r->server_usage.time_wait.used },
 		{ "server_connections", r->server_usage.connections.used },
+		{ "server_accepts", (double)r->server_accepts },
 		{ "httpd_accepts", (double)r->httpd.accepts },
 		{ "httpd_requests", (double)r->httpd.requests },
 		{ "httpd_timeouts_header", (double)r->httpd.timeouts_header },

@@ -48,6 +48,7 @@ struct report {
 	struct synq_mib server_mib;       /* deltas over the run */
 	struct synq_stack_usage server_usage;
 	struct synq_httpd_counters httpd;  /* zero for model none */
+	uint64_t server_accepts;           /* the application's accept()s */
 	struct sim_stats sim;
 };
 

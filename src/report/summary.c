@@ -74,6 +74,7 @@ void report_gather(struct report *r, const struct scn_world *w)
 		r->server_mib.value[i] = m->value[i] - w->mib_start.value[i];
 	r->server_mib.value[SYNQ_MIB_TcpCurrEstab] = m->value[SYNQ_MIB_TcpCurrEstab];
 	synq_stack_usage(st, &r->server_usage);
+	r->server_accepts = scn_server_accepts(w->srv);
 	struct synq_httpd *h = scn_server_httpd(w->srv);
 	if (h)
 		synq_httpd_counters(h, &r->httpd);

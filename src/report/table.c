@@ -64,6 +64,9 @@ void report_print(FILE *out, const struct report *r)
 	        scn_server_model_name(scn->server.model));
 	fprintf(out, "  accept queue: peak %u of %u (Send-Q)    SYN queue: peak %u requests\n",
 	        r->peak_accept, r->backlog, r->peak_syn_recv);
+	if (scn->server.accept_every_ns > 0)
+		fprintf(out, "  accept()ed %" PRIu64 " connections, one per %s at most\n",
+		        r->server_accepts, fmt_time(scn->server.accept_every_ns, a, sizeof a));
 	if (scn->server.model != SCN_SERVER_NONE) {
 		fprintf(out, "  scoreboard peaks:");
 		for (unsigned i = 0; i < SCN_SCOREBOARD_N; i++)

@@ -90,6 +90,7 @@ struct scn_server {
 	int model;                 /* enum scn_server_model */
 	uint64_t port;
 	char link[SCN_NAME_MAX];   /* "": clients attach to the server itself */
+	synq_time_t accept_every_ns; /* model none: one accept() per period; 0: never */
 	unsigned n_directives;
 	struct scn_directive directive[SCN_DIRECTIVES_MAX];
 };

@@ -21,6 +21,11 @@ static const struct scn_key server_keys[] = {
 	         "and never accept(): the backlog experiment)." },
 	{ .name = "port", .type = SCN_T_COUNT, .offset = offsetof(struct scn_server, port),
 	  .def = "80", .min = 1, .max = 65535, .doc = "TCP port the server listens on." },
+	{ .name = "accept_every", .type = SCN_T_DURATION,
+	  .offset = offsetof(struct scn_server, accept_every_ns), .def = "0",
+	  .doc = "Model none: the application accept()s one connection, then sleeps this "
+	         "long before its next accept() (a slow single-threaded server); it holds "
+	         "what it accepts open and never reads. 0: it never accepts." },
 	{ .name = "link", .type = SCN_T_NAME, .offset = offsetof(struct scn_server, link),
 	  .def = NULL,
 	  .doc = "A [link.NAME] between the server and a router that every population "

@@ -10,7 +10,10 @@
  *            environment, so the run stays a function of its file.
  *   Seed     the service-time draws; by default derived from run.seed.
  * Model none is the backlog experiment's server (UNP exercise 15.4):
- * socket, bind, listen(ListenBacklog or LISTENQ), and never accept(). */
+ * socket, bind, listen(ListenBacklog or LISTENQ), and never accept(); with
+ * accept_every it is a slow application instead: a blocking accept(), then
+ * a sleep of accept_every, again and again, holding every connection it
+ * takes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,10 @@ struct scn_server_inst {
 	struct sim_host *host;
 	struct synq_httpd *httpd;  /* NULL for model none */
 	int lfd;
+	synq_time_t accept_every;  /* model none: 0 never accepts */
+	synq_time_t asleep_until;  /* the slow application's next accept() */
+	sim_event_id wake;
+	uint64_t accepts;
 };
 
 static const char *const reserved[][2] = {
@@ -106,6 +113,11 @@ int scn_server_start(const struct scn_server *s, uint64_t seed, struct sim_host 
 			snprintf(why, why_cap, "server.%s: %s", s->directive[i].name, err);
 			return -EINVAL;
 		}
+	if (s->model != SCN_SERVER_NONE && s->accept_every_ns > 0) {
+		snprintf(why, why_cap, "server.accept_every: only model none takes it "
+		                       "(httpd accepts as its workers free up)");
+		return -EINVAL;
+	}
 	struct scn_server_inst *srv = calloc(1, sizeof *srv);
 	if (srv == NULL)
 		return -ENOMEM;
@@ -113,6 +125,7 @@ int scn_server_start(const struct scn_server *s, uint64_t seed, struct sim_host 
 	srv->lfd = -1;
 	int rc;
 	if (s->model == SCN_SERVER_NONE) {
+		srv->accept_every = s->accept_every_ns;
 		rc = listen_only(srv, &cfg, why, why_cap);
 	} else {
 		rc = synq_httpd_new(&srv->httpd, &cfg, NULL);
@@ -130,10 +143,52 @@ int scn_server_start(const struct scn_server *s, uint64_t seed, struct sim_host 
 	return 0;
 }
 
+static void slow_accept(struct scn_server_inst *srv);
+
+static void slow_wake(struct sim *sim, void *arg)
+{
+	(void)sim;
+	struct scn_server_inst *srv = arg;
+	srv->wake = 0;
+	sim_host_enter(srv->host);
+	slow_accept(srv);
+	sim_host_leave(srv->host);
+}
+
+/* The slow application: awake, it takes one connection if one is queued
+ * (else it stays blocked in accept() until one is) and sleeps again. */
+static void slow_accept(struct scn_server_inst *srv)
+{
+	struct sim *sim = sim_node_sim(sim_host_node(srv->host));
+	synq_time_t now = sim_now(sim);
+	if (now < srv->asleep_until)
+		return;
+	int fd = synq_accept(sim_host_stack(srv->host), srv->lfd, NULL, NULL);
+	if (fd < 0)
+		return;
+	srv->accepts++;
+	srv->asleep_until = now + srv->accept_every;
+	if (sim_event_schedule(sim, srv->asleep_until, slow_wake, srv, &srv->wake) != 0)
+		srv->wake = 0;
+}
+
 void scn_server_after_event(struct scn_server_inst *srv)
 {
 	if (srv->httpd)
 		synq_httpd_sim_app(srv->httpd, srv->host);
+	else if (srv->accept_every > 0)
+		slow_accept(srv);
+}
+
+uint64_t scn_server_accepts(const struct scn_server_inst *srv)
+{
+	if (srv == NULL)
+		return 0;
+	if (srv->httpd == NULL)
+		return srv->accepts;
+	struct synq_httpd_counters c;
+	synq_httpd_counters(srv->httpd, &c);
+	return c.accepts;
 }
 
 void scn_server_scoreboard(const struct scn_server_inst *srv, uint32_t counts[SCN_SCOREBOARD_N])
@@ -156,6 +211,8 @@ void scn_server_free(struct scn_server_inst *srv)
 {
 	if (srv == NULL)
 		return;
+	if (srv->wake)
+		sim_event_cancel(sim_node_sim(sim_host_node(srv->host)), srv->wake);
 	synq_httpd_free(srv->httpd);
 	free(srv);
 }

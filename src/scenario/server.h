@@ -31,6 +31,8 @@ void scn_server_after_event(struct scn_server_inst *srv);
 /* Slots per scoreboard state, in SCN_SCOREBOARD_STATES order; all zero
  * for a server without a scoreboard (model none). */
 void scn_server_scoreboard(const struct scn_server_inst *srv, uint32_t counts[SCN_SCOREBOARD_N]);
+/* Connections the server application has accept()ed. */
+uint64_t scn_server_accepts(const struct scn_server_inst *srv);
 /* The httpd, for its counters (NULL for model none). */
 struct synq_httpd *scn_server_httpd(const struct scn_server_inst *srv);
 /* Before sim_destroy(): the server closes its sockets on the stack. */
