@@ -7,6 +7,11 @@
 #           across a veth pair
 #   serve   synq serve on a TUN device, the same hping3 and curl
 #   sim     synq sim with the same settings
+# hping3 -i and the curl loop are periodic, so the simulation's flood and
+# probes are too (arrivals = even); the probes start 50 ms off the flood's
+# phase, as two loops started by hand never share one (in phase, every
+# flood SYN meets a probe SYN on the same millisecond and the outcome
+# depends on which the server sees first).
 # It prints the share of clients per connect-time step (SYN retransmissions
 # at 1, 2, 3, 4, 5, 7, 11, 19 s with Linux 6.18's tcp_syn_linear_timeouts)
 # and the total variation distance of serve and sim from the kernel.
@@ -67,10 +72,12 @@ ListenBacklog = 16
 [attack.flood]
 model = synflood
 rate = 5/s
+arrivals = even
 [clients.probe]
 model = poisson
 rate = 10/s
-start = 2s
+arrivals = even
+start = 2.05s
 stop = 17s
 timeout = 30s
 EOF

@@ -119,6 +119,12 @@ enum scn_closer {
 	SCN_CLOSE_SERVER,          /* the client waits for the server to close */
 };
 
+/* How a poisson or synflood population spaces its arrivals. */
+enum scn_arrivals {
+	SCN_ARRIVALS_POISSON,      /* exponential gaps, mean 1/rate */
+	SCN_ARRIVALS_EVEN,         /* exactly 1/rate apart */
+};
+
 struct scn_population {
 	char name[SCN_NAME_MAX];
 	bool attack;               /* [attack.NAME], not [clients.NAME] */
@@ -140,6 +146,7 @@ struct scn_population {
 	int close;                 /* enum scn_closer */
 	/* open-loop and floods */
 	double rate_per_s;         /* arrivals, connects, SYNs or probes per second */
+	int arrivals;              /* enum scn_arrivals: poisson, synflood */
 	uint64_t connections;      /* idle/slowloris: kept open at once */
 	synq_time_t interval_ns;   /* slowloris: one header line this often */
 	synq_time_t hold_ns;       /* idle: close after this long; 0: never */

@@ -41,6 +41,7 @@ static const char *const model_names[] = {
 };
 
 static const char *const closer_names[] = { "client", "server", NULL };
+static const char *const arrival_names[] = { "poisson", "even", NULL };
 
 static const struct scn_key population_keys[] = {
 	{ .name = "model", .type = SCN_T_ENUM, .offset = POP(model), .choices = model_names,
@@ -79,9 +80,13 @@ static const struct scn_key population_keys[] = {
 	{ .name = "rate", .type = SCN_T_RATE, .offset = POP(rate_per_s), .def = "100/s",
 	  .models = P | I | S | F | R,
 	  .doc = "poisson: mean arrival rate; idle, slowloris: connection attempts per second "
-	         "while below `connections`; synflood: mean SYNs per second (Poisson "
+	         "while below `connections`; synflood: mean SYNs per second (see "
 	         "arrivals); probe: probes per second. "
 	         "Required for poisson, synflood and probe." },
+	{ .name = "arrivals", .type = SCN_T_ENUM, .offset = POP(arrivals), .def = "poisson",
+	  .choices = arrival_names, .models = P | F,
+	  .doc = "poisson (exponential gaps, as independent users) or even (exactly 1/rate "
+	         "apart, as a loop with a sleep, curl in a script or hping3 -i)." },
 	{ .name = "connections", .type = SCN_T_COUNT, .offset = POP(connections), .def = "100",
 	  .min = 1, .max = 4000000, .models = I | S, .doc = "Connections kept open at once." },
 	{ .name = "interval", .type = SCN_T_DURATION, .offset = POP(interval_ns), .def = "10s",

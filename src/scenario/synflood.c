@@ -10,7 +10,9 @@
  * flood would then always have a SYN there to take the freed slot before
  * any client could (a resonance no real attacker's clock shares with the
  * server's: with it, clients behind a slow no-cookie flood never got in).
- * Counts above a mean of 30 per tick use the normal approximation. Each SYN looks like Linux's:
+ * Counts above a mean of 30 per tick use the normal approximation. With
+ * arrivals = even, the n-th SYN goes on the first tick at or after n/rate,
+ * as hping3 -i sends them. Each SYN looks like Linux's:
  * MSS 1460, SACK permitted, timestamps, window scale 7; source address
  * drawn uniformly from the pool of `sources`, source port from 1024 up,
  * ISN and TSval random.
@@ -53,6 +55,7 @@
 
 struct flood {
 	synq_time_t last_tick;
+	uint64_t sent;          /* arrivals = even: SYNs so far */
 	uint16_t ip_id;
 	uint8_t syn[SYN_BYTES]; /* the template */
 	size_t syn_len;
@@ -149,9 +152,16 @@ static void flood_tick(void *ctx, struct sim_node *node, synq_time_t now)
 	struct flood *f = p->raw;
 	if (now >= p->stop_ns)
 		return;
-	double mean = p->cfg->rate_per_s * (double)(now - f->last_tick) / 1e9;
+	uint64_t n;
+	if (p->cfg->arrivals == SCN_ARRIVALS_EVEN) {
+		double due = p->cfg->rate_per_s * (double)(now - p->cfg->start_ns) / 1e9;
+		n = (uint64_t)due + 1 - f->sent; /* the first SYN at the start */
+		f->sent += n;
+	} else {
+		n = poisson(&p->rng, p->cfg->rate_per_s * (double)(now - f->last_tick) / 1e9);
+	}
 	f->last_tick = now;
-	for (uint64_t n = poisson(&p->rng, mean); n > 0; n--)
+	for (; n > 0; n--)
 		send_syn(p, f);
 	sim_node_timer_set(node, now + TICK_NS);
 }

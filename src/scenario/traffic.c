@@ -24,7 +24,7 @@
  *              pages, `pause` between visits; at the end of a visit the
  *              browser closes its connections (close = client) or leaves
  *              them for the server's keep-alive timeout (close = server).
- *   poisson    arrivals at `rate`, exponential gaps; one connection and
+ *   poisson    arrivals at `rate`, exponential gaps (or even ones); one connection and
  *              one request each.
  *   idle       keep `connections` connections open that never send; new
  *              ones at most `rate` per second.
@@ -818,8 +818,12 @@ static void browsers_start(struct scn_pop *p)
 
 /* ------------------------------------------------------------ open loop */
 
-static synq_time_t exp_gap(struct scn_pop *p)
+static synq_time_t arrival_gap(struct scn_pop *p)
 {
+	if (p->cfg->arrivals == SCN_ARRIVALS_EVEN) {
+		double gap = 1e9 / p->cfg->rate_per_s;
+		return gap < 1 ? 1 : (synq_time_t)gap;
+	}
 	double u = sim_rng_double(&p->rng);
 	double gap = -log(1.0 - u) / p->cfg->rate_per_s * 1e9;
 	return gap < 1 ? 1 : (synq_time_t)gap;
@@ -848,7 +852,7 @@ static void arrival(struct sim *sim, void *arg)
 	if (c == NULL && req)
 		p->out.request_failed[SCN_FAIL_OTHER]++;
 	sim_hostgroup_leave(p->group, host);
-	sim_event_schedule(sim, now + exp_gap(p), arrival, p, &p->spawner);
+	sim_event_schedule(sim, now + arrival_gap(p), arrival, p, &p->spawner);
 }
 
 /* idle and slowloris: one attempt per 1/rate while below the target. */
@@ -1017,7 +1021,7 @@ void scn_pop_start(struct scn_pop *p)
 	case SCN_MODEL_POISSON:
 	case SCN_MODEL_PROBE:
 		if (cfg->rate_per_s > 0)
-			sim_event_schedule(sim, cfg->start_ns + exp_gap(p), arrival, p, &p->spawner);
+			sim_event_schedule(sim, cfg->start_ns + arrival_gap(p), arrival, p, &p->spawner);
 		break;
 	case SCN_MODEL_IDLE:
 	case SCN_MODEL_SLOWLORIS:
