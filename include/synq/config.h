@@ -25,6 +25,7 @@ enum synq_personality {
 	SYNQ_PERSONALITY_FREEBSD,
 	SYNQ_PERSONALITY_HPUX_11,
 	SYNQ_PERSONALITY_SOLARIS_2_9,
+	SYNQ_PERSONALITY_WINDOWS,    /* a full queue resets the SYN */
 	SYNQ_PERSONALITY__COUNT
 };
 
@@ -103,8 +104,11 @@ enum synq_config_result synq_config_set(struct synq_config *cfg, const char *key
 bool synq_hz_supported(int32_t hz);
 
 /* Personality names: "linux", "linux-2.4", "bsd", "freebsd", "hpux-11",
- * "solaris-2.9". Returns -1 for an unknown name. */
+ * "solaris-2.9", "windows". Returns -1 for an unknown name. */
 int synq_personality_from_name(const char *name);
 const char *synq_personality_name(enum synq_personality p);
+/* True for the personalities whose backlog rule is a measured table, not a
+ * modelled mechanism (hpux-11, solaris-2.9: no published source). */
+bool synq_personality_is_measured(enum synq_personality p);
 
 #endif

@@ -17,6 +17,7 @@
 struct synq_backlog_result {
 	uint32_t completed;      /* client connects that succeeded */
 	uint32_t attempted;
+	uint32_t refused;        /* connects answered with a reset (ECONNREFUSED) */
 	uint32_t accept_queue;   /* the server's Recv-Q at the end */
 	uint64_t listen_drops;   /* the server's ListenDrops */
 };

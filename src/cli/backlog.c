@@ -8,10 +8,11 @@
 #include "cli/cli.h"
 #include "synq/measure.h"
 
-/* Table 4.6's column order, then today's Linux. */
+/* Table 4.6's column order, then today's Linux and Windows. */
 static const enum synq_personality table_order[] = {
-	SYNQ_PERSONALITY_BSD,       SYNQ_PERSONALITY_LINUX_2_4, SYNQ_PERSONALITY_HPUX_11,
+	SYNQ_PERSONALITY_BSD,       SYNQ_PERSONALITY_LINUX_2_4,   SYNQ_PERSONALITY_HPUX_11,
 	SYNQ_PERSONALITY_FREEBSD,   SYNQ_PERSONALITY_SOLARIS_2_9, SYNQ_PERSONALITY_LINUX,
+	SYNQ_PERSONALITY_WINDOWS,
 };
 
 static void usage(FILE *out)
@@ -21,7 +22,9 @@ static void usage(FILE *out)
 	        "Simulate UNP's backlog experiment: a server that never accepts, a client\n"
 	        "that counts completed connects; one row per backlog 0..N (default 14).\n"
 	        "Personalities: linux (today), linux-2.4, bsd, freebsd, hpux-11,\n"
-	        "solaris-2.9, or all (default).\n");
+	        "solaris-2.9, windows, or all (default). Columns marked * have no\n"
+	        "published mechanism: they are UNP's measurements (backlog 0..14),\n"
+	        "extended past 14 by the closed form that fits them.\n");
 }
 
 int cli_backlog(int argc, char **argv)
@@ -67,9 +70,15 @@ int cli_backlog(int argc, char **argv)
 		if (only == SYNQ_PERSONALITY__COUNT || table_order[k] == only)
 			cols[ncols++] = table_order[k];
 
+	bool any_measured = false, windows = false;
 	printf("backlog |");
-	for (size_t k = 0; k < ncols; k++)
-		printf(" %s |", synq_personality_name(cols[k]));
+	for (size_t k = 0; k < ncols; k++) {
+		bool measured = synq_personality_is_measured(cols[k]);
+		any_measured |= measured;
+		windows |= cols[k] == SYNQ_PERSONALITY_WINDOWS;
+		printf(" %s%s |", synq_personality_name(cols[k]),
+		       measured ? "*" : cols[k] == SYNQ_PERSONALITY_WINDOWS ? "+" : "");
+	}
 	printf("\n");
 	for (uint64_t b = 0; b <= max; b++) {
 		printf("%llu |", (unsigned long long)b);
@@ -84,5 +93,11 @@ int cli_backlog(int argc, char **argv)
 		}
 		printf("\n");
 	}
+	if (any_measured)
+		printf("* measured, not modelled: UNP Table 4.6 for backlog 0..14 (no published\n"
+		       "  mechanism); beyond 14, the closed form that fits the table\n");
+	if (windows)
+		printf("+ windows: the reset of a SYN beyond the queue is documented; the queue\n"
+		       "  length is taken as the backlog (at least 1), not measured\n");
 	return CLI_EXIT_OK;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "synq/config.h"
 
+#include "tcp/listen/backlog.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +208,7 @@ static const char *const personality_names[SYNQ_PERSONALITY__COUNT] = {
 	[SYNQ_PERSONALITY_FREEBSD] = "freebsd",
 	[SYNQ_PERSONALITY_HPUX_11] = "hpux-11",
 	[SYNQ_PERSONALITY_SOLARIS_2_9] = "solaris-2.9",
+	[SYNQ_PERSONALITY_WINDOWS] = "windows",
 };
 
 int synq_personality_from_name(const char *name)
@@ -219,4 +222,9 @@ int synq_personality_from_name(const char *name)
 const char *synq_personality_name(enum synq_personality p)
 {
 	return (unsigned)p < SYNQ_PERSONALITY__COUNT ? personality_names[p] : "?";
+}
+
+bool synq_personality_is_measured(enum synq_personality p)
+{
+	return (unsigned)p < SYNQ_PERSONALITY__COUNT && backlog_is_measured(p);
 }

@@ -38,8 +38,8 @@ struct tcp_conn *tcp_conn_alloc(struct synq_stack *s)
 /* Linux's tcp_init_sock(): the values a socket starts with. */
 void tcp_conn_init_defaults(struct synq_stack *s, struct tcp_conn *c)
 {
-	c->rto_ms = (uint32_t)(TCP_TIMEOUT_INIT / SYNQ_MSEC(1));
-	c->mdev_us = (uint32_t)(TCP_TIMEOUT_INIT / SYNQ_USEC(1));
+	c->rto_ms = (uint32_t)(tcp_timeout_init(s) / SYNQ_MSEC(1));
+	c->mdev_us = (uint32_t)(tcp_timeout_init(s) / SYNQ_USEC(1));
 	c->min_rtt_us = UINT32_MAX;
 	c->snd_cwnd = TCP_INIT_CWND;
 	c->snd_ssthresh = TCP_INFINITE_SSTHRESH;

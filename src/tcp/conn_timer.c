@@ -54,7 +54,7 @@ static bool write_timeout(struct synq_stack *s, struct tcp_conn *c)
 	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV) {
 		unsigned limit = c->opts.syncnt ? c->opts.syncnt : (unsigned)s->cfg.tcp_syn_retries;
 		if (c->state == SYNQ_TCP_SYN_SENT)
-			limit += (unsigned)s->cfg.tcp_syn_linear_timeouts;
+			limit += tcp_syn_linear_timeouts(s);
 		expired = c->retransmits >= limit;
 	} else {
 		unsigned limit = (unsigned)s->cfg.tcp_retries2;
@@ -125,7 +125,7 @@ static void retransmit_timer(struct synq_stack *s, struct tcp_conn *c)
 	c->backoff++;
 	c->retransmits++;
 	bool linear = c->state == SYNQ_TCP_SYN_SENT &&
-	              c->total_rto <= s->cfg.tcp_syn_linear_timeouts;
+	              c->total_rto <= tcp_syn_linear_timeouts(s);
 	if (!linear) {
 		uint64_t doubled = (uint64_t)c->rto_ms * 2;
 		uint64_t max_ms = TCP_RTO_MAX / SYNQ_MSEC(1);

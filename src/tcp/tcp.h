@@ -28,6 +28,7 @@
 #include "tcp/listen/listener.h"
 #include "tcp/listen/request.h"
 #include "tcp/output.h"
+#include "tcp/personality.h"
 #include "tcp/rtt.h"
 #include "tcp/siphash.h"
 #include "tcp/sockopts.h"

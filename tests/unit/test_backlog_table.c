@@ -58,11 +58,65 @@ static void c20_c35_linux_holds_backlog_plus_one(void **state)
 	}
 }
 
+/* Large backlogs: the probe goes on until the client stops getting in, so
+ * every personality's rule shows at any size. */
+static void every_personality_at_large_backlogs(void **state)
+{
+	(void)state;
+	static const uint32_t sizes[] = { 40, 100, 300 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint32_t b = sizes[i];
+		const struct { enum synq_personality p; uint32_t completed; } want[] = {
+			{ SYNQ_PERSONALITY_LINUX, b + 1 },
+			{ SYNQ_PERSONALITY_LINUX_2_4, b + 3 },
+			{ SYNQ_PERSONALITY_BSD, 3 * b / 2 + 1 },
+			{ SYNQ_PERSONALITY_FREEBSD, b + 1 },
+			{ SYNQ_PERSONALITY_HPUX_11, 3 * b / 2 },
+			{ SYNQ_PERSONALITY_SOLARIS_2_9, 3 * b / 2 + 1 },
+			{ SYNQ_PERSONALITY_WINDOWS, b },
+		};
+		for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+			struct synq_backlog_result r;
+			assert_int_equal(synq_measure_backlog(want[k].p, (int)b, 3, &r), 0);
+			if (r.completed != want[k].completed)
+				fail_msg("%s at backlog %u: %u completed, want %u",
+				         synq_personality_name(want[k].p), b, r.completed,
+				         want[k].completed);
+		}
+	}
+}
+
+/* Linux 2.4: the clients count two connections the server never queued. */
+static void linux_2_4_clients_count_more_than_the_queue(void **state)
+{
+	(void)state;
+	struct synq_backlog_result r;
+	assert_int_equal(synq_measure_backlog(SYNQ_PERSONALITY_LINUX_2_4, 5, 1, &r), 0);
+	assert_int_equal(r.completed, 8);
+	assert_int_equal(r.accept_queue, 6);
+}
+
+/* Windows refuses what does not fit: those clients fail at once. */
+static void windows_refuses_with_reset(void **state)
+{
+	(void)state;
+	struct synq_backlog_result r;
+	assert_int_equal(synq_measure_backlog(SYNQ_PERSONALITY_WINDOWS, 5, 1, &r), 0);
+	assert_int_equal(r.completed, 5);
+	assert_true(r.refused >= 3);
+	assert_int_equal(r.completed + r.refused, r.attempted);
+	assert_int_equal(synq_measure_backlog(SYNQ_PERSONALITY_LINUX, 5, 1, &r), 0);
+	assert_int_equal(r.refused, 0); /* Linux drops: the clients keep trying */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(c20_table_4_6_every_cell),
 		cmocka_unit_test(c20_c35_linux_holds_backlog_plus_one),
+		cmocka_unit_test(every_personality_at_large_backlogs),
+		cmocka_unit_test(linux_2_4_clients_count_more_than_the_queue),
+		cmocka_unit_test(windows_refuses_with_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

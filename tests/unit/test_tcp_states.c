@@ -163,10 +163,13 @@ static void connect_refused(void **state)
 }
 
 /* A SYN into a black hole: retransmissions, then ETIMEDOUT. */
-static void check_syn_schedule(int linear, const int *expect_s, int n, int fail_s)
+static void check_syn_schedule_as(enum synq_personality personality, int retries, int linear,
+                                  const int *expect_s, int n, int fail_s)
 {
 	struct synq_config cfg;
 	synq_config_default(&cfg);
+	cfg.personality = personality;
+	cfg.tcp_syn_retries = retries;
 	cfg.tcp_syn_linear_timeouts = linear;
 	struct dlg d;
 	dlg_init(&d, &cfg);
@@ -186,6 +189,22 @@ static void check_syn_schedule(int linear, const int *expect_s, int n, int fail_
 	assert_int_equal(finish_connect(&d, fd), -ETIMEDOUT);
 	assert_int_equal(mib(&d)->value[SYNQ_MIB_TcpExtTCPSynRetrans], (uint64_t)n);
 	dlg_free(&d);
+}
+
+static void check_syn_schedule(int linear, const int *expect_s, int n, int fail_s)
+{
+	check_syn_schedule_as(SYNQ_PERSONALITY_LINUX, 6, linear, expect_s, n, fail_s);
+}
+
+/* C34: before RFC 6298 (Linux 2.4's TCP_TIMEOUT_INIT of 3 s) a SYN was sent
+ * again at 3 s and 9 s, then 21, 45, 93; ETIMEDOUT at 189 s with 2.4's five
+ * retries. The personality brings the schedule; the sysctl for 6.5's
+ * linear timeouts has no effect on it. */
+static void c34_syn_retries_before_rfc6298(void **state)
+{
+	(void)state;
+	static const int at[] = { 3, 9, 21, 45, 93 };
+	check_syn_schedule_as(SYNQ_PERSONALITY_LINUX_2_4, 5, 4, at, 5, 189);
 }
 
 static void syn_retries_exponential(void **state)
@@ -456,6 +475,7 @@ int main(void)
 		cmocka_unit_test(connect_refused),
 		cmocka_unit_test(syn_retries_exponential),
 		cmocka_unit_test(syn_retries_linear_default),
+		cmocka_unit_test(c34_syn_retries_before_rfc6298),
 		cmocka_unit_test(reset_for_closed_port),
 		cmocka_unit_test(active_close_time_wait),
 		cmocka_unit_test(passive_close_no_time_wait),

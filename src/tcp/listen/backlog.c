@@ -8,8 +8,11 @@
  * how many connections each system really let complete for backlog 0..14
  * (clients connecting one after another, the server never calling
  * accept()); synq reproduces every column, and
- * tests/unit/test_backlog.c checks every cell. The rules, and why each
- * gives its column:
+ * tests/unit/test_backlog_table.c checks every cell. Four columns come
+ * from the systems' own rules, modelled as the code ran (which queue each
+ * test counts, when it runs, what happens to the segment it refuses); two,
+ * HP-UX 11.11 and Solaris 2.9, whose sources are not published, are the
+ * measured table itself:
  *
  *   backlog               0  1  2  3  4  5  6  7  8  9 10 11 12 13 14
  *   4.4BSD (MacOS, AIX)   1  2  4  5  7  8 10 11 13 14 16 17 19 20 22
@@ -24,6 +27,23 @@
  * The number counts handshakes that complete from the client's side. For
  * every personality except Linux 2.4 that is also how many connections sit
  * in the accept queue; Linux 2.4's extra two are explained below.
+ *
+ * Each rule answers two questions: does a SYN get a SYN-ACK
+ * (backlog_on_syn()), and may a completed handshake join the accept queue
+ * (backlog_child_refused())? With clients that come one after another
+ * only the first matters; with SYNs that arrive together (a burst, a flood)
+ * the two queues are counted differently by each system, and the rules
+ * part ways: 4.4BSD counts half-open connections against the backlog,
+ * Linux never does, FreeBSD checks the completed queue twice with two
+ * different limits.
+ *
+ * Windows answers a SYN that meets a full queue with a reset instead of
+ * dropping it (the client's connect() fails at once, WSAECONNREFUSED), as
+ * the Winsock listen() documentation says and Microsoft's SQL Server
+ * networking notes show in a capture ("Server has a Connection Backlog":
+ * SYN, then RST+ACK from the server, for every connection beyond the
+ * backlog). Its queue length is taken as the backlog itself, Winsock's
+ * documented meaning; no measurement of the exact count is published.
  */
 #include "tcp/listen/backlog.h"
 
@@ -34,89 +54,146 @@ static uint32_t backlog_saturate(uint64_t n)
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-uint32_t backlog_accept_limit(enum synq_personality personality, uint32_t backlog)
+/* UNP Table 4.6's two columns without a published mechanism, as measured
+ * (backlog 0..14). */
+static const uint8_t hpux_11_measured[15] = { 1, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21 };
+static const uint8_t solaris_2_9_measured[15] = { 1, 2, 4, 5, 6, 8, 10, 11, 13, 14, 16, 17,
+                                                  19, 20, 22 };
+
+bool backlog_is_measured(enum synq_personality personality)
+{
+	return personality == SYNQ_PERSONALITY_HPUX_11 ||
+	       personality == SYNQ_PERSONALITY_SOLARIS_2_9;
+}
+
+uint32_t backlog_measured_limit(enum synq_personality personality, uint32_t backlog)
 {
 	uint64_t b = backlog;
+	if (personality == SYNQ_PERSONALITY_HPUX_11) {
+		if (b < 15)
+			return hpux_11_measured[b];
+		/* Past the table: floor(3b/2), the form that fits all fifteen
+		 * measured cells. An extrapolation, not a measurement. */
+		return backlog_saturate(3 * b / 2);
+	}
+	assert(personality == SYNQ_PERSONALITY_SOLARIS_2_9);
+	if (b < 15)
+		return solaris_2_9_measured[b];
+	/* Past the table: the Berkeley 3b/2 + 1, which fits fourteen of the
+	 * fifteen cells (backlog 4 reads 6, not 7). An extrapolation. */
+	return backlog_saturate(3 * b / 2 + 1);
+}
 
+/* Windows' queue length: the backlog as Winsock documents it, and at least
+ * one as every system of Table 4.6 takes one at backlog 0. Assumed, not
+ * measured. */
+static uint32_t windows_queue(uint32_t backlog)
+{
+	return backlog < 1 ? 1 : backlog;
+}
+
+/* The Berkeley fudge factor, "3 * so_qlimit / 2", in sonewconn(). */
+static uint64_t three_halves(uint32_t backlog)
+{
+	return 3 * (uint64_t)backlog / 2;
+}
+
+enum backlog_verdict backlog_on_syn(enum synq_personality personality,
+                                    const struct backlog_queues *q)
+{
+	uint64_t b = q->backlog;
 	switch (personality) {
 	case SYNQ_PERSONALITY_LINUX:
-		/* Linux 6.x: sk_acceptq_is_full() is "sk_ack_backlog >
-		 * sk_max_ack_backlog", strictly greater, so the queue takes
-		 * one more than the backlog and listen(fd, 0) still takes
-		 * one. Once it is full, tcp_conn_request() drops every new
-		 * SYN (ListenOverflows), cookies or not, as measured on
-		 * Linux 6.18 (tests/packetdrill/listen_acceptq_*.pkt). */
-		return backlog_saturate(b + 1);
+		/* Linux 6.x tcp_conn_request(): sk_acceptq_is_full(), which is
+		 * "sk_ack_backlog > sk_max_ack_backlog", strictly greater, so
+		 * the queue takes b + 1 and listen(fd, 0) still takes one. A
+		 * SYN that meets it is dropped, cookies or not (measured on
+		 * 6.18, tests/packetdrill/listen_acceptq_*.pkt). */
+		return q->accepted > b ? BACKLOG_DROP : BACKLOG_TAKE;
 
 	case SYNQ_PERSONALITY_LINUX_2_4:
-		/* Linux 2.4 (tcp_v4_conn_request(), tcp_v4_syn_recv_sock()):
-		 * the accept queue had the same "> backlog" test, so b + 1
-		 * children are queued. But a SYN was dropped only when the
-		 * accept queue was full AND more than one "young" request
-		 * (one whose SYN-ACK has not yet been retransmitted) already
-		 * existed. So with b + 1 queued, two more SYNs still get a
-		 * SYN-ACK; their clients answer and see connect() succeed,
-		 * while the server drops those final ACKs (the accept queue
-		 * is full) and keeps the two requests in SYN_RECV,
-		 * retransmitting SYN-ACKs. The third SYN meets two young
-		 * requests and is dropped. Clients count b + 3; the accept
-		 * queue holds b + 1. We model the count, b + 3, as the
-		 * measurement did; a fuller model would let two more through
-		 * each time the young requests age (at their first SYN-ACK
-		 * retransmission, 3 s in 2.4). */
-		return backlog_saturate(b + 3);
+		/* Linux 2.4 tcp_v4_conn_request(): "if (tcp_acceptq_is_full(sk)
+		 * && tcp_synq_young(sk) > 1) goto drop;". A full accept queue
+		 * alone does not drop the SYN: up to two requests that have
+		 * not yet timed out ("young") are still answered. Their
+		 * clients complete the handshake and count a connection that
+		 * the server will not queue (see backlog_child_refused()). */
+		return q->accepted > b && q->young > 1 ? BACKLOG_DROP : BACKLOG_TAKE;
 
 	case SYNQ_PERSONALITY_BSD:
-		/* 4.4BSD sonewconn() (uipc_socket2.c): a new connection is
-		 * refused when "so_qlen + so_q0len > 3 * so_qlimit / 2", the
-		 * sum of both queues against the backlog with its historic
-		 * 3/2 fudge factor. The test is strict, so the queues hold
-		 * 3b/2 + 1 (integer division). Every Berkeley-derived stack
-		 * that kept this code (MacOS X 10.2, AIX 5.1) measures so. */
-		return backlog_saturate(3 * b / 2 + 1);
+		/* 4.4BSD tcp_input() calls sonewconn() on every SYN to a
+		 * listener, which refuses when "so_qlen + so_q0len > 3 *
+		 * so_qlimit / 2": completed and half-open connections together
+		 * against one and a half times the backlog. With clients one
+		 * after another the half-open queue is empty at each SYN and
+		 * the completed queue reaches 3b/2 + 1. MacOS X 10.2 and AIX
+		 * 5.1 kept this code and measure so. */
+		return q->accepted + q->requests > three_halves(q->backlog) ? BACKLOG_DROP
+		                                                             : BACKLOG_TAKE;
 
 	case SYNQ_PERSONALITY_FREEBSD:
-		/* FreeBSD 4.x/5.x tcp_input(): a SYN to a listener goes to
-		 * the syncache only "if (so->so_qlen <= so->so_qlimit)", so a
-		 * SYN is still taken with b connections queued and the
-		 * (b+1)th completes; the next SYN is dropped before
-		 * sonewconn()'s looser 3/2 test is ever reached. That gives
-		 * b + 1. (Later FreeBSD dropped the tcp_input() test and is
-		 * limited by sonewconn() alone, 3b/2 + 1: its "Listen queue
-		 * overflow: 193 already in queue" message at backlog 128 is
-		 * that rule. The FreeBSD personality is the 4.8/5.1 one.) */
-		return backlog_saturate(b + 1);
+		/* FreeBSD 4.8/5.1 tcp_input(): a SYN goes to the syncache only
+		 * "if (so->so_qlen <= so->so_qlimit)"; the syncache's half-open
+		 * entries are not on the socket's queues. With b completed the
+		 * SYN is still taken, so b + 1 complete one after another. */
+		return q->accepted > b ? BACKLOG_DROP : BACKLOG_TAKE;
+
+	case SYNQ_PERSONALITY_WINDOWS:
+		/* A full queue resets the SYN. */
+		return q->accepted >= windows_queue(q->backlog) ? BACKLOG_RESET : BACKLOG_TAKE;
 
 	case SYNQ_PERSONALITY_HPUX_11:
-		/* HP-UX 11.11: the column is floor(3b/2), the Berkeley fudge
-		 * without the "+1" (the test behaves as ">=" where BSD has
-		 * ">"), but never less than 1, so backlog 0 still takes one
-		 * connection (and so does backlog 1). HP-UX's TCP is not open
-		 * source; the rule is read off the measurement and matches
-		 * all fifteen cells. */
-		b = 3 * b / 2;
-		return backlog_saturate(b < 1 ? 1 : b);
-
 	case SYNQ_PERSONALITY_SOLARIS_2_9:
-		/* Solaris 2.9: the column equals the Berkeley 3b/2 + 1 in
-		 * fourteen of fifteen cells; at backlog 4 it reads 6, not 7.
-		 * We know no single closed form that gives both 6 at 4 and 8
-		 * at 5 together with the rest (b + ceil(b/2) fails at 0 and
-		 * 2; floor(3b/2) fails at 0..3), and Solaris 2.9's source
-		 * is not available to us, so we take the Berkeley rule and
-		 * keep the published cell at backlog 4 as a named exception.
-		 * It may be a quirk of Solaris's listener bookkeeping or of
-		 * the measurement; either way the table is what the
-		 * personality promises to reproduce. */
-		if (backlog == 4)
-			return 6;
-		return backlog_saturate(3 * b / 2 + 1);
+		/* Measured, not modelled: ignore SYNs once the measured count
+		 * is queued. */
+		return q->accepted >= backlog_measured_limit(personality, q->backlog)
+		               ? BACKLOG_DROP
+		               : BACKLOG_TAKE;
 
 	case SYNQ_PERSONALITY__COUNT:
 		break;
 	}
 	assert(!"unknown personality");
-	return backlog_saturate(b + 1);
+	return BACKLOG_DROP;
+}
+
+bool backlog_child_refused(enum synq_personality personality, const struct backlog_queues *q)
+{
+	uint64_t b = q->backlog;
+	switch (personality) {
+	case SYNQ_PERSONALITY_LINUX:
+	case SYNQ_PERSONALITY_LINUX_2_4:
+		/* tcp_v4_syn_recv_sock() (2.4) / tcp_check_req()'s child
+		 * creation (6.x): sk_acceptq_is_full(), b + 1. In 2.4 this is
+		 * what turns the two extra handshakes of backlog_on_syn() into
+		 * connections the client has and the server does not: their
+		 * ACKs are dropped, the requests stay in SYN_RECV. */
+		return q->accepted > b;
+
+	case SYNQ_PERSONALITY_BSD:
+		/* The check was made on the SYN; soisconnected() moves the
+		 * socket from q0 to q without another. */
+		return false;
+
+	case SYNQ_PERSONALITY_FREEBSD:
+		/* syncache_socket() calls sonewconn(), which in FreeBSD 4/5
+		 * refuses when "so_qlen > 3 * so_qlimit / 2": a burst of SYNs
+		 * all taken while the queue was short completes up to 3b/2 + 1
+		 * connections, not b + 1. */
+		return q->accepted > three_halves(q->backlog);
+
+	case SYNQ_PERSONALITY_WINDOWS:
+		return q->accepted >= windows_queue(q->backlog);
+
+	case SYNQ_PERSONALITY_HPUX_11:
+	case SYNQ_PERSONALITY_SOLARIS_2_9:
+		return q->accepted >= backlog_measured_limit(personality, q->backlog);
+
+	case SYNQ_PERSONALITY__COUNT:
+		break;
+	}
+	assert(!"unknown personality");
+	return true;
 }
 
 uint32_t backlog_clamp(int backlog, int somaxconn)

@@ -15,15 +15,16 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg, uint32_t tw_isn);
 void tcp_accept_enqueue(struct synq_stack *s, struct tcp_listener *l, struct tcp_conn *c);
 
-/* overflow.c: each answers whether the accept queue is full, and if it
- * is, counts the drop. */
-bool tcp_accept_queue_full(const struct synq_stack *s, const struct tcp_listener *l);
-/* A SYN: true = dropped. */
-bool tcp_overflow_on_syn(struct synq_stack *s, struct tcp_listener *l);
+/* overflow.c: each answers whether the accept queue is full (under the
+ * stack's personality), and if it is, counts the drop. */
+/* A SYN: true = dropped (or reset, as the personality says). */
+bool tcp_overflow_on_syn(struct synq_stack *s, struct tcp_listener *l,
+                         const struct tcp_segment *syn);
 enum tcp_overflow {
 	TCP_ACCEPT_ROOM,        /* go on: the child fits */
 	TCP_OVERFLOW_KEEP,      /* drop the ACK, keep the request (marked acked) */
 	TCP_OVERFLOW_RESET,     /* tcp_abort_on_overflow: reset, free the request */
+	TCP_OVERFLOW_FORGET,    /* drop the ACK and free the request (FreeBSD) */
 };
 /* The ACK that completes a request. */
 enum tcp_overflow tcp_overflow_on_ack(struct synq_stack *s, struct tcp_listener *l);

@@ -36,10 +36,21 @@ struct tcp_listener *tcp_listener_at(const struct synq_stack *s, uint32_t index)
 	return pool_at(&s->listeners, index);
 }
 
-/* inet_csk_reqsk_queue_is_full() since Linux 6.13: requests > backlog. */
-static bool request_queue_full(const struct tcp_listener *l)
+/* The half-open queue's own limit. Linux 6.13+ (inet_csk_reqsk_queue_is_full()):
+ * requests > backlog. Linux 2.4 (tcp_synq_is_full()): tcp_max_syn_backlog.
+ * The other personalities have none of their own: 4.4BSD counts half-open
+ * connections in its backlog rule (backlog.c), FreeBSD's syncache holds
+ * thousands. */
+static bool request_queue_full(const struct synq_stack *s, const struct tcp_listener *l)
 {
-	return l->req_count > l->backlog;
+	switch ((enum synq_personality)s->cfg.personality) {
+	case SYNQ_PERSONALITY_LINUX:
+		return l->req_count > l->backlog;
+	case SYNQ_PERSONALITY_LINUX_2_4:
+		return l->req_count >= (uint32_t)s->cfg.tcp_max_syn_backlog;
+	default:
+		return false;
+	}
 }
 
 /* tcp_listendrop(): every SYN a listener drops. */
@@ -126,14 +137,14 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 	int syncookies = s->cfg.tcp_syncookies;
 	bool want_cookie = false;
 
-	if ((syncookies == 2 || request_queue_full(l)) && !tw_isn) {
+	if ((syncookies == 2 || request_queue_full(s, l)) && !tw_isn) {
 		want_cookie = syn_flood_action(s, l);
 		if (!want_cookie) {
 			tcp_listen_drop(s, l);
 			return;
 		}
 	}
-	if (tcp_overflow_on_syn(s, l))
+	if (tcp_overflow_on_syn(s, l, seg))
 		return;
 	if (!want_cookie && !tw_isn) {
 		int32_t max = s->cfg.tcp_max_syn_backlog;
@@ -173,7 +184,7 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 	l->req_young++;
 	uint32_t handle = TCP_HANDLE(TCP_OBJ_REQUEST, index);
 	tcp_table_insert(s, handle);
-	tcp_timer_arm(s, handle, s->now + TCP_TIMEOUT_INIT);
+	tcp_timer_arm(s, handle, s->now + tcp_timeout_init(s));
 	tcp_send_synack_for(s, r, l, NULL);
 #ifdef SYNQ_DEBUG
 	tcp_cookie_self_check(s, l, r);

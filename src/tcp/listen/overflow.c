@@ -2,9 +2,10 @@
 /* A full accept queue: every decision the listen path takes about it.
  *
  * The accept queue is full when it holds as many connections as the
- * backlog lets complete (sk_acceptq_is_full() under the stack's
- * personality, backlog.c); on Linux that is backlog + 1. Three segments
- * meet a full queue, and each is decided here:
+ * backlog lets complete (sk_acceptq_is_full() on Linux, b + 1; each
+ * personality's own rule is in backlog.c, which also decides whether a SYN
+ * is dropped or, on Windows, reset). Three segments meet a full queue, and
+ * each is decided here:
  *
  *   a SYN            dropped before any request or cookie is made, cookies
  *                    or not (tcp_conn_request()); the client retransmits
@@ -28,10 +29,15 @@
 #include "tcp/listen/backlog.h"
 #include "tcp/listen/listen_internal.h"
 
-bool tcp_accept_queue_full(const struct synq_stack *s, const struct tcp_listener *l)
+static struct backlog_queues queues_of(const struct tcp_listener *l)
 {
-	return l->accept_len >= backlog_accept_limit((enum synq_personality)s->cfg.personality,
-	                                             l->backlog);
+	return (struct backlog_queues){ .backlog = l->backlog, .accepted = l->accept_len,
+		                        .requests = l->req_count, .young = l->req_young };
+}
+
+static enum synq_personality personality(const struct synq_stack *s)
+{
+	return (enum synq_personality)s->cfg.personality;
 }
 
 static void count_overflow(struct synq_stack *s, struct tcp_listener *l)
@@ -40,25 +46,40 @@ static void count_overflow(struct synq_stack *s, struct tcp_listener *l)
 	tcp_listen_drop(s, l);
 }
 
-bool tcp_overflow_on_syn(struct synq_stack *s, struct tcp_listener *l)
+bool tcp_overflow_on_syn(struct synq_stack *s, struct tcp_listener *l,
+                         const struct tcp_segment *syn)
 {
-	if (!tcp_accept_queue_full(s, l))
+	struct backlog_queues q = queues_of(l);
+	enum backlog_verdict v = backlog_on_syn(personality(s), &q);
+	if (v == BACKLOG_TAKE)
 		return false;
 	count_overflow(s, l);
+	if (v == BACKLOG_RESET)
+		tcp_send_reset_for(s, syn);
 	return true;
+}
+
+static bool child_refused(struct synq_stack *s, struct tcp_listener *l)
+{
+	struct backlog_queues q = queues_of(l);
+	return backlog_child_refused(personality(s), &q);
 }
 
 enum tcp_overflow tcp_overflow_on_ack(struct synq_stack *s, struct tcp_listener *l)
 {
-	if (!tcp_accept_queue_full(s, l))
+	if (!child_refused(s, l))
 		return TCP_ACCEPT_ROOM;
 	count_overflow(s, l);
+	/* FreeBSD's syncache forgets the entry when sonewconn() fails, and
+	 * sends nothing: the client's next segment finds no connection. */
+	if (personality(s) == SYNQ_PERSONALITY_FREEBSD)
+		return TCP_OVERFLOW_FORGET;
 	return s->cfg.tcp_abort_on_overflow ? TCP_OVERFLOW_RESET : TCP_OVERFLOW_KEEP;
 }
 
 bool tcp_overflow_on_cookie_ack(struct synq_stack *s, struct tcp_listener *l)
 {
-	if (!tcp_accept_queue_full(s, l))
+	if (!child_refused(s, l))
 		return false;
 	count_overflow(s, l);
 	return true;

@@ -29,10 +29,11 @@ void tcp_request_free(struct synq_stack *s, struct tcp_request *r)
 	pool_free(&s->requests, TCP_HANDLE_INDEX(handle));
 }
 
-/* reqsk_timeout(): 1 s doubled per timeout, at most TCP_RTO_MAX. */
-static synq_time_t request_timeout(const struct tcp_request *r)
+/* reqsk_timeout(): 1 s (3 s in older systems) doubled per timeout, at most
+ * TCP_RTO_MAX. */
+static synq_time_t request_timeout(const struct synq_stack *s, const struct tcp_request *r)
 {
-	synq_time_t t = TCP_TIMEOUT_INIT << (r->num_timeout < 8 ? r->num_timeout : 8);
+	synq_time_t t = tcp_timeout_init(s) << (r->num_timeout < 8 ? r->num_timeout : 8);
 	return t < TCP_RTO_MAX ? t : TCP_RTO_MAX;
 }
 
@@ -92,7 +93,7 @@ void tcp_request_timer_fire(struct synq_stack *s, struct tcp_request *r)
 		r->young = 0;
 		l->req_young--;
 	}
-	rearm(s, r, s->now + request_timeout(r));
+	rearm(s, r, s->now + request_timeout(s, r));
 }
 
 /* tcp_in_window() of tcp_check_req(). */
@@ -158,7 +159,7 @@ static bool request_paws_reject(struct synq_stack *s, const struct tcp_request *
 	if ((int32_t)(r->ts_recent - seg->opt.tsval) <= 0 || r->ts_recent == 0)
 		return false;
 	/* ts_recent_stamp is estimated as "one timeout ago" (Linux does so too). */
-	synq_time_t stamp = s->now - request_timeout(r);
+	synq_time_t stamp = s->now - request_timeout(s, r);
 	if ((seg->flags & TCP_RST) && s->now >= stamp + SYNQ_SEC(TCP_PAWS_MSL))
 		return false;
 	return true;
@@ -174,7 +175,7 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 	if (seg->seq == r->rcv_isn && flags == TCP_SYN && !paws_reject) {
 		if (!rate_limited(s, r)) {
 			retransmit_synack(s, r);
-			rearm(s, r, s->now + request_timeout(r));
+			rearm(s, r, s->now + request_timeout(s, r));
 		}
 		return;
 	}
@@ -222,6 +223,9 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 		return;
 	case TCP_OVERFLOW_RESET:
 		embryonic_reset(s, r, seg);
+		return;
+	case TCP_OVERFLOW_FORGET:
+		tcp_request_free(s, r);
 		return;
 	case TCP_ACCEPT_ROOM:
 		break;
