@@ -135,21 +135,21 @@ struct tcp_conn {
 	uint8_t retransmits;         /* icsk_retransmits */
 	uint8_t backoff;             /* icsk_backoff */
 	uint8_t probes_out;
-	uint8_t rtx_kind;            /* enum tcp_rtx_kind */
 	uint8_t ack_flags;           /* enum tcp_ack_flag */
 	uint8_t quickack;            /* ACKs still to send at once */
-	uint8_t pingpong;            /* interactive: delay ACKs */
-	uint8_t num_sacks;           /* SACK blocks we report */
 	uint8_t total_rto;           /* RTO expiries of this connection */
-	uint8_t cc_algo;             /* enum synq_congestion_control */
 	uint8_t hystart_samples;     /* RTT samples this round */
-	uint8_t timers_armed;        /* bit per enum tcp_timer */
 	uint8_t tos;                 /* IP_TOS of what it sends */
-	uint8_t dsack : 1;           /* duplicate_sack is to be reported */
-	uint8_t is_cwnd_limited : 1;
-	uint8_t hystart_found : 1;   /* slow start's exit was found */
-	uint8_t tlp_retrans : 1;     /* the loss probe was a retransmission */
-	uint8_t frto : 1;            /* F-RTO (RFC 5682) in progress */
+	uint16_t dsack : 1;           /* duplicate_sack is to be reported */
+	uint16_t is_cwnd_limited : 1;
+	uint16_t hystart_found : 1;   /* slow start's exit was found */
+	uint16_t tlp_retrans : 1;     /* the loss probe was a retransmission */
+	uint16_t frto : 1;            /* F-RTO (RFC 5682) in progress */
+	uint16_t pingpong : 1;        /* interactive: delay ACKs */
+	uint16_t cc_algo : 1;         /* enum synq_congestion_control */
+	uint16_t timers_armed : 3;    /* bit per enum tcp_timer */
+	uint16_t rtx_kind : 3;        /* enum tcp_rtx_kind */
+	uint16_t num_sacks : 3;       /* SACK blocks we report (at most 4) */
 	uint16_t reordering;         /* segments (tcp_reordering, max 300) */
 	uint16_t reord_seen;         /* reordering events */
 
@@ -215,6 +215,8 @@ struct tcp_conn {
 
 	struct tcp_sack_block selective_acks[TCP_SACK_BLOCKS_MAX];
 	struct tcp_sack_block duplicate_sack;
+	uint32_t snd_sml;            /* end of the last segment sent short of
+	                                the MSS (Minshall's Nagle) */
 
 	/* statistics for TCP_INFO */
 	uint64_t bytes_acked;

@@ -395,9 +395,17 @@ static bool segbuf_trim_to(struct synq_stack *s, struct tcp_conn *c, uint32_t in
 	return true;
 }
 
+/* Minshall's refinement (tcp_minshall_check()): a short segment sent
+ * earlier is still unacknowledged. */
+static bool short_segment_in_flight(const struct tcp_conn *c)
+{
+	return seq_after(c->snd_sml, c->snd_una) && !seq_after(c->snd_sml, c->snd_nxt);
+}
+
 /* Nagle (RFC 896) with Minshall's refinement, as Linux's tcp_nagle_check():
  * hold a partial segment while an earlier partial one is unacknowledged,
- * or always while corked. */
+ * or always while corked. Full-sized segments in flight do not hold it: a
+ * write that ends short goes out whole. */
 static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint32_t mss)
 {
 	if (b->len >= mss || (b->tcp_flags & TCP_FIN))
@@ -410,7 +418,7 @@ static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint3
 		return true;
 	if (c->opts.nodelay)
 		return false;
-	return c->packets_out > 0;
+	return c->packets_out > 0 && short_segment_in_flight(c);
 }
 
 /* The next unsent segment if it may go now: cut to the MSS, inside the
@@ -448,6 +456,8 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 	uint32_t end_seq = segbuf_end_seq(b);
 	if (seq_after(end_seq, c->snd_nxt))
 		c->snd_nxt = end_seq;
+	if (b->len < tcp_current_mss(c)) /* tcp_minshall_update() */
+		c->snd_sml = end_seq;
 	if (b->len)
 		MIB_INC(s, TcpExtTCPOrigDataSent);
 	uint32_t prior_packets = c->packets_out++;
@@ -460,8 +470,7 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 }
 
 /* Send what the windows allow (Linux's tcp_write_xmit()), in units of up
- * to tcp_tso_segs() segments as Linux sends GSO packets; a unit never
- * crosses the end of an skb. PUSH_ONE sends one unit and PUSH_FORCED any
+ * to tcp_tso_segs() segments as Linux sends GSO packets. PUSH_ONE sends one unit and PUSH_FORCED any
  * number, both past Nagle (TCP_NAGLE_PUSH); a loss probe sends one
  * segment past Nagle and the congestion window. */
 enum push_mode { PUSH_NORMAL, PUSH_FORCED, PUSH_ONE, PUSH_PROBE };
@@ -490,12 +499,22 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
-		/* Send the unit one segment ahead, to know which is its last. */
+		/* Send the unit one segment ahead, to know which is its last.
+		 * Since Linux 6.10 (tcp_grow_skb()) a unit takes data from the
+		 * skbs behind it, so it runs past an skb's end and past a PSH
+		 * mark; as in a GSO packet, only its last segment carries PSH,
+		 * if any of its segments was marked. */
+		uint8_t unit_psh = 0;
 		for (uint32_t n = 1;; n++) {
 			struct segbuf *next = NULL;
-			if (n < unit && b->next != POOL_NONE && !(b->mark & SEGBUF_UNIT_END) &&
-			    !(b->tcp_flags & (TCP_PSH | TCP_FIN)))
+			if (n < unit && b->next != POOL_NONE && !(b->tcp_flags & TCP_FIN))
 				next = sendable(s, c, b->next, mss, nagle_off, &blocked);
+			if (next) {
+				unit_psh |= b->tcp_flags & TCP_PSH;
+				b->tcp_flags &= (uint8_t)~TCP_PSH;
+			} else {
+				b->tcp_flags |= unit_psh;
+			}
 			send_new_segbuf(s, c, b, next == NULL, next == NULL && n > 1);
 			sent++;
 			if (next == NULL)

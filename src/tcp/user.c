@@ -30,7 +30,7 @@ int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, ui
 	uint32_t iss = tcp_conn_isn(s, &c->tuple);
 	c->ts_offset = tcp_conn_ts_offset(s, &c->tuple);
 	c->snd_una = iss;
-	c->snd_nxt = c->write_seq = iss + 1;
+	c->snd_nxt = c->write_seq = c->pushed_seq = c->snd_sml = iss + 1;
 	c->mss_clamp = 0;
 	c->flags |= TCP_CONN_IN_TABLE;
 	tcp_table_insert(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));

@@ -260,6 +260,7 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
 	c->opts.defer_accept = 0;
 	c->flags |= TCP_CONN_PASSIVE;
 	c->snd_una = c->snd_nxt = c->write_seq = p->snt_isn + 1;
+	c->pushed_seq = c->snd_sml = c->write_seq;
 	c->rcv_nxt = c->copied_seq = c->rcv_wup = p->rcv_isn + 1;
 	c->ts_offset = tcp_conn_ts_offset(s, &c->tuple);
 	if (p->flags & TCP_REQ_TS_OK) {
