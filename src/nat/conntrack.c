@@ -188,7 +188,7 @@ void ct_table_free(struct ct_table *t)
 
 static struct ct_tuple tuple_of(const struct ct_entry *e, int dir)
 {
-	return dir == CT_ORIGINAL ? e->orig : inverted(&e->orig);
+	return dir == CT_ORIGINAL ? e->orig : e->reply;
 }
 
 static void unlink_node(struct ct_table *t, uint32_t index, int dir)
@@ -294,7 +294,8 @@ static uint32_t insert(struct ct_table *t, const struct ct_tuple *orig)
 	uint32_t i = t->free_head;
 	struct ct_entry *e = &t->e[i];
 	t->free_head = e->hnext[0];
-	*e = (struct ct_entry){ .orig = *orig, .used = true, .last_ignored = 0xff };
+	*e = (struct ct_entry){ .orig = *orig, .reply = inverted(orig), .used = true,
+		                .last_ignored = 0xff };
 	for (int d = 0; d < 2; d++) {
 		struct ct_tuple k = tuple_of(e, d);
 		uint32_t b = hash(t, &k);
@@ -381,6 +382,28 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 	e->state = next;
 	e->expires = now + timeout;
 	return CT_ACCEPT;
+}
+
+void ct_set_reply(struct ct_table *t, struct ct_entry *e, const struct ct_tuple *reply)
+{
+	uint32_t index = (uint32_t)(e - t->e);
+	unlink_node(t, index, CT_REPLY);
+	e->reply = *reply;
+	uint32_t b = hash(t, reply);
+	e->hnext[CT_REPLY] = t->bucket[b];
+	t->bucket[b] = index * 2 + CT_REPLY;
+}
+
+void ct_remove(struct ct_table *t, struct ct_entry *e)
+{
+	remove_entry(t, (uint32_t)(e - t->e));
+	t->stats.killed++;
+}
+
+bool ct_tuple_taken(struct ct_table *t, const struct ct_tuple *k)
+{
+	int dir;
+	return lookup(t, k, &dir) != CT_NIL;
 }
 
 uint32_t ct_table_expire(struct ct_table *t, synq_time_t now)

@@ -95,6 +95,8 @@ enum ct_dir { CT_ORIGINAL = 0, CT_REPLY = 1 };
 
 struct ct_entry {
 	struct ct_tuple orig;
+	struct ct_tuple reply;   /* what the answer looks like: orig inverted,
+	                          * unless NAT changed it (ct_set_reply()) */
 	synq_time_t expires;
 	uint32_t hnext[2];       /* hash chains of the original and reply tuple */
 	uint8_t state;           /* enum ct_state */
@@ -153,6 +155,16 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 /* The entry for this tuple in either direction, or NULL (expired ones too). */
 struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
                          enum ct_dir *dir);
+
+/* NAT: the answer to entry e comes back as reply, not as the original
+ * tuple inverted (nf_nat_setup_info() altering the reply tuple). Set it
+ * before the entry's first reply. */
+void ct_set_reply(struct ct_table *t, struct ct_entry *e, const struct ct_tuple *reply);
+/* Forget an entry at once (a connection NAT could not set up). */
+void ct_remove(struct ct_table *t, struct ct_entry *e);
+/* Whether a tuple is some entry's, in either direction
+ * (nf_conntrack_tuple_taken()): NAT must not hand out a taken one. */
+bool ct_tuple_taken(struct ct_table *t, const struct ct_tuple *k);
 
 /* Remove every entry expired by now; returns how many. */
 uint32_t ct_table_expire(struct ct_table *t, synq_time_t now);

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* NAT on the connection-tracking table (nat.h).
+ *
+ * Each tracked connection keeps two tuples, as nf_conntrack does: the
+ * original one (the first packet as it arrived) and the reply one (how the
+ * answer will arrive). NAT is nothing but a reply tuple that is not the
+ * original inverted: a masqueraded connection from 192.168.1.2:5000 to
+ * 203.0.113.9:80 is answered to public:5000 (or another port), a forwarded
+ * one to public:80 is answered by the inside server. Every packet is then
+ * rewritten the same way: one that matches the original tuple leaves as the
+ * reply tuple inverted, one that matches the reply tuple leaves as the
+ * original inverted. What nf_nat decides once, at the first packet, is the
+ * reply tuple; the rest follows.
+ *
+ * Left out, as no scenario can tell: ports below 1024 keep no privileged
+ * range of their own (nf_nat keeps 1-511 and 600-1023 apart); the meter is
+ * a fixed table where a new source takes the slot of the one it hashes
+ * onto (nftables' meter is a set with timeouts); INVALID packets are
+ * dropped, as the usual "ct state invalid drop" rule does. */
+#include "nat/nat.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "ip/byteorder.h"
+#include "ip/checksum.h"
+#include "ip/ipv4.h"
+#include "ip/tcp_wire.h"
+
+enum { PORT_MIN = 1024, PORT_MAX = 65535 };
+
+int nat_init(struct nat *n, const struct nat_config *cfg, const struct ct_config *ct)
+{
+	memset(n, 0, sizeof *n);
+	n->cfg = *cfg;
+	n->syn_limit.tokens = cfg->syn_burst ? cfg->syn_burst : 1;
+	return ct_table_init(&n->ct, ct);
+}
+
+void nat_free(struct nat *n)
+{
+	ct_table_free(&n->ct);
+}
+
+static bool inside(const struct nat *n, uint32_t addr)
+{
+	return (addr & n->cfg.inside_mask) == n->cfg.inside_net;
+}
+
+static const struct nat_forward *forward_for(const struct nat *n, uint16_t port)
+{
+	for (unsigned i = 0; i < n->cfg.n_forwards; i++)
+		if (n->cfg.forward[i].public_port == port)
+			return &n->cfg.forward[i];
+	return NULL;
+}
+
+/* A token bucket: rate per second, burst deep. */
+static bool bucket_take(struct nat_bucket *b, double rate, uint32_t burst, synq_time_t now)
+{
+	double depth = burst ? burst : 1;
+	b->tokens += rate * (double)(now - b->at) / 1e9;
+	if (b->tokens > depth)
+		b->tokens = depth;
+	b->at = now;
+	if (b->tokens < 1)
+		return false;
+	b->tokens -= 1;
+	return true;
+}
+
+static uint32_t mix(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	return x ^ (x >> 16);
+}
+
+/* nftables "limit rate" and "meter": false if this new connection is over. */
+static bool syn_allowed(struct nat *n, uint32_t src, synq_time_t now)
+{
+	if (n->cfg.syn_rate > 0 &&
+	    !bucket_take(&n->syn_limit, n->cfg.syn_rate, n->cfg.syn_burst, now)) {
+		n->stats.syn_limited++;
+		return false;
+	}
+	if (n->cfg.meter_rate > 0) {
+		struct nat_bucket *b = &n->meter[mix(src) % NAT_METER_SLOTS];
+		if (!b->used || b->key != src)
+			*b = (struct nat_bucket){ .tokens = n->cfg.meter_burst ? n->cfg.meter_burst : 1,
+				                  .at = now, .key = src, .used = true };
+		if (!bucket_take(b, n->cfg.meter_rate, n->cfg.meter_burst, now)) {
+			n->stats.meter_limited++;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Masquerade: the reply comes to the public address, on the client's own
+ * port if no other connection has that reply tuple, else on the first free
+ * one from a point the tuple hashes to. */
+static bool masquerade(struct nat *n, struct ct_entry *e)
+{
+	struct ct_tuple reply = { .src = e->orig.dst, .dst = n->cfg.public_addr,
+		                  .sport = e->orig.dport, .dport = e->orig.sport };
+	if (ct_tuple_taken(&n->ct, &reply)) {
+		uint32_t range = PORT_MAX - PORT_MIN + 1;
+		uint32_t start = mix(e->orig.src ^ mix(e->orig.dst ^ (uint32_t)e->orig.sport << 16 ^
+		                                       e->orig.dport));
+		bool found = false;
+		for (uint32_t i = 0; i < NAT_PORT_TRIES && !found; i++) {
+			reply.dport = (uint16_t)(PORT_MIN + (start + i) % range);
+			found = !ct_tuple_taken(&n->ct, &reply);
+		}
+		if (!found)
+			return false;
+		n->stats.port_changed++;
+	}
+	ct_set_reply(&n->ct, e, &reply);
+	n->stats.masqueraded++;
+	return true;
+}
+
+/* Rewrite the packet's addresses and ports to `to`, patching the IP header
+ * checksum (ipv4_set_*) and the TCP checksum (pseudo-header and ports). */
+static void rewrite(uint8_t *pkt, size_t ihl, const struct ct_tuple *from,
+                    const struct ct_tuple *to)
+{
+	uint8_t *th = pkt + ihl;
+	uint16_t sum = load_be16(th + 16);
+	if (from->src != to->src) {
+		sum = inet_checksum_adjust32(sum, from->src, to->src);
+		ipv4_set_src(pkt, to->src);
+	}
+	if (from->dst != to->dst) {
+		sum = inet_checksum_adjust32(sum, from->dst, to->dst);
+		ipv4_set_dst(pkt, to->dst);
+	}
+	if (from->sport != to->sport) {
+		sum = inet_checksum_adjust16(sum, from->sport, to->sport);
+		store_be16(th, to->sport);
+	}
+	if (from->dport != to->dport) {
+		sum = inet_checksum_adjust16(sum, from->dport, to->dport);
+		store_be16(th + 2, to->dport);
+	}
+	store_be16(th + 16, sum);
+}
+
+static struct ct_tuple inverse(const struct ct_tuple *t)
+{
+	return (struct ct_tuple){ .src = t->dst, .dst = t->src, .sport = t->dport,
+		                  .dport = t->sport };
+}
+
+/* The closed port's answer (RFC 793): to an ACK, a reset at its ack number;
+ * to anything else, a reset acknowledging it. */
+static size_t closed_reset(const struct nat *n, const struct tcp_segment *seg, uint8_t *reply)
+{
+	struct ipv4_fields ipf = { .src_addr = n->cfg.public_addr, .dst_addr = seg->src_addr,
+		                   .ttl = IPV4_DEFAULT_TTL, .protocol = IPV4_PROTO_TCP,
+		                   .dont_fragment = true };
+	struct tcp_segment rst = { .src_port = seg->dst_port, .dst_port = seg->src_port };
+	if (seg->flags & TCP_ACK) {
+		rst.seq = seg->ack;
+		rst.flags = TCP_RST;
+	} else {
+		rst.ack = seg->seq + seg->payload_len + !!(seg->flags & TCP_SYN) +
+		          !!(seg->flags & TCP_FIN);
+		rst.flags = TCP_RST | TCP_ACK;
+	}
+	return tcp_segment_emit(reply, NAT_REPLY_MAX, &ipf, &rst);
+}
+
+enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t now,
+                            uint8_t *reply, size_t *reply_len)
+{
+	*reply_len = 0;
+	struct ipv4_view ip;
+	struct tcp_segment seg;
+	if (ipv4_parse(pkt, len, &ip) != SYNQ_DROP_NONE || ip.protocol != IPV4_PROTO_TCP ||
+	    tcp_parse(&ip, &seg, false) != SYNQ_DROP_NONE)
+		return NAT_PASS;
+	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
+	struct ct_tuple pkt_tuple = { .src = seg.src_addr, .dst = seg.dst_addr,
+		                      .sport = seg.src_port, .dport = seg.dst_port };
+	bool from_inside = inside(n, seg.src_addr);
+	bool to_router = seg.dst_addr == n->cfg.public_addr;
+	if (!from_inside && !to_router)
+		return NAT_PASS; /* neither ours nor for us: routed as it is */
+
+	enum ct_dir dir;
+	struct ct_entry *known = ct_find(&n->ct, &pkt_tuple, now, &dir);
+	struct ct_entry before = known ? *known : (struct ct_entry){ 0 };
+	const struct nat_forward *fwd = NULL;
+	if (known == NULL && !from_inside) {
+		fwd = forward_for(n, seg.dst_port);
+		if (fwd == NULL) {
+			if (n->cfg.closed == NAT_CLOSED_STEALTH || (seg.flags & TCP_RST)) {
+				n->stats.closed_drops++;
+				return NAT_DROP;
+			}
+			n->stats.closed_resets++;
+			*reply_len = closed_reset(n, &seg, reply);
+			return *reply_len ? NAT_RESET : NAT_DROP;
+		}
+		if ((seg.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !syn_allowed(n, seg.src_addr, now))
+			return NAT_DROP;
+	}
+	if (known == NULL && from_inside && inside(n, seg.dst_addr))
+		return NAT_PASS; /* inside to inside: not translated */
+
+	struct ct_entry *e;
+	enum ct_verdict v = ct_track(&n->ct, &pkt_tuple, seg.flags, now, &e, &dir);
+	if (v == CT_DROP_FULL) {
+		n->stats.table_full++;
+		return NAT_DROP;
+	}
+	if (v == CT_INVALID) {
+		n->stats.invalid++;
+		return NAT_DROP;
+	}
+	if (known == NULL && e != NULL) {
+		/* A new connection: what nf_nat decides once. */
+		if (fwd) {
+			struct ct_tuple answer = { .src = fwd->inside_addr, .dst = seg.src_addr,
+				                   .sport = fwd->inside_port, .dport = seg.src_port };
+			ct_set_reply(&n->ct, e, &answer);
+			n->stats.forwarded++;
+		} else if (!masquerade(n, e)) {
+			n->stats.no_port++;
+			ct_remove(&n->ct, e);
+			return NAT_DROP;
+		}
+		before = *e;
+	}
+	if (known == NULL && e == NULL)
+		return NAT_PASS;
+	/* A reset may have removed the entry: it still leaves translated. */
+	struct ct_tuple to = dir == CT_ORIGINAL ? inverse(&before.reply) : inverse(&before.orig);
+	if (to.src != pkt_tuple.src || to.dst != pkt_tuple.dst || to.sport != pkt_tuple.sport ||
+	    to.dport != pkt_tuple.dport) {
+		rewrite(pkt, ihl, &pkt_tuple, &to);
+		n->stats.translated++;
+	}
+	return NAT_PASS;
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* NAT on the conntrack table: masquerade with port allocation, port
+ * forwarding, the answer to a closed port, SYN limits; every rewritten
+ * packet must carry valid checksums. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ip/checksum.h"
+#include "ip/ipv4.h"
+#include "ip/tcp_wire.h"
+#include "nat/nat.h"
+
+#define PUBLIC 0xcb007101u    /* 203.0.113.1: the router outside */
+#define INSIDE_NET 0xc0a80100u /* 192.168.1.0/24 */
+#define CLIENT_A 0xc0a80102u  /* 192.168.1.2 */
+#define CLIENT_B 0xc0a80103u
+#define SERVER_IN 0xc0a8010au /* 192.168.1.10, reached by a forward */
+#define REMOTE 0xc6336407u    /* 198.51.100.7, out there */
+#define REMOTE2 0xc6336408u
+
+struct pkt {
+	uint8_t b[128];
+	size_t len;
+};
+
+static struct pkt tcp(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint8_t flags,
+                      uint32_t seq, uint32_t ack)
+{
+	struct pkt p;
+	struct ipv4_fields ipf = { .src_addr = src, .dst_addr = dst, .ttl = 64,
+		                   .protocol = IPV4_PROTO_TCP, .dont_fragment = true };
+	struct tcp_segment seg = { .src_port = sport, .dst_port = dport, .seq = seq, .ack = ack,
+		                   .flags = flags, .window = 1000 };
+	p.len = tcp_segment_emit(p.b, sizeof p.b, &ipf, &seg);
+	assert_true(p.len > 0);
+	return p;
+}
+
+/* Parse with both checksums checked. */
+static struct tcp_segment parsed(const struct pkt *p)
+{
+	struct ipv4_view ip;
+	struct tcp_segment seg;
+	assert_int_equal(ipv4_parse(p->b, p->len, &ip), SYNQ_DROP_NONE);
+	assert_int_equal(inet_checksum(p->b, 20), 0);
+	assert_int_equal(tcp_parse(&ip, &seg, true), SYNQ_DROP_NONE);
+	return seg;
+}
+
+static void setup(struct nat *n, uint32_t max, const struct nat_config *extra)
+{
+	struct nat_config cfg = { .public_addr = PUBLIC, .inside_net = INSIDE_NET,
+		                  .inside_mask = 0xffffff00u };
+	if (extra) {
+		cfg = *extra;
+		cfg.public_addr = PUBLIC;
+		cfg.inside_net = INSIDE_NET;
+		cfg.inside_mask = 0xffffff00u;
+	}
+	struct ct_config ct;
+	ct_config_linux(&ct, max);
+	assert_int_equal(nat_init(n, &cfg, &ct), 0);
+}
+
+static enum nat_verdict through(struct nat *n, struct pkt *p, synq_time_t now)
+{
+	uint8_t reply[NAT_REPLY_MAX];
+	size_t reply_len;
+	return nat_packet(n, p->b, p->len, now, reply, &reply_len);
+}
+
+static void masquerade_keeps_the_port(void **state)
+{
+	(void)state;
+	struct nat n;
+	setup(&n, 64, NULL);
+	struct pkt syn = tcp(CLIENT_A, 5000, REMOTE, 80, TCP_SYN, 100, 0);
+	assert_int_equal(through(&n, &syn, 0), NAT_PASS);
+	struct tcp_segment s = parsed(&syn);
+	assert_int_equal(s.src_addr, PUBLIC);
+	assert_int_equal(s.src_port, 5000);
+	assert_int_equal(s.dst_addr, REMOTE);
+	struct pkt synack = tcp(REMOTE, 80, PUBLIC, 5000, TCP_SYN | TCP_ACK, 900, 101);
+	assert_int_equal(through(&n, &synack, 1), NAT_PASS);
+	s = parsed(&synack);
+	assert_int_equal(s.dst_addr, CLIENT_A);
+	assert_int_equal(s.dst_port, 5000);
+	assert_int_equal(s.src_addr, REMOTE);
+	assert_int_equal(n.stats.masqueraded, 1);
+	assert_int_equal(n.stats.port_changed, 0);
+	nat_free(&n);
+}
+
+/* Two inside clients on the same port to the same server: the second gets
+ * another public port, and each answer finds its own client. */
+static void masquerade_changes_a_taken_port(void **state)
+{
+	(void)state;
+	struct nat n;
+	setup(&n, 64, NULL);
+	struct pkt a = tcp(CLIENT_A, 5000, REMOTE, 80, TCP_SYN, 1, 0);
+	struct pkt b = tcp(CLIENT_B, 5000, REMOTE, 80, TCP_SYN, 1, 0);
+	assert_int_equal(through(&n, &a, 0), NAT_PASS);
+	assert_int_equal(through(&n, &b, 0), NAT_PASS);
+	uint16_t pa = parsed(&a).src_port, pb = parsed(&b).src_port;
+	assert_int_equal(pa, 5000);
+	assert_int_not_equal(pb, 5000);
+	assert_true(pb >= 1024);
+	assert_int_equal(n.stats.port_changed, 1);
+	struct pkt to_b = tcp(REMOTE, 80, PUBLIC, pb, TCP_SYN | TCP_ACK, 7, 2);
+	assert_int_equal(through(&n, &to_b, 1), NAT_PASS);
+	struct tcp_segment s = parsed(&to_b);
+	assert_int_equal(s.dst_addr, CLIENT_B);
+	assert_int_equal(s.dst_port, 5000);
+	nat_free(&n);
+}
+
+static void port_forward(void **state)
+{
+	(void)state;
+	struct nat_config cfg = { .n_forwards = 1,
+		                  .forward = { { .public_port = 80, .inside_addr = SERVER_IN,
+		                                 .inside_port = 8080 } } };
+	struct nat n;
+	setup(&n, 64, &cfg);
+	struct pkt syn = tcp(REMOTE, 40000, PUBLIC, 80, TCP_SYN, 5, 0);
+	assert_int_equal(through(&n, &syn, 0), NAT_PASS);
+	struct tcp_segment s = parsed(&syn);
+	assert_int_equal(s.dst_addr, SERVER_IN);
+	assert_int_equal(s.dst_port, 8080);
+	assert_int_equal(s.src_addr, REMOTE);
+	struct pkt synack = tcp(SERVER_IN, 8080, REMOTE, 40000, TCP_SYN | TCP_ACK, 70, 6);
+	assert_int_equal(through(&n, &synack, 1), NAT_PASS);
+	s = parsed(&synack);
+	assert_int_equal(s.src_addr, PUBLIC);
+	assert_int_equal(s.src_port, 80);
+	assert_int_equal(s.dst_addr, REMOTE);
+	assert_int_equal(n.stats.forwarded, 1);
+	/* The handshake's ACK: the entry is assured, as the kernel's. */
+	struct pkt ack = tcp(REMOTE, 40000, PUBLIC, 80, TCP_ACK, 6, 71);
+	assert_int_equal(through(&n, &ack, 2), NAT_PASS);
+	enum ct_dir dir;
+	struct ct_tuple orig = { REMOTE, PUBLIC, 40000, 80 };
+	struct ct_entry *e = ct_find(&n.ct, &orig, 3, &dir);
+	assert_non_null(e);
+	assert_true(e->assured);
+	assert_int_equal(e->state, CT_ESTABLISHED);
+	nat_free(&n);
+}
+
+/* A port that is not forwarded: a reset (closed), or nothing (stealth). */
+static void closed_and_stealth(void **state)
+{
+	(void)state;
+	struct nat n;
+	setup(&n, 64, NULL);
+	struct pkt syn = tcp(REMOTE, 40000, PUBLIC, 23, TCP_SYN, 1000, 0);
+	uint8_t reply[NAT_REPLY_MAX];
+	size_t reply_len;
+	assert_int_equal(nat_packet(&n, syn.b, syn.len, 0, reply, &reply_len), NAT_RESET);
+	struct pkt r = { .len = reply_len };
+	memcpy(r.b, reply, reply_len);
+	struct tcp_segment s = parsed(&r);
+	assert_int_equal(s.flags, TCP_RST | TCP_ACK);
+	assert_int_equal(s.ack, 1001);
+	assert_int_equal(s.src_addr, PUBLIC);
+	assert_int_equal(s.src_port, 23);
+	assert_int_equal(s.dst_addr, REMOTE);
+	assert_int_equal(s.dst_port, 40000);
+	assert_int_equal(n.ct.used, 0); /* nothing tracked for it */
+	nat_free(&n);
+
+	struct nat_config cfg = { .closed = NAT_CLOSED_STEALTH };
+	setup(&n, 64, &cfg);
+	syn = tcp(REMOTE, 40000, PUBLIC, 23, TCP_SYN, 1000, 0);
+	assert_int_equal(nat_packet(&n, syn.b, syn.len, 0, reply, &reply_len), NAT_DROP);
+	assert_int_equal(reply_len, 0);
+	assert_int_equal(n.stats.closed_drops, 1);
+	nat_free(&n);
+}
+
+/* nftables "limit rate 1/second burst 2" and a per-source meter. */
+static void syn_rate_limit_and_meter(void **state)
+{
+	(void)state;
+	struct nat_config cfg = { .n_forwards = 1,
+		                  .forward = { { .public_port = 80, .inside_addr = SERVER_IN,
+		                                 .inside_port = 80 } },
+		                  .syn_rate = 1, .syn_burst = 2 };
+	struct nat n;
+	setup(&n, 64, &cfg);
+	for (uint16_t i = 0; i < 3; i++) {
+		struct pkt syn = tcp(REMOTE, (uint16_t)(40000 + i), PUBLIC, 80, TCP_SYN, 1, 0);
+		assert_int_equal(through(&n, &syn, 0), i < 2 ? NAT_PASS : NAT_DROP);
+	}
+	struct pkt late = tcp(REMOTE, 41000, PUBLIC, 80, TCP_SYN, 1, 0);
+	assert_int_equal(through(&n, &late, SYNQ_SEC(1)), NAT_PASS);
+	assert_int_equal(n.stats.syn_limited, 1);
+	nat_free(&n);
+
+	cfg.syn_rate = 0;
+	cfg.meter_rate = 1;
+	cfg.meter_burst = 1;
+	setup(&n, 64, &cfg);
+	struct pkt a1 = tcp(REMOTE, 40000, PUBLIC, 80, TCP_SYN, 1, 0);
+	struct pkt a2 = tcp(REMOTE, 40001, PUBLIC, 80, TCP_SYN, 1, 0);
+	struct pkt b1 = tcp(REMOTE2, 40000, PUBLIC, 80, TCP_SYN, 1, 0);
+	assert_int_equal(through(&n, &a1, 0), NAT_PASS);
+	assert_int_equal(through(&n, &a2, 0), NAT_DROP);  /* the same source again */
+	assert_int_equal(through(&n, &b1, 0), NAT_PASS);  /* another source */
+	assert_int_equal(n.stats.meter_limited, 1);
+	nat_free(&n);
+}
+
+/* The server's reset to a masqueraded SYN goes back to the client, and the
+ * entry is gone at once. */
+static void reset_before_reply(void **state)
+{
+	(void)state;
+	struct nat n;
+	setup(&n, 64, NULL);
+	struct pkt syn = tcp(CLIENT_A, 5000, REMOTE, 81, TCP_SYN, 1, 0);
+	assert_int_equal(through(&n, &syn, 0), NAT_PASS);
+	struct pkt rst = tcp(REMOTE, 81, PUBLIC, 5000, TCP_RST | TCP_ACK, 0, 2);
+	assert_int_equal(through(&n, &rst, 1), NAT_PASS);
+	struct tcp_segment s = parsed(&rst);
+	assert_int_equal(s.dst_addr, CLIENT_A);
+	assert_int_equal(n.ct.used, 0);
+	nat_free(&n);
+}
+
+/* A full table of assured connections: a new one is dropped and counted. */
+static void full_table_drops(void **state)
+{
+	(void)state;
+	struct nat n;
+	setup(&n, 4, NULL);
+	for (uint16_t i = 0; i < 4; i++) {
+		struct pkt syn = tcp(CLIENT_A, (uint16_t)(6000 + i), REMOTE, 80, TCP_SYN, 1, 0);
+		struct pkt synack = tcp(REMOTE, 80, PUBLIC, (uint16_t)(6000 + i), TCP_SYN | TCP_ACK, 9, 2);
+		struct pkt ack = tcp(CLIENT_A, (uint16_t)(6000 + i), REMOTE, 80, TCP_ACK, 2, 10);
+		assert_int_equal(through(&n, &syn, 0), NAT_PASS);
+		assert_int_equal(through(&n, &synack, 0), NAT_PASS);
+		assert_int_equal(through(&n, &ack, 0), NAT_PASS);
+	}
+	struct pkt one_more = tcp(CLIENT_A, 7000, REMOTE, 80, TCP_SYN, 1, 0);
+	assert_int_equal(through(&n, &one_more, 1), NAT_DROP);
+	assert_int_equal(n.stats.table_full, 1);
+	assert_int_equal(n.ct.used, 4);
+	nat_free(&n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(masquerade_keeps_the_port),
+		cmocka_unit_test(masquerade_changes_a_taken_port),
+		cmocka_unit_test(port_forward),
+		cmocka_unit_test(closed_and_stealth),
+		cmocka_unit_test(syn_rate_limit_and_meter),
+		cmocka_unit_test(reset_before_reply),
+		cmocka_unit_test(full_table_drops),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
