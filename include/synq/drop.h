@@ -35,7 +35,8 @@
 	X(TCP_RECV_BUFFER, "receive buffer full")                              \
 	X(TCP_STATE, "segment not accepted in this state")                     \
 	X(LINK_QUEUE_FULL, "link queue full")                                  \
-	X(LINK_LOSS, "random loss on the link")
+	X(LINK_LOSS, "random loss on the link")                                \
+	X(NAT, "dropped by a NAT router (table full, closed port, limit)")
 
 enum synq_drop_reason {
 #define SYNQ_DROP_ENUM(name, text) SYNQ_DROP_##name,

@@ -160,6 +160,11 @@ enum sim_node_kind {
 typedef void (*sim_receive_fn)(void *ctx, struct sim_node *node,
                                const uint8_t *pkt, size_t len, synq_time_t now);
 typedef void (*sim_timer_fn)(void *ctx, struct sim_node *node, synq_time_t now);
+/* A router's look at each datagram it is about to forward or take, after
+ * the header checks and before the route lookup: it may rewrite the
+ * datagram in place (NAT) and send packets of its own; false drops it. */
+typedef bool (*sim_forward_fn)(void *ctx, struct sim_node *node, uint8_t *pkt, size_t len,
+                               synq_time_t now);
 
 struct sim_node_config {
 	const char *name;     /* copied, truncated to SIM_NODE_NAME_MAX - 1 */
@@ -167,6 +172,7 @@ struct sim_node_config {
 	enum sim_node_kind kind;
 	sim_receive_fn receive; /* may be NULL */
 	sim_timer_fn timer;     /* may be NULL if the timer is never armed */
+	sim_forward_fn forward; /* routers only; may be NULL */
 	void *ctx;
 };
 

@@ -269,6 +269,13 @@ static bool make_room(struct ct_table *t, synq_time_t now)
 		t->stats.early_drops++;
 		return true;
 	}
+	/* The kernel's garbage collector (gc_worker) walks the whole table
+	 * and removes what has expired, sooner when the table is full: a
+	 * sweep here at most once per CT_GC_INTERVAL. */
+	if (t->last_sweep == 0 || now - t->last_sweep >= CT_GC_INTERVAL) {
+		t->last_sweep = now ? now : 1;
+		return ct_table_expire(t, now) > 0;
+	}
 	return false;
 }
 
@@ -376,6 +383,7 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 	} else if (!e->assured && next == CT_ESTABLISHED &&
 	           (old == CT_SYN_RECV || old == CT_ESTABLISHED)) {
 		e->assured = true;
+		t->stats.assured++;
 	}
 	if (d == CT_REPLY)
 		e->seen_reply = true; /* after tracking, as the kernel does */

@@ -41,8 +41,10 @@
  * pickup above; zero-window probes are not told apart); a CLOSE entry
  * reached by a reset from the other side is reopened like any other, where
  * the kernel moves it to SYN_SENT in place and keeps its assured bit;
- * expired entries are removed when the table is full or when
- * ct_table_expire() runs, not by a garbage-collection worker; early drop
+ * expired entries are removed when the table is full (among the next
+ * CT_EARLY_DROP_SCAN entries, or by a sweep of the whole table at most once
+ * per CT_GC_INTERVAL, standing in for the kernel's gc_worker) or when
+ * ct_table_expire() runs; early drop
  * looks at up to CT_EARLY_DROP_SCAN entries from a rotating cursor, not
  * along the new tuple's hash chain. Pure: no clock, no allocation after
  * ct_table_init(). */
@@ -109,6 +111,7 @@ struct ct_entry {
 
 struct ct_stats {
 	uint64_t found, inserted, invalid, ignored;
+	uint64_t assured;         /* entries that became assured */
 	uint64_t early_drops;     /* unassured entries evicted for new ones */
 	uint64_t drops;           /* packets dropped: table full (insert_failed) */
 	uint64_t expired;
@@ -119,6 +122,7 @@ struct ct_stats {
 };
 
 #define CT_EARLY_DROP_SCAN 64
+#define CT_GC_INTERVAL SYNQ_SEC(1)
 #define CT_TABLE_FULL_MESSAGE "nf_conntrack: table full, dropping packet"
 #define CT_RATELIMIT_BURST 10            /* net.core.message_burst */
 #define CT_RATELIMIT_INTERVAL SYNQ_SEC(5) /* net.core.message_cost */
@@ -131,6 +135,7 @@ struct ct_table {
 	uint32_t free_head, used;
 	uint32_t cursor;           /* early drop's next look */
 	synq_time_t full_window_start;   /* the rate limit's current window */
+	synq_time_t last_sweep;          /* the last full pass for expired entries */
 	uint32_t full_window_events;      /* events let through in it */
 	struct ct_stats stats;
 };

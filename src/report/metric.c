@@ -8,6 +8,11 @@
  *   peak_slots_{_,S,R,W,K,D,C,L,G,I} (peak_slots_waiting for '_')
  *   server_time_wait server_connections server_accepts (the server
  *   application's accept()s, httpd's or model none's)
+ *   nat_peak_entries nat_max nat_table_full nat_table_full_events
+ *   nat_early_drops nat_syn_limited nat_meter_limited nat_closed_resets
+ *   nat_closed_drops nat_forwarded nat_port_changed nat_forwarded_per_hour
+ *   nat_assured_per_hour nat_mean_entries (the last three over the run's
+ *   second half; with [nat])
  *   httpd_{accepts,requests,timeouts_header,timeouts_body,keepalive_timeouts,
  *          conn_per_ip_refused,io_errors}
  *   any server counter by its nstat name (TcpExtListenOverflows) or
@@ -138,6 +143,19 @@ bool report_metric(const struct report *r, const char *name, double *out)
 		{ "server_time_wait", r->server_usage.time_wait.used },
 		{ "server_connections", r->server_usage.connections.used },
 		{ "server_accepts", (double)r->server_accepts },
+		{ "nat_peak_entries", r->nat_peak }, { "nat_max", r->nat_max },
+		{ "nat_table_full", (double)r->nat_stats.table_full },
+		{ "nat_table_full_events", (double)r->ct_stats.table_full_events },
+		{ "nat_early_drops", (double)r->ct_stats.early_drops },
+		{ "nat_syn_limited", (double)r->nat_stats.syn_limited },
+		{ "nat_meter_limited", (double)r->nat_stats.meter_limited },
+		{ "nat_closed_resets", (double)r->nat_stats.closed_resets },
+		{ "nat_closed_drops", (double)r->nat_stats.closed_drops },
+		{ "nat_forwarded", (double)r->nat_stats.forwarded },
+		{ "nat_forwarded_per_hour", r->nat_forwarded_per_hour },
+		{ "nat_assured_per_hour", r->nat_assured_per_hour },
+		{ "nat_mean_entries", r->nat_mean_entries },
+		{ "nat_port_changed", (double)r->nat_stats.port_changed },
 		{ "httpd_accepts", (double)r->httpd.accepts },
 		{ "httpd_requests", (double)r->httpd.requests },
 		{ "httpd_timeouts_header", (double)r->httpd.timeouts_header },

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "app/httpd.h"
+#include "nat/nat.h"
 #include "scenario/world.h"
 
 struct report_pop {
@@ -49,6 +50,13 @@ struct report {
 	struct synq_stack_usage server_usage;
 	struct synq_httpd_counters httpd;  /* zero for model none */
 	uint64_t server_accepts;           /* the application's accept()s */
+	bool nat;                          /* a [nat] router stood in front */
+	uint32_t nat_max, nat_peak;        /* table size, peak entries at a sample */
+	struct nat_stats nat_stats;
+	struct ct_stats ct_stats;
+	double nat_forwarded_per_hour;     /* over the run's second half */
+	double nat_assured_per_hour;       /* ... connections that completed */
+	double nat_mean_entries;           /* ... the table's mean occupancy */
 	struct sim_stats sim;
 };
 

@@ -75,6 +75,24 @@ void report_gather(struct report *r, const struct scn_world *w)
 	r->server_mib.value[SYNQ_MIB_TcpCurrEstab] = m->value[SYNQ_MIB_TcpCurrEstab];
 	synq_stack_usage(st, &r->server_usage);
 	r->server_accepts = scn_server_accepts(w->srv);
+	if (w->nat) {
+		r->nat = true;
+		r->nat_max = w->nat->ct.cfg.max;
+		r->nat_peak = w->peak_nat_entries;
+		r->nat_stats = w->nat->stats;
+		r->ct_stats = w->nat->ct.stats;
+		synq_time_t span = scn->run.duration_ns - w->nat_half_at;
+		if (w->nat_half_at && span > 0) {
+			r->nat_forwarded_per_hour =
+				(double)(w->nat->stats.forwarded - w->nat_half_forwarded) * 3600e9 /
+				(double)span;
+			r->nat_assured_per_hour =
+				(double)(w->nat->ct.stats.assured - w->nat_half_assured) * 3600e9 /
+				(double)span;
+			r->nat_mean_entries = w->nat_half_samples
+				? (double)w->nat_half_entry_sum / (double)w->nat_half_samples : 0;
+		}
+	}
 	struct synq_httpd *h = scn_server_httpd(w->srv);
 	if (h)
 		synq_httpd_counters(h, &r->httpd);

@@ -86,6 +86,31 @@ void report_print(FILE *out, const struct report *r)
 	}
 	fprintf(out, "%s\n", shown ? "" : " none of the listen path's");
 
+	if (r->nat) {
+		fprintf(out, "\nNAT router 10.0.0.254 (conntrack table of %u entries)\n", r->nat_max);
+		fprintf(out, "  peak %u entries; %" PRIu64 " connections forwarded; %" PRIu64
+		        " packets dropped for a full table (\"%s\" logged %" PRIu64 " times, %" PRIu64
+		        " held back by the rate limit); %" PRIu64 " early drops\n",
+		        r->nat_peak, r->nat_stats.forwarded, r->nat_stats.table_full,
+		        CT_TABLE_FULL_MESSAGE, r->ct_stats.table_full_events,
+		        r->ct_stats.table_full_suppressed, r->ct_stats.early_drops);
+		if (r->nat_forwarded_per_hour > 0) {
+			double rate = r->nat_forwarded_per_hour / 3600;
+			fprintf(out, "  second half of the run: %.0f new connections per hour through "
+			        "the table (%.2f/s), %.0f entries held on average: each entry lived "
+			        "%.1f s (Little's law: %.0f / %.2f)\n",
+			        r->nat_forwarded_per_hour, rate, r->nat_mean_entries,
+			        r->nat_mean_entries / rate, r->nat_mean_entries, rate);
+			fprintf(out, "  of them %.0f per hour completed their handshake (assured)\n",
+			        r->nat_assured_per_hour);
+		}
+		if (r->nat_stats.syn_limited || r->nat_stats.meter_limited)
+			fprintf(out, "  SYNs over the limit %" PRIu64 ", over the meter %" PRIu64 "\n",
+			        r->nat_stats.syn_limited, r->nat_stats.meter_limited);
+		if (r->nat_stats.closed_resets || r->nat_stats.closed_drops)
+			fprintf(out, "  closed ports: %" PRIu64 " reset, %" PRIu64 " dropped\n",
+			        r->nat_stats.closed_resets, r->nat_stats.closed_drops);
+	}
 	fprintf(out, "\n%-22s %-9s %9s %9s %9s %8s %9s %9s  %s\n", "population", "model", "wanted",
 	        "ok", "failed", "pending", "connect", "p99", "failures");
 	for (unsigned i = 0; i < r->n_pops; i++) {

@@ -10,12 +10,14 @@
 
 #define SCN_EXPECT_MAX 32
 
-enum scn_op { SCN_OP_LT, SCN_OP_LE, SCN_OP_EQ, SCN_OP_NE, SCN_OP_GE, SCN_OP_GT };
+enum scn_op { SCN_OP_LT, SCN_OP_LE, SCN_OP_EQ, SCN_OP_NE, SCN_OP_GE, SCN_OP_GT,
+	      SCN_OP_NEAR /* "29491 +- 5%": within tolerance of value */ };
 
 struct scn_expectation {
 	char metric[96];
 	enum scn_op op;
 	double value;
+	double tolerance;  /* SCN_OP_NEAR: a fraction of value */
 	char text[48];    /* as written: ">= 0.99" */
 	int line;
 };

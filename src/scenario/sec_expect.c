@@ -79,15 +79,33 @@ static const char *expect_set(struct scenario *scn, void *obj, const char *key,
 	if (strlen(key) >= sizeof x->item[0].metric)
 		return "metric name too long";
 	struct scn_expectation *e = &x->item[x->n];
+	static const char *const form =
+		"expected a comparison and a number, as in >= 0.99, or a number and a "
+		"tolerance, as in 3686 +- 5%";
 	const char *p = parse_op(value, &e->op);
-	if (p == NULL)
-		return "expected a comparison and a number, as in >= 0.99";
 	char *end;
-	while (*p == ' ')
-		p++;
-	e->value = strtod(p, &end);
-	if (end == p || *end != '\0')
-		return "expected a comparison and a number, as in >= 0.99";
+	if (p == NULL) {
+		/* NUMBER +- PERCENT% */
+		e->op = SCN_OP_NEAR;
+		e->value = strtod(value, &end);
+		if (end == value)
+			return form;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "+-", 2) != 0)
+			return form;
+		p += 2;
+		e->tolerance = strtod(p, &end) / 100;
+		if (end == p || *end != '%' || end[1] != '\0' || e->tolerance < 0)
+			return form;
+	} else {
+		while (*p == ' ')
+			p++;
+		e->value = strtod(p, &end);
+		if (end == p || *end != '\0')
+			return form;
+	}
 	snprintf(e->metric, sizeof e->metric, "%s", key);
 	snprintf(e->text, sizeof e->text, "%s", value);
 	e->line = where.line;
@@ -103,7 +121,8 @@ static void expect_free(void *obj)
 const struct scn_section_kind scn_section_expect = {
 	.name = "expect",
 	.doc = "Expected outcomes, checked by `synq sim --check` and by make test: "
-	       "`METRIC = OP NUMBER` (OP one of < <= == != >= >), plus `test_duration` "
+	       "`METRIC = OP NUMBER` (OP one of < <= == != >= >) or `METRIC = NUMBER +- "
+	       "PERCENT%`, plus `test_duration` "
 	       "(how long make test runs it) and `off` (the overrides that switch the "
 	       "scenario's mechanism off; with them at least one expectation must fail).",
 	.open = expect_open,
@@ -120,6 +139,10 @@ bool scn_expectation_holds(const struct scn_expectation *e, double got)
 	case SCN_OP_NE: return got != e->value;
 	case SCN_OP_GE: return got >= e->value;
 	case SCN_OP_GT: return got > e->value;
+	case SCN_OP_NEAR: {
+		double slack = e->tolerance * (e->value < 0 ? -e->value : e->value);
+		return got >= e->value - slack && got <= e->value + slack;
+	}
 	}
 	return false;
 }

@@ -108,5 +108,6 @@ extern const struct scn_section_kind scn_section_server;
 extern const struct scn_section_kind scn_section_link;
 extern const struct scn_section_kind scn_section_clients;
 extern const struct scn_section_kind scn_section_attack;
+extern const struct scn_section_kind scn_section_nat;
 
 #endif

@@ -14,6 +14,7 @@ const struct scn_section_kind *const scn_section_kinds[] = {
 	&scn_section_link,
 	&scn_section_clients,
 	&scn_section_attack,
+	&scn_section_nat,
 	&scn_section_expect,
 	NULL,
 };

@@ -97,7 +97,7 @@ static void send_syn(struct scn_pop *p, struct flood *f)
 static int build_template(struct scn_pop *p, struct flood *f)
 {
 	struct ipv4_fields ipf = {
-		.src_addr = SCN_SPOOF_PREFIX(p->index), .dst_addr = SCN_SERVER_ADDR,
+		.src_addr = SCN_SPOOF_PREFIX(p->index), .dst_addr = p->world->target_addr,
 		.ttl = IPV4_DEFAULT_TTL, .protocol = IPV4_PROTO_TCP, .dont_fragment = true,
 	};
 	struct tcp_segment syn = {

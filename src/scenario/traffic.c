@@ -652,7 +652,7 @@ static struct conn *conn_open(struct scn_pop *p, uint32_t host, bool want_reques
 	                               .data = (uint64_t)c->gen << 32 | c->slot };
 	synq_epoll_ctl(s, p->epfd[host], EPOLL_CTL_ADD, fd, &ev);
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(p->port),
-	                          .sin_addr.s_addr = htonl(SCN_SERVER_ADDR) };
+	                          .sin_addr.s_addr = htonl(p->world->target_addr) };
 	int err = synq_connect(s, fd, (struct sockaddr *)&to, sizeof to);
 	if (err != -EINPROGRESS && err != 0) {
 		p->out.connect_failed[fail_of_errno(-err)]++;

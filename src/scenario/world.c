@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nat/nat.h"
 #include "scenario/pop.h"
 #include "scenario/section.h"
 #include "synq/inspect.h"
@@ -80,6 +81,12 @@ static void series_setup(struct scn_world *w)
 		for (unsigned c = 0; c < N_POP_COLS; c++)
 			col_add(s, pc->attack ? "attack.%s.%s" : "clients.%s.%s", pc->name,
 			        pop_cols[c]);
+	}
+	if (w->nat) {
+		for (unsigned st = CT_SYN_SENT; st < CT__STATES; st++)
+			col_add(s, "nat_%s", ct_state_name((enum ct_state)st), "");
+		col_add(s, "%s%s", "nat_entries", "");
+		col_add(s, "%s%s", "nat_drops", "");
 	}
 }
 
@@ -169,6 +176,28 @@ static void sample(struct sim *sim, void *arg)
 		row[c++] = (int64_t)(now_v.syns - prev[p].syns);
 		prev[p] = now_v;
 	}
+	if (w->nat) {
+		uint32_t per_state[CT__STATES];
+		ct_table_count(&w->nat->ct, now, per_state);
+		uint32_t total = 0;
+		for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++) {
+			row[c++] = per_state[k];
+			total += per_state[k];
+		}
+		row[c++] = total;
+		if (total > w->peak_nat_entries)
+			w->peak_nat_entries = total;
+		if (w->nat_half_at == 0 && now >= w->scn->run.duration_ns / 2 && now > 0) {
+			w->nat_half_at = now;
+			w->nat_half_forwarded = w->nat->stats.forwarded;
+			w->nat_half_assured = w->nat->ct.stats.assured;
+		}
+		if (w->nat_half_at && now <= w->scn->run.duration_ns) {
+			w->nat_half_entry_sum += total;
+			w->nat_half_samples++;
+		}
+		row[c++] = (int64_t)w->nat->stats.table_full;
+	}
 	w->samples++;
 	if (w->opt.progress)
 		w->opt.progress(w->opt.progress_ctx, now, w->end_ns);
@@ -244,6 +273,7 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 	}
 	struct sim_node *server_node = sim_host_node(w->server);
 	w->hub = server_node;
+	w->target_addr = SCN_SERVER_ADDR;
 	struct sim_link_config lc;
 	if (scn->server.link[0]) {
 		struct sim_node_config rc = { .name = "router", .addr = SCN_ROUTER_ADDR,
@@ -355,6 +385,10 @@ int scn_world_run(struct scn_world *w, char *why, size_t why_cap)
 
 void scn_world_free(struct scn_world *w)
 {
+	if (w->nat) {
+		nat_free(w->nat);
+		free(w->nat);
+	}
 	scn_server_free(w->srv);
 	sim_destroy(w->sim);
 	w->sim = NULL;

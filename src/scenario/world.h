@@ -107,6 +107,8 @@ struct scn_series {
 extern const enum synq_mib_counter scn_listen_mibs[];
 extern const unsigned scn_n_listen_mibs;
 
+struct nat;
+
 struct scn_world {
 	const struct scenario *scn;
 	struct scn_world_options opt;
@@ -115,6 +117,15 @@ struct scn_world {
 	struct scn_server_inst *srv;
 	struct sim_node *router;     /* NULL: populations join the server */
 	struct sim_node *hub;
+	uint32_t target_addr;        /* where clients connect: the server, or
+	                              * the NAT router's public address */
+	struct nat *nat;             /* [nat]: the router's NAT, else NULL */
+	uint32_t peak_nat_entries;
+	/* the NAT in the run's second half (steady state): new connections
+	 * forwarded since it began, and entries summed over its samples */
+	uint64_t nat_half_forwarded, nat_half_assured;
+	synq_time_t nat_half_at;         /* 0: not reached yet */
+	uint64_t nat_half_entry_sum, nat_half_samples;
 	struct sim_link *server_link;
 	unsigned n_pops;
 	struct scn_pop *pops[SCN_POPULATIONS_MAX];

@@ -35,6 +35,7 @@ int sim_node_add(struct sim *sim, const struct sim_node_config *cfg,
 	node->addr = cfg->addr;
 	node->kind = cfg->kind;
 	node->receive = cfg->receive;
+	node->forward = cfg->forward;
 	node->timer = cfg->timer;
 	node->ctx = cfg->ctx;
 	node->timer_deadline = SYNQ_TIME_NEVER;

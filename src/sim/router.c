@@ -2,7 +2,8 @@
 /* IPv4 forwarding at a router node, in the order of Linux's receive path:
  * header checks (ip_rcv_core), route lookup (ip_route_input_noref, here a
  * longest-prefix match over the node's static table), then the TTL check
- * and decrement (ip_forward, ip_decrease_ttl). No ICMP errors are sent;
+ * and decrement (ip_forward, ip_decrease_ttl), with an optional hook (a NAT)
+ * before the route lookup. No ICMP errors are sent;
  * every drop is counted on the router under its reason. */
 #include "ip/byteorder.h"
 #include "ip/ipv4.h"
@@ -26,6 +27,12 @@ void sim_router_input(struct sim_node *node, struct sim_packet *p)
 	uint16_t total_len = load_be16(p->data + 2);
 	if (total_len < p->len)
 		p->len = total_len;
+	/* A NAT or filter sees the datagram before the routing decision
+	 * (netfilter's PREROUTING): it may rewrite the destination. */
+	if (node->forward && !node->forward(node->ctx, node, p->data, p->len, node->sim->now)) {
+		sim_node_drop(node, p, SYNQ_DROP_NAT);
+		return;
+	}
 
 	uint32_t dst = load_be32(p->data + 16);
 	if (dst == node->addr) {

@@ -71,6 +71,7 @@ struct sim_node {
 	enum sim_node_kind kind;
 	sim_receive_fn receive;
 	sim_timer_fn timer;
+	sim_forward_fn forward;
 	void *ctx;
 	struct synq_pcap *pcap;
 	sim_event_id timer_event;  /* 0 when disarmed */

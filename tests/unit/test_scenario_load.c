@@ -239,8 +239,18 @@ static void test_expect_section(void **state)
 	scn_free(&scn);
 	assert_int_equal(load_text(&scn, "[expect]\nx = about 3\n", NULL, 0, &errs), -EINVAL);
 	assert_string_equal(errs.item[0].text,
-	                    "t.ini:2: expect.x: expected a comparison and a number, as in >= 0.99: "
-	                    "'about 3'");
+	                    "t.ini:2: expect.x: expected a comparison and a number, as in >= 0.99, "
+	                    "or a number and a tolerance, as in 3686 +- 5%: 'about 3'");
+	/* A number and a tolerance. */
+	assert_int_equal(load_text(&scn, "[expect]\nx = 3686 +- 5%\n", NULL, 0, &errs), 0);
+	x = scn_expectations(&scn);
+	assert_int_equal(x->item[0].op, SCN_OP_NEAR);
+	assert_true(scn_expectation_holds(&x->item[0], 3686 * 1.049));
+	assert_true(scn_expectation_holds(&x->item[0], 3686 * 0.951));
+	assert_false(scn_expectation_holds(&x->item[0], 3686 * 1.051));
+	assert_false(scn_expectation_holds(&x->item[0], 3686 * 0.949));
+	scn_free(&scn);
+	assert_int_equal(load_text(&scn, "[expect]\nx = 3686 +- 5\n", NULL, 0, &errs), -EINVAL);
 }
 
 /* Every default written in a key table is accepted by its own parser. */
