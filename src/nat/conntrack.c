@@ -317,9 +317,16 @@ static uint32_t insert(struct ct_table *t, const struct ct_tuple *orig)
 enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
                          synq_time_t now, struct ct_entry **entry, enum ct_dir *dir)
 {
-	int cls = flags_class(flags);
 	enum ct_dir d = CT_ORIGINAL;
 	struct ct_entry *e = ct_find(t, pkt, now, &d);
+	return ct_track_found(t, e, d, pkt, flags, now, entry, dir);
+}
+
+enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
+                               const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
+                               struct ct_entry **entry, enum ct_dir *dir)
+{
+	int cls = flags_class(flags);
 	if (e && next_state[d][cls][e->state] == CT_SYN_SENT &&
 	    (e->state == CT_TIME_WAIT || e->state == CT_CLOSE)) {
 		/* A new connection on a closed tuple: the old entry goes. */

@@ -157,6 +157,12 @@ enum ct_verdict {
 enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
                          synq_time_t now, struct ct_entry **entry, enum ct_dir *dir);
 
+/* ct_track() for a caller that has just looked the tuple up with ct_find()
+ * (e and d as it returned them; e NULL when none): one lookup, not two. */
+enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
+                               const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
+                               struct ct_entry **entry, enum ct_dir *dir);
+
 /* The entry for this tuple in either direction, or NULL (expired ones too). */
 struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
                          enum ct_dir *dir);

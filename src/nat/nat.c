@@ -192,7 +192,7 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 	if (!from_inside && !to_router)
 		return NAT_PASS; /* neither ours nor for us: routed as it is */
 
-	enum ct_dir dir;
+	enum ct_dir dir = CT_ORIGINAL;
 	struct ct_entry *known = ct_find(&n->ct, &pkt_tuple, now, &dir);
 	struct ct_entry before = known ? *known : (struct ct_entry){ 0 };
 	const struct nat_forward *fwd = NULL;
@@ -214,7 +214,8 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 		return NAT_PASS; /* inside to inside: not translated */
 
 	struct ct_entry *e;
-	enum ct_verdict v = ct_track(&n->ct, &pkt_tuple, seg.flags, now, &e, &dir);
+	enum ct_verdict v =
+		ct_track_found(&n->ct, known, dir, &pkt_tuple, seg.flags, now, &e, &dir);
 	if (v == CT_DROP_FULL) {
 		n->stats.table_full++;
 		return NAT_DROP;
