@@ -11,8 +11,8 @@
  *   nat_peak_entries nat_max nat_table_full nat_table_full_events
  *   nat_early_drops nat_syn_limited nat_meter_limited nat_closed_resets
  *   nat_closed_drops nat_forwarded nat_port_changed nat_forwarded_per_hour
- *   nat_assured_per_hour nat_mean_entries (the last three over the run's
- *   second half; with [nat])
+ *   nat_assured_per_hour nat_mean_entries nat_entry_lifetime_s (over the
+ *   run's second half, the last by Little's law; with [nat])
  *   httpd_{accepts,requests,timeouts_header,timeouts_body,keepalive_timeouts,
  *          conn_per_ip_refused,io_errors}
  *   any server counter by its nstat name (TcpExtListenOverflows) or
@@ -155,6 +155,8 @@ bool report_metric(const struct report *r, const char *name, double *out)
 		{ "nat_forwarded_per_hour", r->nat_forwarded_per_hour },
 		{ "nat_assured_per_hour", r->nat_assured_per_hour },
 		{ "nat_mean_entries", r->nat_mean_entries },
+		{ "nat_entry_lifetime_s", r->nat_forwarded_per_hour > 0
+			? r->nat_mean_entries * 3600 / r->nat_forwarded_per_hour : 0 },
 		{ "nat_port_changed", (double)r->nat_stats.port_changed },
 		{ "httpd_accepts", (double)r->httpd.accepts },
 		{ "httpd_requests", (double)r->httpd.requests },

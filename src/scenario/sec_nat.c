@@ -35,6 +35,7 @@ struct scn_nat {
 	int profile;              /* 0 linux, 1 whr-g54s */
 	uint64_t max;             /* 0: the profile's */
 	uint64_t forward_port;    /* 0: the server's port */
+	uint64_t inside_port;     /* 0: the server's port */
 	int closed;               /* enum nat_closed_policy */
 	double syn_rate;
 	uint64_t syn_burst;
@@ -59,7 +60,11 @@ static const struct scn_key nat_keys[] = {
 	  .doc = "nf_conntrack_max: entries the table holds; 0: the profile's." },
 	{ .name = "forward", .type = SCN_T_COUNT, .offset = NAT(forward_port), .def = "0",
 	  .max = 65535,
-	  .doc = "The public port forwarded to the server's port (DNAT); 0: the server's port." },
+	  .doc = "The public port forwarded to the server (DNAT); 0: the server's port." },
+	{ .name = "inside_port", .type = SCN_T_COUNT, .offset = NAT(inside_port), .def = "0",
+	  .max = 65535,
+	  .doc = "The server's port the forward goes to; 0: the port it listens on (another "
+	         "one is a closed port: the server answers with a reset)." },
 	{ .name = "closed", .type = SCN_T_ENUM, .offset = NAT(closed), .def = "reset",
 	  .choices = closed_names,
 	  .doc = "A connection to any other port: reset (answered with RST, as a closed port) "
@@ -137,7 +142,8 @@ static int nat_build(struct scn_world *w, void *obj)
 		.public_addr = SCN_ROUTER_ADDR, .inside_net = SCN_SERVER_ADDR & 0xffffff00u,
 		.inside_mask = 0xffffff00u, .n_forwards = 1,
 		.forward = { { .public_port = x->forward_port ? (uint16_t)x->forward_port : port,
-		               .inside_addr = SCN_SERVER_ADDR, .inside_port = port } },
+		               .inside_addr = SCN_SERVER_ADDR,
+		               .inside_port = x->inside_port ? (uint16_t)x->inside_port : port } },
 		.closed = x->closed, .syn_rate = x->syn_rate, .syn_burst = (uint32_t)x->syn_burst,
 		.meter_rate = x->meter_rate, .meter_burst = (uint32_t)x->meter_burst,
 	};
