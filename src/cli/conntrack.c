@@ -2,7 +2,8 @@
 /* synq conntrack: replay a packet list through the connection-tracking
  * table and print what it holds at the end, as `conntrack -L` would.
  *
- *   synq conntrack [--profile linux|whr-g54s] [--max N] [--now T] FILE
+ *   synq conntrack [--profile linux|whr-g54s] [--max N] [--now T]
+ *                  [--masquerade PUBLIC --inside NET/LEN] FILE
  *
  * FILE (or - for standard input) has one TCP packet per line, as the
  * router saw it before translation:
@@ -11,7 +12,14 @@
  * in hex (tshark's tcp.flags: 0x0002 is a SYN). `tshark -T fields -e
  * frame.time_epoch -e ip.src -e tcp.srcport -e ip.dst -e tcp.dstport -e
  * tcp.flags` writes exactly that. --now: the instant of the listing (default
- * the last packet's); later packets are not replayed. A bad line is one error naming the file and line. */
+ * the last packet's); later packets are not replayed. A bad line is one
+ * error naming the file and line.
+ *
+ * With --masquerade, the router also translates (src/nat/nat.c): hosts in
+ * --inside leave with address PUBLIC. FILE then holds the packets as they
+ * arrive at the router from either side (the inside's before translation,
+ * the outside's answers to PUBLIC), and the listing shows each entry's
+ * reply tuple too, as conntrack -L does: the port masquerade chose. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -20,15 +28,19 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "nat/conntrack.h"
+#include "ip/ipv4.h"
+#include "ip/tcp_wire.h"
+#include "nat/nat.h"
 
 #define CMD "conntrack"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: synq conntrack [--profile linux|whr-g54s] [--max N] [--now T] FILE\n"
+	fprintf(out, "usage: synq conntrack [--profile linux|whr-g54s] [--max N] [--now T]\n"
+	             "                      [--masquerade PUBLIC --inside NET/LEN] FILE\n"
 	             "Replays TCP packets (TIME SRC SPORT DST DPORT FLAGS per line) through\n"
-	             "nf_conntrack's TCP tracking and lists the table as conntrack -L does.\n");
+	             "nf_conntrack's TCP tracking (and masquerade) and lists the table as\n"
+	             "conntrack -L does.\n");
 }
 
 static int parse_time(const char *v, double *out)
@@ -41,21 +53,48 @@ static int parse_time(const char *v, double *out)
 	return 0;
 }
 
-static void list(struct ct_table *t, synq_time_t now)
+static void print_tuple(const struct ct_tuple *k)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+	uint32_t ns = htonl(k->src), nd = htonl(k->dst);
+	inet_ntop(AF_INET, &ns, s, sizeof s);
+	inet_ntop(AF_INET, &nd, d, sizeof d);
+	printf(" src=%s dst=%s sport=%u dport=%u", s, d, k->sport, k->dport);
+}
+
+static void list(struct ct_table *t, synq_time_t now, bool with_reply)
 {
 	for (uint32_t i = 0; i < t->cfg.max; i++) {
 		const struct ct_entry *e = &t->e[i];
 		if (!e->used || e->expires <= now)
 			continue;
-		char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
-		uint32_t ns = htonl(e->orig.src), nd = htonl(e->orig.dst);
-		inet_ntop(AF_INET, &ns, s, sizeof s);
-		inet_ntop(AF_INET, &nd, d, sizeof d);
 		long left = (long)((e->expires - now) / 1000000000);
-		printf("tcp      6 %ld %s src=%s dst=%s sport=%u dport=%u%s%s\n", left,
-		       ct_state_name((enum ct_state)e->state), s, d, e->orig.sport, e->orig.dport,
-		       e->seen_reply ? "" : " [UNREPLIED]", e->assured ? " [ASSURED]" : "");
+		printf("tcp      6 %ld %s", left, ct_state_name((enum ct_state)e->state));
+		print_tuple(&e->orig);
+		if (!e->seen_reply)
+			printf(" [UNREPLIED]");
+		if (with_reply)
+			print_tuple(&e->reply);
+		printf("%s\n", e->assured ? " [ASSURED]" : "");
 	}
+}
+
+/* "10.0.0.0/8" */
+static int parse_net(const char *v, uint32_t *net, uint32_t *mask)
+{
+	char buf[32];
+	const char *slash = strchr(v, '/');
+	if (slash == NULL || (size_t)(slash - v) >= sizeof buf)
+		return -1;
+	memcpy(buf, v, (size_t)(slash - v));
+	buf[slash - v] = '\0';
+	char *end;
+	unsigned long len = strtoul(slash + 1, &end, 10);
+	if (!ipv4_addr_parse(buf, net) || *end != '\0' || slash[1] == '\0' || len > 32)
+		return -1;
+	*mask = len ? ~0u << (32 - len) : 0;
+	*net &= *mask;
+	return 0;
 }
 
 int cli_conntrack(int argc, char **argv)
@@ -65,6 +104,8 @@ int cli_conntrack(int argc, char **argv)
 	const char *path = NULL;
 	double now_s = -1;
 	uint64_t max = 0;
+	struct nat_config nc = { 0 };
+	bool masquerade = false, inside = false;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -87,6 +128,18 @@ int cli_conntrack(int argc, char **argv)
 				fprintf(stderr, "synq conntrack: --now wants seconds\n");
 				return CLI_EXIT_USAGE;
 			}
+		} else if (cli_option_match(argc, argv, &i, CMD, "--masquerade", &v)) {
+			if (v == NULL || !ipv4_addr_parse(v, &nc.public_addr)) {
+				fprintf(stderr, "synq conntrack: --masquerade wants an address\n");
+				return CLI_EXIT_USAGE;
+			}
+			masquerade = true;
+		} else if (cli_option_match(argc, argv, &i, CMD, "--inside", &v)) {
+			if (v == NULL || parse_net(v, &nc.inside_net, &nc.inside_mask)) {
+				fprintf(stderr, "synq conntrack: --inside wants NET/LEN, as 10.0.0.0/8\n");
+				return CLI_EXIT_USAGE;
+			}
+			inside = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "synq conntrack: unknown option '%s'\n", argv[i]);
 			usage(stderr);
@@ -102,6 +155,10 @@ int cli_conntrack(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (masquerade != inside) {
+		fprintf(stderr, "synq conntrack: --masquerade and --inside go together\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (max) {
 		char n[24];
 		snprintf(n, sizeof n, "%llu", (unsigned long long)max);
@@ -115,8 +172,9 @@ int cli_conntrack(int argc, char **argv)
 		fprintf(stderr, "synq conntrack: %s: %s\n", path, strerror(errno));
 		return CLI_EXIT_FAILURE;
 	}
-	struct ct_table t;
-	if (ct_table_init(&t, &cfg)) {
+	struct nat n;
+	struct ct_table *t = &n.ct;
+	if (nat_init(&n, &nc, &cfg)) {
 		fprintf(stderr, "synq conntrack: out of memory\n");
 		if (f != stdin)
 			fclose(f);
@@ -157,14 +215,25 @@ int cli_conntrack(int argc, char **argv)
 		last = now;
 		struct ct_tuple k = { .src = ntohl(a.s_addr), .dst = ntohl(b.s_addr),
 		                      .sport = (uint16_t)sport, .dport = (uint16_t)dport };
-		struct ct_entry *e;
-		enum ct_dir d;
-		ct_track(&t, &k, (uint8_t)fl, now, &e, &d);
+		if (masquerade) {
+			uint8_t pkt[64], reply[NAT_REPLY_MAX];
+			size_t reply_len;
+			struct ipv4_fields ipf = { .src_addr = k.src, .dst_addr = k.dst, .ttl = 64,
+				                   .protocol = IPV4_PROTO_TCP };
+			struct tcp_segment seg = { .src_port = k.sport, .dst_port = k.dport,
+				                   .flags = (uint8_t)fl };
+			size_t len = tcp_segment_emit(pkt, sizeof pkt, &ipf, &seg);
+			nat_packet(&n, pkt, len, now, reply, &reply_len);
+		} else {
+			struct ct_entry *e;
+			enum ct_dir d;
+			ct_track(t, &k, (uint8_t)fl, now, &e, &d);
+		}
 	}
 	if (f != stdin)
 		fclose(f);
 	if (rc == CLI_EXIT_OK)
-		list(&t, now_s >= 0 ? (synq_time_t)llround(now_s * 1e9) : last);
-	ct_table_free(&t);
+		list(t, now_s >= 0 ? (synq_time_t)llround(now_s * 1e9) : last, masquerade);
+	nat_free(&n);
 	return rc;
 }

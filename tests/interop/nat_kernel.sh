@@ -8,6 +8,12 @@
 # packets are captured with tshark and replayed through `synq conntrack`;
 # at the same instant `conntrack -L` lists the kernel's table. Each flow's
 # state must be the same and its timeout within 1 s.
+# Translation: a seventh flow comes from a second client address with the
+# first flow's port, so masquerade must give it another. The packets that
+# arrive at the router from either side are replayed through `synq
+# conntrack --masquerade`; each flow's reply tuple (the public address and
+# port the server answers) must be the kernel's: the client's own port
+# where it is free, another one (any) for the seventh.
 #
 #   tests/interop/nat_kernel.sh BUILD_DIR
 set -uo pipefail
@@ -38,7 +44,8 @@ ip -n $rt link add rc0 type veth peer name cr0 netns $cl &&
   ip -n $rt link add rs0 type veth peer name sr0 netns $sv &&
   ip -n $rt addr add 10.210.1.1/24 dev rc0 && ip -n $rt link set rc0 up &&
   ip -n $rt addr add 10.210.2.1/24 dev rs0 && ip -n $rt link set rs0 up &&
-  ip -n $cl addr add 10.210.1.2/24 dev cr0 && ip -n $cl link set cr0 up &&
+  ip -n $cl addr add 10.210.1.2/24 dev cr0 && ip -n $cl addr add 10.210.1.3/24 dev cr0 &&
+  ip -n $cl link set cr0 up &&
   ip -n $cl route add default via 10.210.1.1 &&
   ip -n $sv addr add 10.210.2.2/24 dev sr0 && ip -n $sv link set sr0 up &&
   ip -n $sv route add default via 10.210.2.1 &&
@@ -59,6 +66,14 @@ ip netns exec $sv nft add table ip synqdrop &&
 ip netns exec $rt tshark -q -i rc0 -f tcp -l -T fields -e frame.time_epoch -e ip.src \
   -e tcp.srcport -e ip.dst -e tcp.dstport -e tcp.flags >"$tmp/packets" 2>"$tmp/tshark.err" &
 tshark_pid=$!
+# what arrives at the router: from the clients, and the server's answers
+# (a capture filter before the first -i is every interface's)
+ip netns exec $rt tshark -q \
+  -f 'tcp and (src net 10.210.1.0/24 or (src host 10.210.2.2 and dst host 10.210.2.1))' \
+  -i rc0 -i rs0 -l -T fields -e frame.time_epoch -e ip.src \
+  -e tcp.srcport -e ip.dst -e tcp.dstport -e tcp.flags \
+  >"$tmp/arriving" 2>"$tmp/tshark2.err" &
+tshark2_pid=$!
 sleep 2
 
 cat >"$tmp/server.py" <<'EOF'
@@ -79,9 +94,9 @@ sleep 0.5
 cat >"$tmp/client.py" <<'EOF'
 import socket, struct, sys, time
 srv = '10.210.2.2'
-def conn(port, dport=80, block=True):
+def conn(port, dport=80, block=True, addr='10.210.1.2'):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(('10.210.1.2', port))
+    s.bind((addr, port))
     if block:
         s.connect((srv, dport))
     else:
@@ -96,6 +111,7 @@ s = conn(41003); s.sendall(b'close'); s.recv(10); time.sleep(0.2); s.close()  # 
 s = conn(41004); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); s.close()  # reset
 keep.append(conn(41005, 9, block=False))                               # silent port
 keep.append(conn(41006, 80, block=False))                              # half-open
+s = conn(41001, addr='10.210.1.3'); s.sendall(b'hello'); keep.append(s)  # port taken
 open(sys.argv[1], 'w').write('ready\n')
 time.sleep(30)
 EOF
@@ -105,23 +121,47 @@ sleep 2
 now=$(date +%s.%N)
 ip netns exec $rt conntrack -L -p tcp >"$tmp/kernel" 2>/dev/null
 sleep 1
-kill $tshark_pid; wait $tshark_pid 2>/dev/null
-"$synq" conntrack --now "$now" "$tmp/packets" >"$tmp/synq" 2>"$tmp/synq.err" ||
+kill $tshark_pid $tshark2_pid; wait $tshark_pid $tshark2_pid 2>/dev/null
+grep -v "10.210.1.3" "$tmp/packets" >"$tmp/packets1"
+# two interfaces' packets come out of tshark in per-interface batches
+sort -n -o "$tmp/arriving" "$tmp/arriving"
+"$synq" conntrack --now "$now" "$tmp/packets1" >"$tmp/synq" 2>"$tmp/synq.err" ||
   { bad "synq conntrack: $(cat "$tmp/synq.err")"; finish; }
+"$synq" conntrack --now "$now" --masquerade 10.210.2.1 --inside 10.210.1.0/24 \
+  "$tmp/arriving" >"$tmp/synq_nat" 2>"$tmp/synq_nat.err" ||
+  { bad "synq conntrack --masquerade: $(cat "$tmp/synq_nat.err")"; finish; }
 
 while read -r verdict rest; do
   case $verdict in ok:) ok "$rest" ;; FAIL:) bad "$rest" ;; esac
-done < <(python3 - "$tmp/kernel" "$tmp/synq" 2>&1 <<'EOF'
+done < <(python3 - "$tmp/kernel" "$tmp/synq" "$tmp/synq_nat" 2>&1 <<'EOF'
 import re, sys
-def table(path):
+def table(path, client='10.210.1.2'):
     t = {}
     for line in open(path):
         f = line.split()
-        if len(f) < 4 or f[0] != 'tcp': continue
+        if len(f) < 4 or f[0] != 'tcp' or ('src=%s ' % client) not in line: continue
         sport = int(re.search(r'sport=(\d+)', line).group(1))
         t[sport] = (f[3], int(f[2]))
     return t
+def replies(path):
+    t = {}
+    for line in open(path):
+        m = re.search(r'src=(\S+) dst=\S+ sport=(\d+) dport=\d+ .*src=\S+ dst=(\S+) sport=\d+ dport=(\d+)', line)
+        if m and line.startswith('tcp'):
+            t[(m.group(1), int(m.group(2)))] = (m.group(3), int(m.group(4)))
+    return t
 k, s = table(sys.argv[1]), table(sys.argv[2])
+kr, sr = replies(sys.argv[1]), replies(sys.argv[3])
+for key in sorted(kr):
+    kp, sp = kr.get(key), sr.get(key)
+    if key == ('10.210.1.3', 41001):
+        good = kp is not None and sp is not None and kp[0] == sp[0] == '10.210.2.1' and \
+            kp[1] != 41001 and sp[1] != 41001 and sp[1] >= 1024
+        what = 'port taken, masquerade picks another'
+    else:
+        good = kp == sp
+        what = 'masquerade keeps the port'
+    print('%s %s:%d %s: kernel answers to %s, synq to %s' % ('ok:' if good else 'FAIL:', key[0], key[1], what, kp, sp))
 names = {41001: 'complete', 41002: 'client closes first', 41003: 'server closes first',
          41004: 'reset', 41005: 'silent port', 41006: 'half-open'}
 for port, name in names.items():
