@@ -3,7 +3,7 @@
  * table and print what it holds at the end, as `conntrack -L` would.
  *
  *   synq conntrack [--profile linux|whr-g54s] [--max N] [--now T]
- *                  [--masquerade PUBLIC --inside NET/LEN] FILE
+ *                  [--masquerade PUBLIC --inside NET/LEN [--forward P=ADDR:PORT]...] FILE
  *
  * FILE (or - for standard input) has one TCP packet per line, as the
  * router saw it before translation:
@@ -19,7 +19,9 @@
  * --inside leave with address PUBLIC. FILE then holds the packets as they
  * arrive at the router from either side (the inside's before translation,
  * the outside's answers to PUBLIC), and the listing shows each entry's
- * reply tuple too, as conntrack -L does: the port masquerade chose. */
+ * reply tuple too, as conntrack -L does: the port masquerade chose.
+ * --forward sends connections to PUBLIC port P on to ADDR:PORT inside
+ * (DNAT). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
@@ -37,7 +39,8 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: synq conntrack [--profile linux|whr-g54s] [--max N] [--now T]\n"
-	             "                      [--masquerade PUBLIC --inside NET/LEN] FILE\n"
+	             "                      [--masquerade PUBLIC --inside NET/LEN\n"
+	             "                       [--forward PORT=ADDR:PORT]...] FILE\n"
 	             "Replays TCP packets (TIME SRC SPORT DST DPORT FLAGS per line) through\n"
 	             "nf_conntrack's TCP tracking (and masquerade) and lists the table as\n"
 	             "conntrack -L does.\n");
@@ -77,6 +80,21 @@ static void list(struct ct_table *t, synq_time_t now, bool with_reply)
 			print_tuple(&e->reply);
 		printf("%s\n", e->assured ? " [ASSURED]" : "");
 	}
+}
+
+/* "8080=10.0.0.2:80" */
+static int parse_forward(const char *v, struct nat_forward *f)
+{
+	char addr[32];
+	unsigned pub, port;
+	int used = 0;
+	if (sscanf(v, "%u=%31[0-9.]:%u%n", &pub, addr, &port, &used) != 3 || v[used] != '\0' ||
+	    pub == 0 || pub > 65535 || port == 0 || port > 65535 ||
+	    !ipv4_addr_parse(addr, &f->inside_addr))
+		return -1;
+	f->public_port = (uint16_t)pub;
+	f->inside_port = (uint16_t)port;
+	return 0;
 }
 
 /* "10.0.0.0/8" */
@@ -140,6 +158,14 @@ int cli_conntrack(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			inside = true;
+		} else if (cli_option_match(argc, argv, &i, CMD, "--forward", &v)) {
+			if (v == NULL || nc.n_forwards == NAT_FORWARDS_MAX ||
+			    parse_forward(v, &nc.forward[nc.n_forwards])) {
+				fprintf(stderr, "synq conntrack: --forward wants PORT=ADDR:PORT "
+				                "(at most %d)\n", NAT_FORWARDS_MAX);
+				return CLI_EXIT_USAGE;
+			}
+			nc.n_forwards++;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			fprintf(stderr, "synq conntrack: unknown option '%s'\n", argv[i]);
 			usage(stderr);
@@ -155,8 +181,9 @@ int cli_conntrack(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
-	if (masquerade != inside) {
-		fprintf(stderr, "synq conntrack: --masquerade and --inside go together\n");
+	if (masquerade != inside || (nc.n_forwards && !masquerade)) {
+		fprintf(stderr, "synq conntrack: --masquerade and --inside go together, and "
+		                "--forward with them\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (max) {

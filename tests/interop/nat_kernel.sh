@@ -52,6 +52,7 @@ ip -n $rt link add rc0 type veth peer name cr0 netns $cl &&
   ip netns exec $rt sysctl -qw net.ipv4.ip_forward=1 || { bad "topology"; finish; }
 ip netns exec $rt nft -f - <<'EOF' || { bad "nft masquerade"; finish; }
 table ip synqnat {
+  chain pre { type nat hook prerouting priority -100; iifname "rs0" tcp dport 8080 dnat to 10.210.1.2:80; }
   chain post { type nat hook postrouting priority 100; oifname "rs0" masquerade; }
 }
 EOF
@@ -90,6 +91,7 @@ while True:
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 EOF
 ip netns exec $sv python3 "$tmp/server.py" 2>/dev/null &
+ip netns exec $cl python3 "$tmp/server.py" 2>/dev/null &   # behind the port forward
 sleep 0.5
 cat >"$tmp/client.py" <<'EOF'
 import socket, struct, sys, time
@@ -112,10 +114,19 @@ s = conn(41004); s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('
 keep.append(conn(41005, 9, block=False))                               # silent port
 keep.append(conn(41006, 80, block=False))                              # half-open
 s = conn(41001, addr='10.210.1.3'); s.sendall(b'hello'); keep.append(s)  # port taken
-open(sys.argv[1], 'w').write('ready\n')
+open(sys.argv[1] + '.clients', 'w').write('ready\n')
 time.sleep(30)
 EOF
 ip netns exec $cl python3 "$tmp/client.py" "$tmp/ready" &
+for _ in $(seq 50); do [ -s "$tmp/ready.clients" ] && break; sleep 0.1; done
+# the forwarded flow, from the outside
+ip netns exec $sv python3 - "$tmp/ready" <<'EOF' &
+import socket, sys, time
+s = socket.socket(); s.bind(('10.210.2.2', 42001)); s.connect(('10.210.2.1', 8080))
+s.sendall(b'hello')
+open(sys.argv[1], 'w').write('ready\n')
+time.sleep(30)
+EOF
 for _ in $(seq 50); do [ -s "$tmp/ready" ] && break; sleep 0.1; done
 sleep 2
 now=$(date +%s.%N)
@@ -128,7 +139,7 @@ sort -n -o "$tmp/arriving" "$tmp/arriving"
 "$synq" conntrack --now "$now" "$tmp/packets1" >"$tmp/synq" 2>"$tmp/synq.err" ||
   { bad "synq conntrack: $(cat "$tmp/synq.err")"; finish; }
 "$synq" conntrack --now "$now" --masquerade 10.210.2.1 --inside 10.210.1.0/24 \
-  "$tmp/arriving" >"$tmp/synq_nat" 2>"$tmp/synq_nat.err" ||
+  --forward 8080=10.210.1.2:80 "$tmp/arriving" >"$tmp/synq_nat" 2>"$tmp/synq_nat.err" ||
   { bad "synq conntrack --masquerade: $(cat "$tmp/synq_nat.err")"; finish; }
 
 while read -r verdict rest; do
@@ -143,6 +154,10 @@ def table(path, client='10.210.1.2'):
         sport = int(re.search(r'sport=(\d+)', line).group(1))
         t[sport] = (f[3], int(f[2]))
     return t
+def ks_fwd(path):
+    for line in open(path):
+        if 'sport=42001' in line and line.startswith('tcp'):
+            return line.split()[3], re.findall(r'src=(\S+)', line)[1]
 def replies(path):
     t = {}
     for line in open(path):
@@ -154,7 +169,10 @@ k, s = table(sys.argv[1]), table(sys.argv[2])
 kr, sr = replies(sys.argv[1]), replies(sys.argv[3])
 for key in sorted(kr):
     kp, sp = kr.get(key), sr.get(key)
-    if key == ('10.210.1.3', 41001):
+    if key == ('10.210.2.2', 42001):
+        good = kp == sp == ('10.210.2.2', 42001) and ks_fwd(sys.argv[1]) == ks_fwd(sys.argv[3])
+        what = 'port forward to 10.210.1.2:80'
+    elif key == ('10.210.1.3', 41001):
         good = kp is not None and sp is not None and kp[0] == sp[0] == '10.210.2.1' and \
             kp[1] != 41001 and sp[1] != 41001 and sp[1] >= 1024
         what = 'port taken, masquerade picks another'
