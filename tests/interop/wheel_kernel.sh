@@ -106,7 +106,9 @@ echo "(accepted by the application of connected on the client side)"
 
 for c in 1 0; do
   read -r ka kc <"$tmp/kernel$c"; read -r wa wc <"$tmp/wheel$c"
-  if [[ "$ka$kc" =~ ^[0-9]+$ ]] && [ "$kc" = "$wc" ] && [ $((wa - ka)) -le 2 ] && [ $((ka - wa)) -le 2 ]; then
+  # On an idle machine the kernel accepts 15 of 30 every time; a loaded one
+  # shifts its timing by a few (11 seen with another experiment running).
+  if [[ "$ka$kc" =~ ^[0-9]+$ ]] && [ "$kc" = "$wc" ] && [ $((wa - ka)) -le 5 ] && [ $((ka - wa)) -le 5 ]; then
     ok "tcp_syncookies=$c: synq with the wheel accepts $wa of $wc, the kernel $ka of $kc"
   else
     bad "tcp_syncookies=$c: synq with the wheel accepts $wa of $wc, the kernel '$ka' of '$kc' ($(head -c 200 "$tmp/kernel$c"))"
