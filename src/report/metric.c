@@ -12,7 +12,8 @@
  *   nat_early_drops nat_syn_limited nat_meter_limited nat_closed_resets
  *   nat_closed_drops nat_forwarded nat_port_changed nat_forwarded_per_hour
  *   nat_assured_per_hour nat_mean_entries nat_entry_lifetime_s (over the
- *   run's second half, the last by Little's law; with [nat])
+ *   run's second half, the last by Little's law), nat_peak_STATE per
+ *   conntrack state (nat_peak_TIME_WAIT); with [nat]
  *   httpd_{accepts,requests,timeouts_header,timeouts_body,keepalive_timeouts,
  *          conn_per_ip_refused,io_errors}
  *   any server counter by its nstat name (TcpExtListenOverflows) or
@@ -166,6 +167,13 @@ bool report_metric(const struct report *r, const char *name, double *out)
 		{ "httpd_conn_per_ip_refused", (double)r->httpd.conn_per_ip_refused },
 		{ "httpd_io_errors", (double)r->httpd.io_errors },
 	};
+	if (!strncmp(name, "nat_peak_", 9)) {
+		for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++)
+			if (!strcmp(name + 9, ct_state_name((enum ct_state)k))) {
+				*out = r->nat_peak_state[k];
+				return true;
+			}
+	}
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (!strcmp(name, plain[i].name)) {
 			*out = plain[i].value;

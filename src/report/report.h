@@ -52,6 +52,7 @@ struct report {
 	uint64_t server_accepts;           /* the application's accept()s */
 	bool nat;                          /* a [nat] router stood in front */
 	uint32_t nat_max, nat_peak;        /* table size, peak entries at a sample */
+	uint32_t nat_peak_state[CT__STATES];
 	struct nat_stats nat_stats;
 	struct ct_stats ct_stats;
 	double nat_forwarded_per_hour;     /* over the run's second half */

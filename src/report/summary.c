@@ -79,6 +79,8 @@ void report_gather(struct report *r, const struct scn_world *w)
 		r->nat = true;
 		r->nat_max = w->nat->ct.cfg.max;
 		r->nat_peak = w->peak_nat_entries;
+		for (unsigned k = 0; k < CT__STATES; k++)
+			r->nat_peak_state[k] = w->peak_nat_state[k];
 		r->nat_stats = w->nat->stats;
 		r->ct_stats = w->nat->ct.stats;
 		synq_time_t span = scn->run.duration_ns - w->nat_half_at;

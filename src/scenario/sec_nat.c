@@ -54,7 +54,7 @@ static const struct scn_key nat_keys[] = {
 	{ .name = "profile", .type = SCN_T_ENUM, .offset = NAT(profile), .def = "linux",
 	  .choices = profiles,
 	  .doc = "The table's size and timeouts: linux (Linux 6.18's defaults, 65536 entries) "
-	         "or whr-g54s (the Buffalo router of seed 003: 2000 entries, an unanswered SYN "
+	         "or whr-g54s (the Buffalo router of seed 003: 2048 entries, an unanswered SYN "
 	         "kept 60 s, TIME-WAIT 120 s)." },
 	{ .name = "max", .type = SCN_T_COUNT, .offset = NAT(max), .def = "0", .max = 1u << 24,
 	  .doc = "nf_conntrack_max: entries the table holds; 0: the profile's." },

@@ -183,6 +183,8 @@ static void sample(struct sim *sim, void *arg)
 		for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++) {
 			row[c++] = per_state[k];
 			total += per_state[k];
+			if (per_state[k] > w->peak_nat_state[k])
+				w->peak_nat_state[k] = per_state[k];
 		}
 		row[c++] = total;
 		if (total > w->peak_nat_entries)

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "nat/conntrack.h"
 #include "scenario/hist.h"
 #include "scenario/scenario.h"
 #include "scenario/server.h"
@@ -121,6 +122,7 @@ struct scn_world {
 	                              * the NAT router's public address */
 	struct nat *nat;             /* [nat]: the router's NAT, else NULL */
 	uint32_t peak_nat_entries;
+	uint32_t peak_nat_state[CT__STATES]; /* per enum ct_state, at a sample */
 	/* the NAT in the run's second half (steady state): new connections
 	 * forwarded since it began, and entries summed over its samples */
 	uint64_t nat_half_forwarded, nat_half_assured;
