@@ -5,6 +5,7 @@
  * recovery and congestion control (recovery.c). */
 #include <errno.h>
 
+#include "tcp/chrono.h"
 #include "tcp/recovery.h"
 
 static struct segbuf *buf(struct synq_stack *s, uint32_t index)
@@ -233,6 +234,8 @@ static struct clean_result clean_rtx_queue(struct synq_stack *s, struct tcp_conn
 	}
 	if (segq_empty(&c->sndq))
 		c->snd_skbs = 0; /* nothing queued: no skb either, whatever split */
+	if (c->sndq.head == c->send_head)
+		tcp_chrono_stop(s, c, TCP_CHRONO_BUSY); /* nothing left in flight */
 	if (have_first && !(r.flag & ACK_RETRANS_DATA_ACKED)) {
 		r.seq_rtt_us = now_us - first_ackt;
 		r.ca_rtt_us = now_us - last_ackt;

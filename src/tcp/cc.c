@@ -215,7 +215,7 @@ static void cong_avoid_ai(struct tcp_conn *c, uint32_t w, uint32_t acked)
 }
 
 /* Linux's tcp_is_cwnd_limited(). */
-static bool cwnd_limited(const struct tcp_conn *c)
+bool tcp_cc_is_cwnd_limited(const struct tcp_conn *c)
 {
 	if (c->is_cwnd_limited)
 		return true;
@@ -233,7 +233,7 @@ void tcp_cc_init(struct synq_stack *s, struct tcp_conn *c)
 
 void tcp_cc_on_ack(struct synq_stack *s, struct tcp_conn *c, uint32_t acked)
 {
-	if (!cwnd_limited(c))
+	if (!tcp_cc_is_cwnd_limited(c))
 		return;
 	if (in_slow_start(c)) {
 		acked = slow_start(c, acked);

@@ -18,6 +18,7 @@ void tcp_cc_rtt_sample(struct synq_stack *s, struct tcp_conn *c, int64_t rtt_us)
 void tcp_cc_enter_loss(struct synq_stack *s, struct tcp_conn *c);
 void tcp_cc_tx_start(struct synq_stack *s, struct tcp_conn *c);
 void tcp_cc_cwnd_validate(struct tcp_conn *c, bool is_cwnd_limited);
+bool tcp_cc_is_cwnd_limited(const struct tcp_conn *c);
 void tcp_cc_restart_after_idle(struct synq_stack *s, struct tcp_conn *c);
 
 #endif

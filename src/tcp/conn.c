@@ -2,6 +2,7 @@
 /* A connection's life: allocation, defaults, state changes, the end. */
 #include <errno.h>
 
+#include "tcp/chrono.h"
 #include "tcp/stack_internal.h"
 
 uint32_t tcp_conn_index(const struct synq_stack *s, const struct tcp_conn *c)
@@ -101,7 +102,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 	segq_purge(&s->segbufs, &c->oooq);
 	c->send_head = POOL_NONE;
 	c->snd_skbs = 0;
-	c->ooo_queued = 0;
+	tcp_chrono_stop(s, c, TCP_CHRONO_BUSY);
 	if ((c->flags & TCP_CONN_ORPHAN) && c->listener == UINT16_MAX)
 		tcp_conn_free(s, c);
 	else

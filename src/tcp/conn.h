@@ -80,6 +80,20 @@ enum tcp_conn_flag {
 	TCP_CONN_BOUND = 0x0400,        /* local port chosen by bind() */
 	TCP_CONN_IN_TABLE = 0x0800,
 	TCP_CONN_PEER_RESET = 0x1000,
+	TCP_CONN_NOSPACE = 0x2000,      /* a writer found the send buffer
+	                                   full (Linux's SOCK_NOSPACE) */
+	/* 0x4000 | 0x8000: the running chronograph (enum tcp_chrono) */
+};
+#define TCP_CONN_CHRONO_SHIFT 14
+
+/* What the connection's send side is doing (Linux's enum tcp_chrono), in
+ * rising priority: a higher kind takes over from a lower one. */
+enum tcp_chrono {
+	TCP_CHRONO_UNSPEC,
+	TCP_CHRONO_BUSY,           /* data queued or in flight */
+	TCP_CHRONO_RWND_LIMITED,   /* held back by the peer's window */
+	TCP_CHRONO_SNDBUF_LIMITED, /* everything sent, the writer waits on
+	                              the send buffer */
 };
 
 enum tcp_ack_flag {
@@ -210,8 +224,8 @@ struct tcp_conn {
 	uint32_t send_head;          /* first unsent segbuf, POOL_NONE if none */
 	struct segq rcvq;            /* in order, not yet read */
 	struct segq oooq;            /* out of order, sorted, disjoint */
-	uint32_t rcv_queued;         /* bytes in rcvq */
-	uint32_t ooo_queued;
+	/* the bytes in rcvq are tcp_rcv_queued(), those in oooq
+	 * segq_bytes(): both follow from what is stored */
 
 	struct tcp_sack_block selective_acks[TCP_SACK_BLOCKS_MAX];
 	struct tcp_sack_block duplicate_sack;
@@ -219,13 +233,21 @@ struct tcp_conn {
 	                                the MSS (Minshall's Nagle) */
 
 	/* statistics for TCP_INFO */
-	uint64_t bytes_acked;
-	uint64_t bytes_received;
+	/* 64-bit counters kept on a 4-byte boundary, so that they do not
+	 * round the whole object up to a multiple of 8 */
+	uint64_t bytes_acked __attribute__((packed, aligned(4)));
+	uint64_t bytes_received __attribute__((packed, aligned(4)));
 	uint32_t total_retrans;
 	uint32_t segs_in;
 	uint32_t segs_out;
 
 	uint32_t pushed_seq;         /* write_seq at the last PSH mark */
+
+	/* tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited: Linux
+	 * keeps chrono_start and chrono_stat[3] (jiffies); one slot per kind
+	 * does here (ms): the time counted while the kind is stopped, the
+	 * tick it would have started from while it runs (chrono.c) */
+	uint32_t chrono[3];          /* by enum tcp_chrono - 1 */
 
 	struct tcp_sockopts opts;
 };
@@ -258,6 +280,19 @@ static inline void tcp_segbuf_end_unit(struct tcp_conn *c, struct segbuf *b)
 	b->mark |= SEGBUF_UNIT_END;
 	if (b->next != POOL_NONE)
 		c->snd_skbs++;
+}
+
+/* Bytes in order not yet read, the peer's FIN excluded (Linux's
+ * tcp_inq()): rcv_nxt and copied_seq say it, no counter is kept. */
+static inline uint32_t tcp_rcv_queued(const struct tcp_conn *c)
+{
+	return c->rcv_nxt - c->copied_seq - ((c->flags & TCP_CONN_FIN_RECEIVED) ? 1u : 0u);
+}
+
+/* Unread data thrown away (close, abort): nothing is left to read. */
+static inline void tcp_rcv_forget(struct tcp_conn *c)
+{
+	c->copied_seq = c->rcv_nxt - ((c->flags & TCP_CONN_FIN_RECEIVED) ? 1u : 0u);
 }
 
 /* CWR or Recovery: the window is being reduced (PRR). */

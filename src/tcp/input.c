@@ -8,6 +8,7 @@
  * routes a segment to its owner. */
 #include <errno.h>
 
+#include "tcp/chrono.h"
 #include "tcp/input_internal.h"
 #include "tcp/stack_internal.h"
 
@@ -544,5 +545,6 @@ void tcp_conn_input(struct synq_stack *s, struct tcp_conn *c, const struct tcp_s
 		break;
 	}
 	tcp_push(s, c);
+	tcp_check_space(s, c);
 	tcp_ack_snd_check(s, c);
 }

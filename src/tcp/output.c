@@ -4,6 +4,7 @@
  * Linux's tcp_output.c is the model; the window we advertise is window.c's. */
 #include <string.h>
 
+#include "tcp/chrono.h"
 #include "tcp/stack_internal.h"
 
 /* ---------------------------------------------------------- emission */
@@ -485,6 +486,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	/* Sending changes neither the MSS nor the SACK blocks we report. */
 	uint32_t mss = tcp_current_mss(c);
 	uint32_t sent = 0;
+	bool had_unsent = c->send_head != POOL_NONE;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
 	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
@@ -512,6 +514,13 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			if (next) {
 				unit_psh |= b->tcp_flags & TCP_PSH;
 				b->tcp_flags &= (uint8_t)~TCP_PSH;
+				/* tcp_grow_skb(): the unit's skb takes the data of
+				 * the skb behind it; that boundary is gone, and an
+				 * skb emptied this way is freed. */
+				if ((b->mark & SEGBUF_UNIT_END) && c->snd_skbs) {
+					b->mark &= (uint8_t)~SEGBUF_UNIT_END;
+					c->snd_skbs--;
+				}
 			} else {
 				b->tcp_flags |= unit_psh;
 			}
@@ -527,8 +536,23 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	if (sent && tcp_in_cwnd_reduction(c))
 		c->prr_out += sent;
 	is_cwnd_limited |= tcp_packets_in_flight(c) >= c->snd_cwnd;
-	if (sent || is_cwnd_limited)
+	if (had_unsent) {
+		/* tcp_write_xmit()'s chronographs: held by the peer's window,
+		 * or no longer */
+		if (blocked == SEND_RWND)
+			tcp_chrono_start(s, c, TCP_CHRONO_RWND_LIMITED);
+		else
+			tcp_chrono_stop(s, c, TCP_CHRONO_RWND_LIMITED);
+	}
+	if (sent || is_cwnd_limited) {
 		tcp_cc_cwnd_validate(c, is_cwnd_limited);
+		/* tcp_cwnd_validate(): not held by the congestion window,
+		 * everything sent, and the writer waits for buffer space */
+		if (!tcp_cc_is_cwnd_limited(c) && c->send_head == POOL_NONE &&
+		    (c->flags & TCP_CONN_NOSPACE) &&
+		    (c->state == SYNQ_TCP_ESTABLISHED || c->state == SYNQ_TCP_CLOSE_WAIT))
+			tcp_chrono_start(s, c, TCP_CHRONO_SNDBUF_LIMITED);
+	}
 	if (sent && !probe)
 		tcp_schedule_loss_probe(s, c, false);
 	/* tcp_check_probe_timer(): data waits (a closed window, a cork,

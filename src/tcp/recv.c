@@ -56,7 +56,8 @@ static void measure_rcv_mss(struct tcp_conn *c, const struct tcp_segment *seg)
 /* Linux's tcp_grow_window(): open the window as data arrives. */
 static void grow_window(struct synq_stack *s, struct tcp_conn *c)
 {
-	uint32_t full = tcp_receive_space(s, c) + c->rcv_queued + c->ooo_queued;
+	uint32_t full = tcp_receive_space(s, c) + tcp_rcv_queued(c) +
+	                segq_bytes(&s->segbufs, &c->oooq);
 	uint32_t clamp = c->window_clamp < full ? c->window_clamp : full;
 	if (c->rcv_ssthresh < clamp) {
 		c->rcv_ssthresh += 2u * c->advmss;
@@ -235,7 +236,6 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 			tail->len = (uint16_t)(tail->len + n);
 			data += n;
 			len -= n;
-			c->rcv_queued += n;
 			MIB_INC(s, TcpExtTCPRcvCoalesce);
 		}
 	}
@@ -248,7 +248,6 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 		segq_push_tail(&s->segbufs, &c->rcvq, i);
 		data += n;
 		len -= n;
-		c->rcv_queued += n;
 	}
 	return true;
 }
@@ -263,7 +262,6 @@ static bool ofo_drain(struct synq_stack *s, struct tcp_conn *c)
 		if (seq_after(b->seq, c->rcv_nxt))
 			break;
 		uint32_t index = segq_pop_head(&s->segbufs, &c->oooq);
-		c->ooo_queued -= b->len;
 		uint32_t end = b->seq + b->len;
 		if (seq_after(end, c->rcv_nxt)) {
 			uint32_t skip = c->rcv_nxt - b->seq;
@@ -273,7 +271,6 @@ static bool ofo_drain(struct synq_stack *s, struct tcp_conn *c)
 			b->len = (uint16_t)(b->len - skip);
 			b->seq = c->rcv_nxt;
 			segq_push_tail(&s->segbufs, &c->rcvq, index);
-			c->rcv_queued += b->len;
 			c->rcv_nxt = end;
 		} else {
 			dsack_extend(s, c, b->seq, end);
@@ -341,12 +338,11 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c, uint32_t seq,
 		}
 		dsack_extend(s, c, n->seq, n->seq + n->len);
 		MIB_INC(s, TcpExtTCPOFOMerge);
-		c->ooo_queued -= n->len;
 		pool_free(&s->segbufs, segq_remove_after(&s->segbufs, &c->oooq, prev));
 	}
 	uint32_t need = (len + SEGBUF_DATA - 1) / SEGBUF_DATA + (len == 0);
 	if (need > pool_free_count(&s->segbufs) ||
-	    c->rcv_queued + c->ooo_queued + len > c->opts.rcvbuf) {
+	    tcp_rcv_queued(c) + segq_bytes(&s->segbufs, &c->oooq) + len > c->opts.rcvbuf) {
 		MIB_INC(s, TcpExtTCPOFODrop);
 		DROP(s, TCP_RECV_BUFFER);
 		return;
@@ -366,7 +362,6 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c, uint32_t seq,
 			b->tcp_flags = TCP_FIN;
 		segq_insert_after(&s->segbufs, &c->oooq, prev, i);
 		prev = i;
-		c->ooo_queued += n;
 	} while (len);
 	sack_new_ofo(c, seq, end);
 }
@@ -400,7 +395,6 @@ static bool receive_fin(struct synq_stack *s, struct tcp_conn *c)
 	/* Out-of-order data after the FIN is dropped, and the SACK state
 	 * goes with it, a pending D-SACK too (tcp_sack_reset()). */
 	segq_purge(&s->segbufs, &c->oooq);
-	c->ooo_queued = 0;
 	c->num_sacks = 0;
 	c->dsack = 0;
 	tcp_conn_wake(s, c, TCP_EV_DATA_READY);
@@ -429,7 +423,8 @@ bool tcp_data_queue(struct synq_stack *s, struct tcp_conn *c, const struct tcp_s
 			goto out_of_window;
 		}
 queue_and_out:
-		if (c->rcv_queued + c->ooo_queued + (len ? len : 1) > c->opts.rcvbuf) {
+		if (tcp_rcv_queued(c) + segq_bytes(&s->segbufs, &c->oooq) + (len ? len : 1) >
+		    c->opts.rcvbuf) {
 			/* No memory (tcp_try_rmem_schedule() fails): ACK at once;
 			 * drop data if something waits to be read, but let a
 			 * bare FIN through. */

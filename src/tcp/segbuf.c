@@ -56,3 +56,14 @@ void segq_purge(struct pool *pool, struct segq *q)
 	while ((index = segq_pop_head(pool, q)) != POOL_NONE)
 		pool_free(pool, index);
 }
+
+uint32_t segq_bytes(const struct pool *pool, const struct segq *q)
+{
+	uint32_t n = 0;
+	for (uint32_t i = q->head; i != POOL_NONE;) {
+		const struct segbuf *b = segbuf_get(pool, i);
+		n += b->len;
+		i = b->next;
+	}
+	return n;
+}

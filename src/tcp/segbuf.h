@@ -85,6 +85,9 @@ uint32_t segq_pop_head(struct pool *pool, struct segq *q);
 void segq_insert_after(struct pool *pool, struct segq *q, uint32_t prev, uint32_t index);
 /* Unlink next-of-prev (prev POOL_NONE: the head); returns it. */
 uint32_t segq_remove_after(struct pool *pool, struct segq *q, uint32_t prev);
+/* Payload bytes in the queue (a walk: for queues that are short or
+ * rarely asked, such as the out-of-order queue). */
+uint32_t segq_bytes(const struct pool *pool, const struct segq *q);
 /* Free every segbuf in the queue. */
 void segq_purge(struct pool *pool, struct segq *q);
 

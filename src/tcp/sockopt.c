@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "synq/tcp.h"
+#include "tcp/chrono.h"
 #include "tcp/input_internal.h"
 #include "tcp/user.h"
 
@@ -335,6 +336,8 @@ static void fill_tcp_info(struct synq_stack *s, struct tcp_conn *c, struct tcp_l
 	i->tcpi_snd_wnd = c->snd_wnd;
 	i->tcpi_rcv_wnd = c->rcv_wnd;
 	i->tcpi_total_rto = c->total_rto;
+	tcp_chrono_stats(s, c, &i->tcpi_busy_time, &i->tcpi_rwnd_limited,
+	                 &i->tcpi_sndbuf_limited);
 }
 
 int tcp_getsockopt(struct synq_stack *s, struct tcp_conn *c, struct tcp_listener *l,

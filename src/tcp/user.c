@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <string.h>
 
+#include "tcp/chrono.h"
 #include "tcp/input_internal.h"
 #include "tcp/user.h"
 
@@ -167,8 +168,14 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		struct segbuf *tail = segbuf_at(&s->segbufs, c->sndq.tail);
 		uint32_t skb_len = open_skb_len(c, tail);
 		if (skb_len == 0 || skb_len >= goal) {
-			if (!send_space(c))
+			if (!send_space(c)) {
+				c->flags |= TCP_CONN_NOSPACE; /* wait_for_space */
 				break;
+			}
+			/* tcp_add_write_queue_tail(): the first unsent skb
+			 * starts the busy clock */
+			if (c->send_head == POOL_NONE)
+				tcp_chrono_start(s, c, TCP_CHRONO_BUSY);
 			if (skb_len)
 				tail->mark |= SEGBUF_UNIT_END; /* full: it ends its skb */
 			skb_len = 0;
@@ -225,7 +232,7 @@ int tcp_user_take_error(struct tcp_conn *c)
 
 size_t tcp_user_readable(const struct tcp_conn *c)
 {
-	return c->rcv_queued;
+	return tcp_rcv_queued(c);
 }
 
 /* Linux's tcp_cleanup_rbuf(): after a read, ACK if that opened the
@@ -238,7 +245,7 @@ static void cleanup_rbuf(struct synq_stack *s, struct tcp_conn *c, size_t copied
 		    (copied > 0 &&
 		     ((c->ack_flags & TCP_ACK_PUSHED2) ||
 		      ((c->ack_flags & TCP_ACK_PUSHED) && !c->pingpong)) &&
-		     c->rcv_queued == 0))
+		     tcp_rcv_queued(c) == 0))
 			time_to_ack = true;
 	}
 	if (copied > 0 && !time_to_ack && !(c->shutdown & TCP_SHUT_RCV)) {
@@ -270,7 +277,6 @@ ssize_t tcp_user_recv(struct synq_stack *s, struct tcp_conn *c, uint8_t *out, si
 		}
 		b->off = (uint16_t)(b->off + n);
 		b->len = (uint16_t)(b->len - n);
-		c->rcv_queued -= (uint32_t)n;
 		c->copied_seq += (uint32_t)n;
 		if (b->len == 0) {
 			pool_free(&s->segbufs, segq_pop_head(&s->segbufs, &c->rcvq));
@@ -375,16 +381,16 @@ void tcp_user_abort(struct synq_stack *s, struct tcp_conn *c, int mib_reason)
 	if (old != SYNQ_TCP_CLOSE)
 		tcp_conn_done(s, c);
 	segq_purge(&s->segbufs, &c->rcvq);
-	c->rcv_queued = 0;
+	tcp_rcv_forget(c);
 }
 
 /* Linux's tcp_close(). The connection becomes an orphan and finishes on
  * its own (or is freed at once if it is already closed). */
 void tcp_user_close(struct synq_stack *s, struct tcp_conn *c)
 {
-	size_t unread = c->rcv_queued;
+	size_t unread = tcp_rcv_queued(c);
 	segq_purge(&s->segbufs, &c->rcvq);
-	c->rcv_queued = 0;
+	tcp_rcv_forget(c);
 	c->shutdown = TCP_SHUT_RCV | TCP_SHUT_SEND;
 	c->owner = TCP_NO_OWNER;
 	c->flags |= TCP_CONN_ORPHAN;
@@ -431,7 +437,7 @@ int tcp_user_poll(const struct tcp_conn *c)
 	if (c->shutdown & TCP_SHUT_RCV)
 		mask |= POLLIN | POLLRDNORM | POLLRDHUP;
 	if (st != SYNQ_TCP_SYN_SENT && st != SYNQ_TCP_SYN_RECV) {
-		if (c->rcv_queued > 0)
+		if (tcp_rcv_queued(c) > 0)
 			mask |= POLLIN | POLLRDNORM;
 		if (!(c->shutdown & TCP_SHUT_SEND)) {
 			if (tcp_user_writable(c))

@@ -25,9 +25,8 @@ static uint32_t full_space(const struct tcp_conn *c)
 
 uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c)
 {
-	(void)s;
 	uint32_t space = win_from_space(c->opts.rcvbuf);
-	uint32_t used = c->rcv_queued + c->ooo_queued;
+	uint32_t used = tcp_rcv_queued(c) + segq_bytes(&s->segbufs, &c->oooq);
 	return space > used ? space - used : 0;
 }
 
