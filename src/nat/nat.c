@@ -250,8 +250,12 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 		return NAT_PASS; /* inside to inside: not translated */
 
 	struct ct_entry *e;
+	uint64_t inserted = n->ct.stats.inserted;
 	enum ct_verdict v =
 		ct_track_found(&n->ct, known, dir, &pkt_tuple, seg.flags, now, &e, &dir);
+	/* A new entry: a first packet, or a SYN that reopened a closed tuple
+	 * (TIME_WAIT, CLOSE), which NAT sets up afresh. */
+	bool fresh = n->ct.stats.inserted != inserted && e != NULL;
 	if (v == CT_DROP_FULL) {
 		n->stats.table_full++;
 		return NAT_DROP;
@@ -260,8 +264,16 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 		n->stats.invalid++;
 		return NAT_DROP;
 	}
-	if (known == NULL && e != NULL) {
+	if (fresh) {
 		/* A new connection: what nf_nat decides once. */
+		if (!from_inside && fwd == NULL)
+			fwd = forward_for(n, seg.dst_port);
+		if (!from_inside && fwd == NULL) {
+			/* reopened from outside on a tuple no forward covers */
+			n->stats.closed_drops++;
+			ct_remove(&n->ct, e);
+			return NAT_DROP;
+		}
 		if (fwd) {
 			struct ct_tuple inside_answer = {
 				.src = fwd->inside_addr, .dst = seg.src_addr,
