@@ -61,6 +61,8 @@ for i in $(seq $probes); do
   sleep 0.1
 done
 sleep 31
+ip netns exec $ks nstat -az TcpPassiveOpens TcpExtListenDrops TcpExtTCPReqQFullDrop \
+  TcpExtListenOverflows TcpRetransSegs TcpExtTCPSynRetrans >"$tmp/kernel.nstat" 2>/dev/null
 
 cat >"$tmp/sim.ini" <<EOF
 [run]
@@ -114,4 +116,9 @@ for n in ('serve', 'sim'):
     print('%s: %d clients, total variation from the kernel %.2f' % (n, sum(runs[n].values()), tv))
 EOF
 
+echo
+echo "the kernel's counters (server namespace):"
+grep -E '^Tcp' "$tmp/kernel.nstat" | awk '{printf "  %s %s\n", $1, $2}'
+echo "synq serve's (its exit report):"
+grep -iE 'PassiveOpens|ListenDrops|ReqQFullDrop|ListenOverflows|RetransSegs' "$tmp/serve.log" | sed 's/^/  /'
 finish

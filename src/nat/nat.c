@@ -29,6 +29,13 @@
 
 enum { PORT_MIN = 1024, PORT_MAX = 65535 };
 
+/* The fields of a TCP segment NAT looks at. */
+struct nat_seg {
+	uint32_t src_addr, dst_addr, seq, ack;
+	uint16_t src_port, dst_port, payload_len;
+	uint8_t flags;
+};
+
 int nat_init(struct nat *n, const struct nat_config *cfg, const struct ct_config *ct)
 {
 	memset(n, 0, sizeof *n);
@@ -158,7 +165,7 @@ static struct ct_tuple inverse(const struct ct_tuple *t)
 
 /* The closed port's answer (RFC 793): to an ACK, a reset at its ack number;
  * to anything else, a reset acknowledging it. */
-static size_t closed_reset(const struct nat *n, const struct tcp_segment *seg, uint8_t *reply)
+static size_t closed_reset(const struct nat *n, const struct nat_seg *seg, uint8_t *reply)
 {
 	struct ipv4_fields ipf = { .src_addr = n->cfg.public_addr, .dst_addr = seg->src_addr,
 		                   .ttl = IPV4_DEFAULT_TTL, .protocol = IPV4_PROTO_TCP,
@@ -175,16 +182,42 @@ static size_t closed_reset(const struct nat *n, const struct tcp_segment *seg, u
 	return tcp_segment_emit(reply, NAT_REPLY_MAX, &ipf, &rst);
 }
 
+/* What NAT reads of a datagram: the router has checked the IPv4 header
+ * (ip_rcv()), so this only finds the TCP header and its fields; options
+ * are not parsed and the TCP checksum is left to the ends, as with a NIC
+ * that verified it (Linux's nf_conntrack_checksum looks at it otherwise).
+ * False for anything but an unfragmented TCP segment with a whole header. */
+static bool tcp_view(const uint8_t *pkt, size_t len, struct nat_seg *seg, size_t *ihl)
+{
+	if (len < IPV4_HEADER_MIN || (pkt[0] >> 4) != 4 || pkt[9] != IPV4_PROTO_TCP ||
+	    (load_be16(pkt + 6) & 0x3fff) != 0)
+		return false;
+	size_t hl = (size_t)(pkt[0] & 0x0f) * 4;
+	size_t total = load_be16(pkt + 2);
+	if (hl < IPV4_HEADER_MIN || total > len || hl + 20 > total)
+		return false;
+	const uint8_t *th = pkt + hl;
+	size_t doff = (size_t)(th[12] >> 4) * 4;
+	if (doff < 20 || hl + doff > total)
+		return false;
+	*seg = (struct nat_seg){
+		.src_addr = load_be32(pkt + 12), .dst_addr = load_be32(pkt + 16),
+		.src_port = load_be16(th), .dst_port = load_be16(th + 2),
+		.seq = load_be32(th + 4), .ack = load_be32(th + 8), .flags = th[13] & 0x3f,
+		.payload_len = (uint16_t)(total - hl - doff),
+	};
+	*ihl = hl;
+	return true;
+}
+
 enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t now,
                             uint8_t *reply, size_t *reply_len)
 {
 	*reply_len = 0;
-	struct ipv4_view ip;
-	struct tcp_segment seg;
-	if (ipv4_parse(pkt, len, &ip) != SYNQ_DROP_NONE || ip.protocol != IPV4_PROTO_TCP ||
-	    tcp_parse(&ip, &seg, false) != SYNQ_DROP_NONE)
+	struct nat_seg seg;
+	size_t ihl;
+	if (!tcp_view(pkt, len, &seg, &ihl))
 		return NAT_PASS;
-	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
 	struct ct_tuple pkt_tuple = { .src = seg.src_addr, .dst = seg.dst_addr,
 		                      .sport = seg.src_port, .dport = seg.dst_port };
 	bool from_inside = inside(n, seg.src_addr);
@@ -194,7 +227,10 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 
 	enum ct_dir dir = CT_ORIGINAL;
 	struct ct_entry *known = ct_find(&n->ct, &pkt_tuple, now, &dir);
-	struct ct_entry before = known ? *known : (struct ct_entry){ 0 };
+	/* What the packet becomes is decided by the entry's two tuples as they
+	 * are now: a reset may remove the entry while it is tracked. */
+	struct ct_tuple orig = known ? known->orig : pkt_tuple;
+	struct ct_tuple answer = known ? known->reply : pkt_tuple;
 	const struct nat_forward *fwd = NULL;
 	if (known == NULL && !from_inside) {
 		fwd = forward_for(n, seg.dst_port);
@@ -214,8 +250,12 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 		return NAT_PASS; /* inside to inside: not translated */
 
 	struct ct_entry *e;
+	uint64_t inserted = n->ct.stats.inserted;
 	enum ct_verdict v =
 		ct_track_found(&n->ct, known, dir, &pkt_tuple, seg.flags, now, &e, &dir);
+	/* A new entry: a first packet, or a SYN that reopened a closed tuple
+	 * (TIME_WAIT, CLOSE), which NAT sets up afresh. */
+	bool fresh = n->ct.stats.inserted != inserted && e != NULL;
 	if (v == CT_DROP_FULL) {
 		n->stats.table_full++;
 		return NAT_DROP;
@@ -224,24 +264,34 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 		n->stats.invalid++;
 		return NAT_DROP;
 	}
-	if (known == NULL && e != NULL) {
+	if (fresh) {
 		/* A new connection: what nf_nat decides once. */
+		if (!from_inside && fwd == NULL)
+			fwd = forward_for(n, seg.dst_port);
+		if (!from_inside && fwd == NULL) {
+			/* reopened from outside on a tuple no forward covers */
+			n->stats.closed_drops++;
+			ct_remove(&n->ct, e);
+			return NAT_DROP;
+		}
 		if (fwd) {
-			struct ct_tuple answer = { .src = fwd->inside_addr, .dst = seg.src_addr,
-				                   .sport = fwd->inside_port, .dport = seg.src_port };
-			ct_set_reply(&n->ct, e, &answer);
+			struct ct_tuple inside_answer = {
+				.src = fwd->inside_addr, .dst = seg.src_addr,
+				.sport = fwd->inside_port, .dport = seg.src_port };
+			ct_set_reply(&n->ct, e, &inside_answer);
 			n->stats.forwarded++;
 		} else if (!masquerade(n, e)) {
 			n->stats.no_port++;
 			ct_remove(&n->ct, e);
 			return NAT_DROP;
 		}
-		before = *e;
+		orig = e->orig;
+		answer = e->reply;
 	}
 	if (known == NULL && e == NULL)
 		return NAT_PASS;
 	/* A reset may have removed the entry: it still leaves translated. */
-	struct ct_tuple to = dir == CT_ORIGINAL ? inverse(&before.reply) : inverse(&before.orig);
+	struct ct_tuple to = dir == CT_ORIGINAL ? inverse(&answer) : inverse(&orig);
 	if (to.src != pkt_tuple.src || to.dst != pkt_tuple.dst || to.sport != pkt_tuple.sport ||
 	    to.dport != pkt_tuple.dport) {
 		rewrite(pkt, ihl, &pkt_tuple, &to);

@@ -142,6 +142,8 @@ static const struct {
 	{ "scoreboard", "Worker slots by scoreboard state (Apache's characters), sampled." },
 	{ "outcomes", "Per population: requests (or handshakes) completing and failing, per second." },
 	{ "counters", "The listen path's counters, per second, under Linux's nstat names." },
+	{ "nat", "The NAT router's connection table: entries per conntrack state, sampled, "
+	         "against its size; a full table drops new connections." },
 	{ "connect", "Connect time, SYN to ESTABLISHED, log scale: SYN retransmissions show as "
 	             "cliffs in the cumulative line (1, 3, 7 s with tcp_syn_linear_timeouts = 0; "
 	             "Linux 6.18's default of 4 gives 1, 2, 3, 4, 5, 7 s)." },
@@ -193,6 +195,12 @@ int report_html(const struct report *r, const char *dir, char *why, size_t why_c
 		snprintf(c, sizeof c, "of the busiest sample; W %u, K %u",
 		         r->peak_scoreboard[strchr(sb, 'W') - sb], r->peak_scoreboard[strchr(sb, 'K') - sb]);
 		card(f, "peak slots in R", a, c);
+	}
+	if (r->nat) {
+		snprintf(a, sizeof a, "%u", r->nat_peak);
+		snprintf(c, sizeof c, "of %u entries; %" PRIu64 " packets dropped for a full table",
+		         r->nat_max, r->nat_stats.table_full);
+		card(f, "peak NAT table", a, c);
 	}
 	fprintf(f, "</div>\n<h2>What each population experienced</h2>\n");
 	populations(f, r);

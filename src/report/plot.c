@@ -157,6 +157,42 @@ static void plot_counters(FILE *f, const struct report *r, int t)
 	fprintf(f, "\nset yrange [*:*]\n");
 }
 
+/* The NAT router's table: entries per conntrack state, and its size. */
+static void plot_nat(FILE *f, const struct report *r, int t)
+{
+	const struct scn_series *s = &r->world->series;
+	begin(f, t, "nat", "NAT router: conntrack entries per state");
+	fprintf(f, "set ylabel 'entries'\nset yrange [0:*]\nplot ");
+	bool first = true;
+	for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++) {
+		char name[40];
+		snprintf(name, sizeof name, "nat_%s", ct_state_name((enum ct_state)k));
+		int c = col_of(s, name);
+		if (!c || !column_nonzero(s, c))
+			continue;
+		/* gnuplot reads "_" as a subscript: escape it */
+		char label[40];
+		size_t n = 0;
+		for (const char *p = ct_state_name((enum ct_state)k); *p && n + 3 < sizeof label; p++) {
+			if (*p == '_')
+				label[n++] = '\\';
+			label[n++] = *p;
+		}
+		label[n] = '\0';
+		fprintf(f, "%s'../series.csv' every ::1 using ($1/1000):%d lw 2 title '%s'",
+		        first ? "" : ", \\\n     ", c, label);
+		first = false;
+	}
+	int total = col_of(s, "nat_entries");
+	if (total)
+		fprintf(f, "%s'../series.csv' every ::1 using ($1/1000):%d lw 2 lc rgb 'black' "
+		        "title 'all entries'", first ? "" : ", \\\n     ", total);
+	first = first && !total;
+	fprintf(f, "%s%u dt 2 lc rgb 'black' title 'table size (nf\\_conntrack\\_max)'\n",
+	        first ? "" : ", \\\n     ", r->nat_max);
+	fprintf(f, "set yrange [*:*]\n");
+}
+
 /* plots/NAME-POP.dat: low_ms high_ms count cumulative_fraction */
 static int write_dist(const char *dir, const char *name, const struct report_pop *p,
                       const struct hist *h)
@@ -272,6 +308,8 @@ int report_plots(const struct report *r, const char *dir, char *why, size_t why_
 			plot_scoreboard(f, r, t);
 		plot_outcomes(f, r, t);
 		plot_counters(f, r, t);
+		if (r->nat)
+			plot_nat(f, r, t);
 		plot_dist(f, r, t, "connect", "Connect time: share per bucket, and cumulative", false);
 		plot_dist(f, r, t, "latency", "Request latency: share per bucket, and cumulative", true);
 	}

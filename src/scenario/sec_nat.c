@@ -25,6 +25,7 @@
 
 #define NAT_SYSCTLS_MAX 16
 #define SCN_NAT_LAN_DELAY SYNQ_USEC(100)
+#define SCN_SILENT_ADDR 0x0a000002u   /* 10.0.0.2: drops everything */
 
 struct scn_nat_sysctl {
 	char name[80];
@@ -36,6 +37,7 @@ struct scn_nat {
 	uint64_t max;             /* 0: the profile's */
 	uint64_t forward_port;    /* 0: the server's port */
 	uint64_t inside_port;     /* 0: the server's port */
+	uint64_t silent_port;     /* 0: none */
 	int closed;               /* enum nat_closed_policy */
 	double syn_rate;
 	uint64_t syn_burst;
@@ -65,6 +67,10 @@ static const struct scn_key nat_keys[] = {
 	  .max = 65535,
 	  .doc = "The server's port the forward goes to; 0: the port it listens on (another "
 	         "one is a closed port: the server answers with a reset)." },
+	{ .name = "silent_port", .type = SCN_T_COUNT, .offset = NAT(silent_port), .def = "0",
+	  .max = 65535,
+	  .doc = "A second public port, forwarded to an inside host (10.0.0.2) that drops "
+	         "every packet, as a stealth firewall does; 0: none." },
 	{ .name = "closed", .type = SCN_T_ENUM, .offset = NAT(closed), .def = "reset",
 	  .choices = closed_names,
 	  .doc = "A connection to any other port: reset (answered with RST, as a closed port) "
@@ -138,6 +144,8 @@ static int nat_build(struct scn_world *w, void *obj)
 		if (ct_config_set(&ct, x->sysctl[i].name, x->sysctl[i].value))
 			return -EINVAL;
 	uint16_t port = (uint16_t)w->scn->server.port;
+	if (x->silent_port && x->silent_port == (x->forward_port ? x->forward_port : port))
+		return -EINVAL; /* one public port, two forwards */
 	struct nat_config nc = {
 		.public_addr = SCN_ROUTER_ADDR, .inside_net = SCN_SERVER_ADDR & 0xffffff00u,
 		.inside_mask = 0xffffff00u, .n_forwards = 1,
@@ -147,6 +155,10 @@ static int nat_build(struct scn_world *w, void *obj)
 		.closed = x->closed, .syn_rate = x->syn_rate, .syn_burst = (uint32_t)x->syn_burst,
 		.meter_rate = x->meter_rate, .meter_burst = (uint32_t)x->meter_burst,
 	};
+	if (x->silent_port)
+		nc.forward[nc.n_forwards++] = (struct nat_forward){
+			.public_port = (uint16_t)x->silent_port, .inside_addr = SCN_SILENT_ADDR,
+			.inside_port = (uint16_t)x->silent_port };
 	struct nat *n = calloc(1, sizeof *n);
 	if (n == NULL)
 		return -ENOMEM;
@@ -166,6 +178,17 @@ static int nat_build(struct scn_world *w, void *obj)
 	if ((err = sim_link_add(w->sim, &lc, w->router, sim_host_node(w->server), &w->server_link)) ||
 	    (err = sim_node_route_add(w->router, SCN_SERVER_ADDR, 32, w->server_link)))
 		return err;
+	if (x->silent_port) {
+		/* The stealth host: a node that takes every packet and answers none. */
+		struct sim_node_config sc = { .name = "silent", .addr = SCN_SILENT_ADDR,
+			                      .kind = SIM_NODE_HOST };
+		struct sim_node *silent;
+		struct sim_link *l;
+		if ((err = sim_node_add(w->sim, &sc, &silent)) ||
+		    (err = sim_link_add(w->sim, &lc, w->router, silent, &l)) ||
+		    (err = sim_node_route_add(w->router, SCN_SILENT_ADDR, 32, l)))
+			return err;
+	}
 	w->hub = w->router;
 	w->target_addr = SCN_ROUTER_ADDR;
 	return 0;

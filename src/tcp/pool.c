@@ -6,7 +6,8 @@
 
 int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 {
-	*p = (struct pool){ .object_size = object_size, .capacity = capacity,
+	*p = (struct pool){ .object_size = object_size, .clear_size = object_size,
+		            .capacity = capacity,
 	                    .free_head = POOL_NONE };
 	if (object_size == 0)
 		return -EINVAL;

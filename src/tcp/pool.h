@@ -17,6 +17,8 @@
 struct pool {
 	uint8_t *base;
 	size_t object_size;
+	size_t clear_size;    /* bytes pool_alloc() zeroes: object_size, or a
+	                         header when the rest is written before read */
 	uint64_t odd_inverse; /* object_size = odd << size_shift, and */
 	uint32_t size_shift;  /* odd * odd_inverse = 1 mod 2^64 */
 	uint32_t capacity;
@@ -60,7 +62,7 @@ static inline uint32_t pool_alloc(struct pool *p)
 		return POOL_NONE;
 	}
 	p->used++;
-	memset(pool_at(p, index), 0, p->object_size);
+	memset(pool_at(p, index), 0, p->clear_size);
 	return index;
 }
 

@@ -234,6 +234,39 @@ static void reset_before_reply(void **state)
 	nat_free(&n);
 }
 
+/* A client that reuses its port after TIME_WAIT: the SYN reopens the
+ * tuple, and the new connection is masqueraded afresh. */
+static void reopened_tuple_is_translated(void **state)
+{
+	(void)state;
+	struct nat n;
+	setup(&n, 64, NULL);
+	struct pkt p[] = {
+		tcp(CLIENT_A, 5000, REMOTE, 80, TCP_SYN, 1, 0),
+		tcp(REMOTE, 80, PUBLIC, 5000, TCP_SYN | TCP_ACK, 9, 2),
+		tcp(CLIENT_A, 5000, REMOTE, 80, TCP_ACK, 2, 10),
+		tcp(CLIENT_A, 5000, REMOTE, 80, TCP_FIN | TCP_ACK, 2, 10),
+		tcp(REMOTE, 80, PUBLIC, 5000, TCP_FIN | TCP_ACK, 10, 3),
+		tcp(CLIENT_A, 5000, REMOTE, 80, TCP_ACK, 3, 11),
+	};
+	for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+		assert_int_equal(through(&n, &p[i], (synq_time_t)i), NAT_PASS);
+	enum ct_dir dir;
+	struct ct_tuple orig = { CLIENT_A, REMOTE, 5000, 80 };
+	struct ct_entry *e = ct_find(&n.ct, &orig, 10, &dir);
+	assert_non_null(e);
+	assert_int_equal(e->state, CT_TIME_WAIT);
+	struct pkt again = tcp(CLIENT_A, 5000, REMOTE, 80, TCP_SYN, 500, 0);
+	assert_int_equal(through(&n, &again, SYNQ_SEC(1)), NAT_PASS);
+	struct tcp_segment s = parsed(&again);
+	assert_int_equal(s.src_addr, PUBLIC);
+	assert_int_equal(n.stats.masqueraded, 2);
+	struct pkt answer = tcp(REMOTE, 80, PUBLIC, s.src_port, TCP_SYN | TCP_ACK, 70, 501);
+	assert_int_equal(through(&n, &answer, SYNQ_SEC(1) + 1), NAT_PASS);
+	assert_int_equal(parsed(&answer).dst_addr, CLIENT_A);
+	nat_free(&n);
+}
+
 /* A full table of assured connections: a new one is dropped and counted. */
 static void full_table_drops(void **state)
 {
@@ -265,6 +298,7 @@ int main(void)
 		cmocka_unit_test(syn_rate_limit_and_meter),
 		cmocka_unit_test(reset_before_reply),
 		cmocka_unit_test(full_table_drops),
+		cmocka_unit_test(reopened_tuple_is_translated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,56 @@ static void time_wait_on_level_three(void **state)
 	dlg_free(&d);
 }
 
+/* How long the first delayed ACK of a passive connection takes: segments
+ * one at a time until one is not acknowledged within 5 ms. */
+static synq_time_t first_delayed_ack(int hz, synq_time_t *acked_at)
+{
+	struct dlg d;
+	dlg_init(&d, NULL);
+	set_hz(&d, hz);
+	int lfd = dlg_listen(&d, 16);
+	dlg_passive_open(&d, lfd, false);
+	uint32_t seq = 1;
+	synq_time_t delay = 0;
+	for (int i = 0; i < 64 && delay == 0; i++) {
+		dlg_advance(&d, SYNQ_MSEC(100) + SYNQ_MSEC(1) * (synq_time_t)(i % 3));
+		dlg_discard(&d);
+		dlg_send(&d, &(struct dlg_seg){ .flags = TCP_ACK, .seq = seq, .ack = 1,
+		                                .window = 257, .len = 100 });
+		seq += 100;
+		synq_time_t sent = d.now;
+		struct dlg_out o;
+		bool got = false;
+		while (!got && d.now - sent < SYNQ_MSEC(500)) {
+			got = dlg_next(&d, &o);
+			if (!got)
+				dlg_advance(&d, SYNQ_MSEC(1));
+		}
+		assert_true(got);
+		if (o.at - sent > SYNQ_MSEC(5)) {
+			delay = o.at - sent;
+			*acked_at = o.at;
+		}
+	}
+	dlg_free(&d);
+	return delay;
+}
+
+/* The delayed ACK (40 ms here) sits on level 0: it goes one jiffy late at
+ * most, on the jiffy grid. */
+static void delayed_ack_on_level_zero(void **state)
+{
+	(void)state;
+	synq_time_t at_exact, at_wheel;
+	synq_time_t exact = first_delayed_ack(0, &at_exact);
+	synq_time_t wheel = first_delayed_ack(250, &at_wheel);
+	assert_true(exact > SYNQ_MSEC(5));
+	assert_true(wheel > exact);
+	/* 40 ms exactly, 44 ms on the wheel (due at 10 jiffies, run at 11) */
+	assert_true(wheel <= exact + SYNQ_MSEC(4) + SYNQ_MSEC(4)); /* due, then one jiffy */
+	assert_int_equal(at_wheel % SYNQ_MSEC(4), 0);
+}
+
 /* Only HZ values whose jiffy is a whole number of milliseconds. */
 static void hz_knob(void **state)
 {
@@ -240,6 +290,7 @@ int main(void)
 		cmocka_unit_test(syn_backoff_climbs_levels),
 		cmocka_unit_test(synack_retransmission),
 		cmocka_unit_test(time_wait_on_level_three),
+		cmocka_unit_test(delayed_ack_on_level_zero),
 		cmocka_unit_test(hz_knob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
