@@ -128,11 +128,14 @@ static bool nat_forward(void *ctx, struct sim_node *node, uint8_t *pkt, size_t l
 	return v == NAT_PASS;
 }
 
-static int nat_build(struct scn_world *w, void *obj)
+static int nat_build(struct scn_world *w, void *obj, char *why, size_t why_cap)
 {
 	const struct scn_nat *x = obj;
-	if (w->router)
-		return -EINVAL; /* [server] link already put a router there */
+	if (w->router) {
+		snprintf(why, why_cap, "[nat] and [server] link both put a router in front of "
+		                       "the server: use one");
+		return -EINVAL;
+	}
 	struct ct_config ct;
 	if (x->profile == 1)
 		ct_config_whr_g54s(&ct);
@@ -141,11 +144,17 @@ static int nat_build(struct scn_world *w, void *obj)
 	if (x->max)
 		ct.max = (uint32_t)x->max;
 	for (unsigned i = 0; i < x->n_sysctls; i++)
-		if (ct_config_set(&ct, x->sysctl[i].name, x->sysctl[i].value))
+		if (ct_config_set(&ct, x->sysctl[i].name, x->sysctl[i].value)) {
+			snprintf(why, why_cap, "nat.%s: bad value '%s'", x->sysctl[i].name,
+			         x->sysctl[i].value);
 			return -EINVAL;
+		}
 	uint16_t port = (uint16_t)w->scn->server.port;
-	if (x->silent_port && x->silent_port == (x->forward_port ? x->forward_port : port))
-		return -EINVAL; /* one public port, two forwards */
+	if (x->silent_port && x->silent_port == (x->forward_port ? x->forward_port : port)) {
+		snprintf(why, why_cap, "nat.silent_port: port %u is already the server's forward",
+		         (unsigned)x->silent_port);
+		return -EINVAL;
+	}
 	struct nat_config nc = {
 		.public_addr = SCN_ROUTER_ADDR, .inside_net = SCN_SERVER_ADDR & 0xffffff00u,
 		.inside_mask = 0xffffff00u, .n_forwards = 1,

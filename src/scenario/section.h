@@ -82,8 +82,9 @@ struct scn_section_kind {
 	               struct scn_errors *errs);
 	/* For kinds whose object is allocated (extensions): free it. */
 	void (*free)(void *obj);
-	/* Extensions: add to the simulated world (world.h); NULL for none. */
-	int (*build)(struct scn_world *world, void *obj);
+	/* Extensions: add to the simulated world (world.h); NULL for none.
+	 * 0, or -errno with a one-line reason in why. */
+	int (*build)(struct scn_world *world, void *obj, char *why, size_t why_cap);
 };
 
 /* The registry: every section kind, NULL-terminated. */

@@ -309,8 +309,11 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 	 * own (a NAT router) in front of the server and make it the hub. */
 	for (unsigned i = 0; i < scn->n_extensions; i++) {
 		const struct scn_extension *x = &scn->extension[i];
-		if (x->kind->build && (err = x->kind->build(w, x->obj))) {
-			snprintf(why, why_cap, "[%s]: cannot build: %s", x->kind->name, strerror(-err));
+		why[0] = '\0';
+		if (x->kind->build && (err = x->kind->build(w, x->obj, why, why_cap))) {
+			if (!why[0])
+				snprintf(why, why_cap, "[%s]: cannot build: %s", x->kind->name,
+				         strerror(-err));
 			return err;
 		}
 	}
