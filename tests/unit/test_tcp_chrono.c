@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "dialogue.h"
+#include "sock/sock_internal.h"
 #include "synq/socket.h"
+#include "tcp/conn.h"
 
 static uint32_t peer_tsval = 200;
 
@@ -202,6 +204,53 @@ static void no_waiting_writer_no_sndbuf_time(void **state)
 	dlg_free(&d);
 }
 
+/* tcp_grow_skb(): a transmit unit longer than its skb takes the data of
+ * the skbs behind it; the skbs it empties are freed, so the send buffer's
+ * charge counts fewer skbs, not more. Here five 2-segment skbs leave in
+ * units of 2, 2, 5 and 1 segments (the window update and the uncork each
+ * send; a unit is at most half the congestion window): the third unit's
+ * skb grows over the fourth (freed) and one segment of the fifth, so four
+ * skbs remain, where splitting without growing would leave six. */
+static void unit_growing_over_skbs_frees_them(void **state)
+{
+	(void)state;
+	struct dlg d;
+	dlg_init(&d, NULL);
+	int lfd = dlg_listen(&d, 8);
+	/* A small first window: half of it, two segments, is the skb size. */
+	struct dlg_seg syn = { .flags = TCP_SYN, .window = 5888,
+	                       .opt = { .has_mss = true, .mss = 1460, .sack_permitted = true,
+	                                .has_timestamp = true, .tsval = 100,
+	                                .has_wscale = true, .wscale = 7 } };
+	dlg_send(&d, &syn);
+	struct dlg_out o;
+	assert_true(dlg_next(&d, &o));
+	struct dlg_seg ack = { .flags = TCP_ACK, .seq = 1, .ack = 1, .window = 46 };
+	ack.opt.has_timestamp = true;
+	ack.opt.tsval = 101;
+	ack.opt.tsecr = o.seg.opt.tsval;
+	dlg_send(&d, &ack);
+	int fd = synq_accept(d.s, lfd, NULL, NULL);
+	assert_true(fd >= 3);
+	struct tcp_conn *c = sock_conn(d.s, sock_lookup(d.s, fd));
+	assert_non_null(c);
+
+	int one = 1, zero = 0;
+	assert_int_equal(synq_setsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_CORK, &one, sizeof one), 0);
+	static uint8_t data[10 * 1448];
+	assert_int_equal(synq_write(d.s, fd, data, sizeof data), (ssize_t)sizeof data);
+	assert_int_equal(c->snd_skbs, 5);
+	peer_ack(&d, 1, 2000); /* the window opens wide */
+	assert_int_equal(synq_setsockopt(d.s, fd, IPPROTO_TCP, SYNQ_TCP_CORK, &zero, sizeof zero), 0);
+	uint32_t segs = 0;
+	while (dlg_next(&d, &o))
+		segs++;
+	assert_int_equal(segs, 10);
+	assert_int_equal(c->snd_skbs, 4);
+	assert_int_equal(tcp_send_charge(c), sizeof data + 4 * TCP_SKB_OVERHEAD);
+	dlg_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +258,7 @@ int main(void)
 		cmocka_unit_test(small_window_is_rwnd_limited),
 		cmocka_unit_test(sndbuf_limited_time),
 		cmocka_unit_test(no_waiting_writer_no_sndbuf_time),
+		cmocka_unit_test(unit_growing_over_skbs_frees_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
