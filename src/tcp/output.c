@@ -403,13 +403,32 @@ static bool short_segment_in_flight(const struct tcp_conn *c)
 	return seq_after(c->snd_sml, c->snd_una) && !seq_after(c->snd_sml, c->snd_nxt);
 }
 
+/* b belongs to the last skb of the send queue: no skb ends at b or after
+ * it. Only that skb can still grow by a later write. */
+static bool in_last_skb(const struct synq_stack *s, const struct segbuf *b)
+{
+	for (;;) {
+		if (b->mark & SEGBUF_UNIT_END)
+			return false;
+		if (b->next == POOL_NONE)
+			return true;
+		b = segbuf_get(&s->segbufs, b->next);
+	}
+}
+
 /* Nagle (RFC 896) with Minshall's refinement, as Linux's tcp_nagle_check():
  * hold a partial segment while an earlier partial one is unacknowledged,
  * or always while corked. Full-sized segments in flight do not hold it: a
- * write that ends short goes out whole. */
-static bool nagle_blocks(const struct tcp_conn *c, const struct segbuf *b, uint32_t mss)
+ * write that ends short goes out whole. Only the last skb is held:
+ * tcp_write_xmit() tests an skb in the middle of the queue with
+ * TCP_NAGLE_PUSH, as no write can fill it any more (its segments are
+ * short when the MSS has grown since they were queued). */
+static bool nagle_blocks(const struct synq_stack *s, const struct tcp_conn *c,
+                         const struct segbuf *b, uint32_t mss)
 {
 	if (b->len >= mss || (b->tcp_flags & TCP_FIN))
+		return false;
+	if (!in_last_skb(s, b))
 		return false;
 	/* An explicit push (setting TCP_NODELAY, or uncorking with it set)
 	 * goes through a cork, as Linux's TCP_NAGLE_PUSH does. */
@@ -439,7 +458,7 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 		*blocked = SEND_RWND;
 		return NULL;
 	}
-	if (!nagle_off && nagle_blocks(c, b, mss)) {
+	if (!nagle_off && nagle_blocks(s, c, b, mss)) {
 		*blocked = SEND_NAGLE;
 		return NULL;
 	}
@@ -498,6 +517,12 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 		uint32_t unit = tcp_tso_segs(s, c, mss);
 		if (unit > quota)
 			unit = quota;
+		/* A unit holds unit * mss bytes (tcp_write_xmit()'s
+		 * missing_bytes and tcp_mss_split_point()): more segments when
+		 * they are short because the MSS grew after they were queued,
+		 * but never more than the congestion window has room for. */
+		uint32_t budget = unit * mss;
+		uint32_t room = probe ? 1 : c->snd_cwnd - tcp_packets_in_flight(c);
 		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
@@ -507,10 +532,17 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 		 * mark; as in a GSO packet, only its last segment carries PSH,
 		 * if any of its segments was marked. */
 		uint8_t unit_psh = 0;
+		uint32_t bytes = b->len;
 		for (uint32_t n = 1;; n++) {
 			struct segbuf *next = NULL;
-			if (n < unit && b->next != POOL_NONE && !(b->tcp_flags & TCP_FIN))
-				next = sendable(s, c, b->next, mss, nagle_off, &blocked);
+			if (n < room && b->next != POOL_NONE && !(b->tcp_flags & TCP_FIN)) {
+				/* what the next segment holds once cut to the MSS */
+				uint32_t len = segbuf_get(&s->segbufs, b->next)->len;
+				if (bytes + (len < mss ? len : mss) <= budget)
+					next = sendable(s, c, b->next, mss, nagle_off, &blocked);
+			}
+			if (next)
+				bytes += next->len;
 			if (next) {
 				unit_psh |= b->tcp_flags & TCP_PSH;
 				b->tcp_flags &= (uint8_t)~TCP_PSH;
