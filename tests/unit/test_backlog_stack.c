@@ -251,6 +251,64 @@ static void measured_tables_on_the_stack(void **state)
 	}
 }
 
+/* Linux 2.4's SYN table: tcp_synq_is_full() at the first power of two at
+ * or above max(64, tcp_max_syn_backlog), then cookies (tcp_syncookies=1);
+ * 128 requests for 100, 64 for 10. */
+static void linux_2_4_syn_table_in_powers_of_two(void **state)
+{
+	(void)state;
+	static const struct {
+		int32_t max_syn_backlog;
+		uint16_t requests;
+	} cases[] = { { 100, 128 }, { 10, 64 }, { 128, 128 } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct synq_config cfg = config(SYNQ_PERSONALITY_LINUX_2_4);
+		cfg.tcp_syncookies = 1;
+		cfg.tcp_max_syn_backlog = cases[i].max_syn_backlog;
+		struct dlg d;
+		dlg_init(&d, &cfg);
+		dlg_listen(&d, 1000);
+		uint16_t p = 5000;
+		for (; p < 5000 + cases[i].requests; p++) {
+			syn_from(&d, p);
+			take_synack(&d, p);
+		}
+		assert_int_equal(listener(&d).syn_recv, cases[i].requests);
+		assert_int_equal(counter(&d, SYNQ_MIB_TcpExtSyncookiesSent), 0);
+		syn_from(&d, p);
+		take_synack(&d, p);
+		assert_int_equal(counter(&d, SYNQ_MIB_TcpExtSyncookiesSent), 1);
+		assert_int_equal(listener(&d).syn_recv, cases[i].requests);
+		dlg_free(&d);
+	}
+}
+
+/* Cookies and the "last quarter" rule of tcp_max_syn_backlog without
+ * cookies are Linux's: a 4.4BSD listener with cookies forced on
+ * (tcp_syncookies=2) or off with a small tcp_max_syn_backlog answers
+ * from its backlog rule alone, with requests kept. */
+static void cookies_and_syn_backlog_are_linux_only(void **state)
+{
+	(void)state;
+	for (int cookies = 0; cookies <= 2; cookies += 2) {
+		struct synq_config cfg = config(SYNQ_PERSONALITY_BSD);
+		cfg.tcp_syncookies = cookies;
+		cfg.tcp_max_syn_backlog = 8;
+		struct dlg d;
+		dlg_init(&d, &cfg);
+		dlg_listen(&d, 20); /* 3b/2 = 30 */
+		for (uint16_t p = 5000; p < 5031; p++) {
+			syn_from(&d, p);
+			take_synack(&d, p);
+		}
+		syn_from(&d, 5031);
+		dlg_expect_nothing(&d);
+		assert_int_equal(listener(&d).syn_recv, 31);
+		assert_int_equal(counter(&d, SYNQ_MIB_TcpExtSyncookiesSent), 0);
+		dlg_free(&d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +318,8 @@ int main(void)
 		cmocka_unit_test(freebsd_syn_test_one_after_another),
 		cmocka_unit_test(windows_resets_the_syn),
 		cmocka_unit_test(measured_tables_on_the_stack),
+		cmocka_unit_test(linux_2_4_syn_table_in_powers_of_two),
+		cmocka_unit_test(cookies_and_syn_backlog_are_linux_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
