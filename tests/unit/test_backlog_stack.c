@@ -309,6 +309,80 @@ static void cookies_and_syn_backlog_are_linux_only(void **state)
 	}
 }
 
+/* Linux 2.4's SYN-ACK timer prunes never-answered requests once its SYN
+ * table is half full (here 40 of 64 with tcp_max_syn_backlog = 64),
+ * whatever the backlog: with no young request left, the retries drop
+ * from 5 to 2, and requests that were sent a SYN-ACK at 3 and 9 s are
+ * dropped at 21 s, until the table is under half full again: 31 of the
+ * 40 stay, and get their third SYN-ACK. 30 requests (under half) keep all
+ * five retries. Today's Linux prunes at half the backlog (100 here), so
+ * neither would lose any. */
+static void linux_2_4_prunes_at_half_its_syn_table(void **state)
+{
+	(void)state;
+	static const struct {
+		uint16_t requests;
+		uint16_t left;
+	} cases[] = { { 40, 31 }, { 30, 30 } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct synq_config cfg = config(SYNQ_PERSONALITY_LINUX_2_4);
+		cfg.tcp_max_syn_backlog = 64;
+		cfg.tcp_synack_retries = 5;
+		struct dlg d;
+		dlg_init(&d, &cfg);
+		dlg_listen(&d, 100);
+		for (uint16_t p = 5000; p < 5000 + cases[i].requests; p++) {
+			syn_from(&d, p);
+			take_synack(&d, p);
+		}
+		dlg_advance(&d, SYNQ_SEC(10));
+		assert_int_equal(listener(&d).syn_recv, cases[i].requests);
+		dlg_discard(&d);
+		dlg_advance(&d, SYNQ_SEC(12)); /* 22 s: the third timeout */
+		assert_int_equal(listener(&d).syn_recv, cases[i].left);
+		assert_int_equal(dlg_pending(&d), cases[i].left);
+		dlg_free(&d);
+	}
+}
+
+/* Linux 2.4 keeps a request the client has acknowledged (here its bare
+ * ACK held back by TCP_DEFER_ACCEPT) for all of TCP_DEFER_ACCEPT's
+ * retries, and sends its SYN-ACK at every timeout; one never
+ * acknowledged goes after tcp_synack_retries (1 here): at 9 s. */
+static void linux_2_4_acked_request_outlives_synack_retries(void **state)
+{
+	(void)state;
+	struct synq_config cfg = config(SYNQ_PERSONALITY_LINUX_2_4);
+	cfg.tcp_synack_retries = 1;
+	struct dlg d;
+	dlg_init(&d, &cfg);
+	int lfd = dlg_listen(&d, 10);
+	int secs = 30;
+	assert_int_equal(synq_setsockopt(d.s, lfd, IPPROTO_TCP, SYNQ_TCP_DEFER_ACCEPT, &secs,
+	                                 sizeof secs),
+	                 0);
+	syn_from(&d, 5000);
+	ack_from(&d, 5000, take_synack(&d, 5000), 0); /* held back: no data */
+	syn_from(&d, 5001);
+	take_synack(&d, 5001);
+	dlg_expect_nothing(&d);
+	assert_int_equal(listener(&d).syn_recv, 2);
+	dlg_advance(&d, SYNQ_MSEC(3500));
+	uint16_t first = 0, second = 0;
+	struct dlg_out o;
+	assert_true(dlg_next(&d, &o));
+	first = o.seg.dst_port;
+	assert_true(dlg_next(&d, &o));
+	second = o.seg.dst_port;
+	assert_int_equal(first + second, 5000 + 5001);
+	dlg_expect_nothing(&d);
+	dlg_advance(&d, SYNQ_SEC(6)); /* 9.5 s: the second timeout */
+	assert_int_equal(listener(&d).syn_recv, 1);
+	take_synack(&d, 5000);
+	dlg_expect_nothing(&d);
+	dlg_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +394,8 @@ int main(void)
 		cmocka_unit_test(measured_tables_on_the_stack),
 		cmocka_unit_test(linux_2_4_syn_table_in_powers_of_two),
 		cmocka_unit_test(cookies_and_syn_backlog_are_linux_only),
+		cmocka_unit_test(linux_2_4_prunes_at_half_its_syn_table),
+		cmocka_unit_test(linux_2_4_acked_request_outlives_synack_retries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

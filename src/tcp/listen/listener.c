@@ -51,7 +51,7 @@ static bool linux_family(const struct synq_stack *s)
  * least 64 (max_qlen_log starts at 6), and tcp_synq_is_full() tests
  * "qlen >> max_qlen_log": full at the first power of two >= max(64,
  * tcp_max_syn_backlog). */
-static uint32_t linux_2_4_synq_max(const struct synq_stack *s)
+uint32_t tcp_linux_2_4_synq_max(const struct synq_stack *s)
 {
 	uint32_t want = s->cfg.tcp_max_syn_backlog > 0 ? (uint32_t)s->cfg.tcp_max_syn_backlog : 0;
 	uint32_t max = 64;
@@ -68,7 +68,7 @@ static bool request_queue_full(const struct synq_stack *s, const struct tcp_list
 	case SYNQ_PERSONALITY_LINUX:
 		return l->req_count > l->backlog;
 	case SYNQ_PERSONALITY_LINUX_2_4:
-		return l->req_count >= linux_2_4_synq_max(s);
+		return l->req_count >= tcp_linux_2_4_synq_max(s);
 	default:
 		return false;
 	}
