@@ -39,11 +39,11 @@
  *
  * Windows answers a SYN that meets a full queue with a reset instead of
  * dropping it (the client's connect() fails at once, WSAECONNREFUSED), as
- * the Winsock listen() documentation says and Microsoft's SQL Server
- * networking notes show in a capture ("Server has a Connection Backlog":
- * SYN, then RST+ACK from the server, for every connection beyond the
- * backlog). Its queue length is taken as the backlog itself, Winsock's
- * documented meaning; no measurement of the exact count is published.
+ * the Winsock listen() documentation says. Its queue length is taken as
+ * the backlog itself, Winsock's documented meaning; no measurement of the
+ * exact count is published. The other systems ignore the SYN, which the
+ * Berkeley listen(2) page allows ("the request may be ignored so that
+ * retries may succeed") and Solaris' listen(3SOCKET) states for TCP.
  */
 #include "tcp/listen/backlog.h"
 

@@ -14,6 +14,9 @@ void tcp_listen_drop(struct synq_stack *s, struct tcp_listener *l);
 void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg, uint32_t tw_isn);
 void tcp_accept_enqueue(struct synq_stack *s, struct tcp_listener *l, struct tcp_conn *c);
+/* Linux 2.4's SYN table size: the first power of two >= max(64,
+ * tcp_max_syn_backlog). */
+uint32_t tcp_linux_2_4_synq_max(const struct synq_stack *s);
 
 /* overflow.c: each answers whether the accept queue is full (under the
  * stack's personality), and if it is, counts the drop. */

@@ -36,18 +36,39 @@ struct tcp_listener *tcp_listener_at(const struct synq_stack *s, uint32_t index)
 	return pool_at(&s->listeners, index);
 }
 
+/* SYN cookies, tcp_max_syn_backlog and the half-open queue's limits below
+ * are Linux's mechanisms (6.x and 2.4 alike); the other personalities'
+ * half-open connections are counted only by their backlog rule
+ * (backlog.c), and FreeBSD's syncache, which holds thousands, is not
+ * modelled. */
+static bool linux_family(const struct synq_stack *s)
+{
+	return s->cfg.personality == SYNQ_PERSONALITY_LINUX ||
+	       s->cfg.personality == SYNQ_PERSONALITY_LINUX_2_4;
+}
+
+/* Linux 2.4's tcp_listen_start() sizes the SYN table in powers of two, at
+ * least 64 (max_qlen_log starts at 6), and tcp_synq_is_full() tests
+ * "qlen >> max_qlen_log": full at the first power of two >= max(64,
+ * tcp_max_syn_backlog). */
+uint32_t tcp_linux_2_4_synq_max(const struct synq_stack *s)
+{
+	uint32_t want = s->cfg.tcp_max_syn_backlog > 0 ? (uint32_t)s->cfg.tcp_max_syn_backlog : 0;
+	uint32_t max = 64;
+	while (max < want && max < (UINT32_C(1) << 31))
+		max <<= 1;
+	return max;
+}
+
 /* The half-open queue's own limit. Linux 6.13+ (inet_csk_reqsk_queue_is_full()):
- * requests > backlog. Linux 2.4 (tcp_synq_is_full()): tcp_max_syn_backlog.
- * The other personalities have none of their own: 4.4BSD counts half-open
- * connections in its backlog rule (backlog.c), FreeBSD's syncache holds
- * thousands. */
+ * requests > backlog. Linux 2.4 (tcp_synq_is_full()): see above. */
 static bool request_queue_full(const struct synq_stack *s, const struct tcp_listener *l)
 {
 	switch ((enum synq_personality)s->cfg.personality) {
 	case SYNQ_PERSONALITY_LINUX:
 		return l->req_count > l->backlog;
 	case SYNQ_PERSONALITY_LINUX_2_4:
-		return l->req_count >= (uint32_t)s->cfg.tcp_max_syn_backlog;
+		return l->req_count >= tcp_linux_2_4_synq_max(s);
 	default:
 		return false;
 	}
@@ -134,7 +155,7 @@ void tcp_listen_input(struct synq_stack *s, struct tcp_listener *l, const struct
 void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg, uint32_t tw_isn)
 {
-	int syncookies = s->cfg.tcp_syncookies;
+	int syncookies = linux_family(s) ? s->cfg.tcp_syncookies : 0;
 	bool want_cookie = false;
 
 	if ((syncookies == 2 || request_queue_full(s, l)) && !tw_isn) {
@@ -148,7 +169,7 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 		return;
 	if (!want_cookie && !tw_isn) {
 		int32_t max = s->cfg.tcp_max_syn_backlog;
-		if (!syncookies && max - (int32_t)l->req_count < (max >> 2)) {
+		if (!syncookies && linux_family(s) && max - (int32_t)l->req_count < (max >> 2)) {
 			tcp_listen_drop(s, l);
 			return;
 		}

@@ -52,9 +52,53 @@ static void retransmit_synack(struct synq_stack *s, struct tcp_request *r)
 	MIB_INC(s, TcpExtTCPSynRetrans);
 }
 
+/* Linux 2.4's tcp_synack_timer(), for one request whose time has come.
+ * The pruning starts when the SYN table is half full (qlen >> (max_qlen_log
+ * - 1)), not at half the backlog; a request the client has acknowledged
+ * (its ACK met a full accept queue) keeps all tcp_synack_retries (or
+ * TCP_DEFER_ACCEPT's count) whatever the pruning, and every timeout
+ * sends the SYN-ACK again, acknowledged or not. Not modelled: 2.4 walked its SYN table from a 200 ms
+ * timer, a fraction of the buckets each time, so a retransmission could
+ * leave later than its expiry. */
+static void linux_2_4_synack_timer(struct synq_stack *s, struct tcp_request *r,
+                                   struct tcp_listener *l)
+{
+	unsigned max_retries = l->opts.syncnt ? l->opts.syncnt
+	                                      : (unsigned)s->cfg.tcp_synack_retries;
+	unsigned thresh = max_retries;
+	uint32_t qlen = l->req_count;
+	if (qlen >= tcp_linux_2_4_synq_max(s) / 2) {
+		uint64_t young = (uint64_t)l->req_young << 1;
+		while (thresh > 2) {
+			if (qlen < young)
+				break;
+			thresh--;
+			young <<= 1;
+		}
+	}
+	if (l->opts.defer_accept)
+		max_retries = l->opts.defer_accept;
+	bool acked = (r->flags & TCP_REQ_ACKED) != 0;
+	MIB_INC(s, TcpExtTCPTimeouts);
+	if (!(r->num_timeout < thresh || (acked && r->num_timeout < max_retries))) {
+		tcp_request_free(s, r);
+		return;
+	}
+	retransmit_synack(s, r);
+	if (r->num_timeout++ == 0 && r->young) {
+		r->young = 0;
+		l->req_young--;
+	}
+	rearm(s, r, s->now + request_timeout(s, r));
+}
+
 void tcp_request_timer_fire(struct synq_stack *s, struct tcp_request *r)
 {
 	struct tcp_listener *l = listener_of(s, r);
+	if (s->cfg.personality == SYNQ_PERSONALITY_LINUX_2_4) {
+		linux_2_4_synack_timer(s, r, l);
+		return;
+	}
 	unsigned max_retries = l->opts.syncnt ? l->opts.syncnt
 	                                      : (unsigned)s->cfg.tcp_synack_retries;
 	/* When more than half the backlog is requests, old never-answered
