@@ -489,6 +489,63 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 		tcp_rearm_rto(s, c);
 }
 
+/* Linux's tcp_grow_skb() (6.10), at every transmit attempt, sent or not:
+ * the send queue's head skb, if shorter than budget bytes, takes data
+ * from the skb behind it, whole segments here. An skb eaten whole is
+ * gone and its flags join the grown one; eaten in part, it loses its
+ * front. The head skb's PSH moves to its new end either way. Repeated
+ * pushes while the peer's window is closed so gather small skbs into
+ * one, which later leaves as one burst. */
+static void grow_head_skb(struct synq_stack *s, struct tcp_conn *c, uint32_t budget)
+{
+	struct segbuf *last = segbuf_get(&s->segbufs, c->send_head);
+	uint32_t len = last->len;
+	while (!(last->mark & SEGBUF_UNIT_END) && last->next != POOL_NONE) {
+		last = segbuf_get(&s->segbufs, last->next);
+		len += last->len;
+	}
+	if (last->next == POOL_NONE || len >= budget || (last->tcp_flags & TCP_FIN))
+		return;
+	uint32_t missing = budget - len;
+	uint32_t taken = 0;
+	struct segbuf *end = NULL;
+	struct segbuf *b = segbuf_get(&s->segbufs, last->next);
+	for (;;) {
+		/* a bare FIN is not taken: nothing to move (nlen 0) */
+		if (b->len == 0 || taken + b->len > missing)
+			break;
+		taken += b->len;
+		end = b;
+		if ((b->mark & SEGBUF_UNIT_END) || b->next == POOL_NONE)
+			break;
+		b = segbuf_get(&s->segbufs, b->next);
+	}
+	if (end == NULL)
+		return;
+	bool whole = (end->mark & SEGBUF_UNIT_END) || end->next == POOL_NONE;
+	uint8_t psh = last->tcp_flags & TCP_PSH;
+	last->tcp_flags &= (uint8_t)~TCP_PSH;
+	last->mark &= (uint8_t)~SEGBUF_UNIT_END;
+	end->tcp_flags |= psh;
+	/* skb_fill (bytes of an unsent segment's skb up to its end) */
+	for (b = segbuf_get(&s->segbufs, last->next);; b = segbuf_get(&s->segbufs, b->next)) {
+		b->skb_fill = (uint16_t)(b->skb_fill + len);
+		if (b == end)
+			break;
+	}
+	if (whole) {
+		if (c->snd_skbs)
+			c->snd_skbs--;
+		return;
+	}
+	end->mark |= SEGBUF_UNIT_END;
+	for (b = segbuf_at(&s->segbufs, end->next); b != NULL; b = segbuf_at(&s->segbufs, b->next)) {
+		b->skb_fill = (uint16_t)(b->skb_fill - taken);
+		if (b->mark & SEGBUF_UNIT_END)
+			break;
+	}
+}
+
 /* Send what the windows allow (Linux's tcp_write_xmit()), in units of up
  * to tcp_tso_segs() segments as Linux sends GSO packets. PUSH_ONE sends one unit and PUSH_FORCED any
  * number, both past Nagle (TCP_NAGLE_PUSH); a loss probe sends one
@@ -523,19 +580,22 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 		 * but never more than the congestion window has room for. */
 		uint32_t budget = unit * mss;
 		uint32_t room = probe ? 1 : c->snd_cwnd - tcp_packets_in_flight(c);
+		grow_head_skb(s, c, budget);
 		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
 		/* Send the unit one segment ahead, to know which is its last.
-		 * Since Linux 6.10 (tcp_grow_skb()) a unit takes data from the
-		 * skbs behind it, so it runs past an skb's end and past a PSH
-		 * mark; as in a GSO packet, only its last segment carries PSH,
-		 * if any of its segments was marked. */
-		uint8_t unit_psh = 0;
+		 * A unit is the head skb, grown above, or its first part: it
+		 * ends at the skb's end or earlier. Its last segment carries
+		 * the skb's PSH if it ends the skb (tso_fragment() leaves PSH
+		 * to the rest), and PSH in any case when the unit is more than
+		 * one segment: Linux forces PSH on every GSO packet, and GSO
+		 * keeps it on the last segment only. */
 		uint32_t bytes = b->len;
 		for (uint32_t n = 1;; n++) {
 			struct segbuf *next = NULL;
-			if (n < room && b->next != POOL_NONE && !(b->tcp_flags & TCP_FIN)) {
+			if (n < room && b->next != POOL_NONE &&
+			    !(b->tcp_flags & TCP_FIN) && !(b->mark & SEGBUF_UNIT_END)) {
 				/* what the next segment holds once cut to the MSS */
 				uint32_t len = segbuf_get(&s->segbufs, b->next)->len;
 				if (bytes + (len < mss ? len : mss) <= budget)
@@ -543,20 +603,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			}
 			if (next)
 				bytes += next->len;
-			if (next) {
-				unit_psh |= b->tcp_flags & TCP_PSH;
-				b->tcp_flags &= (uint8_t)~TCP_PSH;
-				/* tcp_grow_skb(): the unit's skb takes the data of
-				 * the skb behind it; that boundary is gone, and an
-				 * skb emptied this way is freed. */
-				if ((b->mark & SEGBUF_UNIT_END) && c->snd_skbs) {
-					b->mark &= (uint8_t)~SEGBUF_UNIT_END;
-					c->snd_skbs--;
-				}
-			} else {
-				b->tcp_flags |= unit_psh;
-			}
-			send_new_segbuf(s, c, b, next == NULL, next == NULL && n > 1);
+			send_new_segbuf(s, c, b, next == NULL, next == NULL && bytes > mss);
 			sent++;
 			if (next == NULL)
 				break;
