@@ -141,14 +141,10 @@ static void sift_down(struct synq_stack *s, uint32_t i)
 	heap_place(s, i, v);
 }
 
-void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when)
+/* File handle at millisecond stamp when_ms (the heap's key). */
+static void timer_schedule_ms(struct synq_stack *s, uint32_t handle, uint32_t when_ms)
 {
 	uint32_t *slot = tcp_handle_slot(s, handle);
-	if (when == 0) {
-		tcp_timer_cancel(s, handle);
-		return;
-	}
-	uint32_t when_ms = tcp_time_to_ms(when);
 	if (*slot == TCP_NONE) {
 		/* The heap has room for every connection and request. */
 		assert(s->heap_len < s->heap_cap);
@@ -165,6 +161,15 @@ void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when)
 		sift_up(s, i);
 	else if (moved > 0)
 		sift_down(s, i);
+}
+
+void tcp_timer_schedule(struct synq_stack *s, uint32_t handle, synq_time_t when)
+{
+	if (when == 0) {
+		tcp_timer_cancel(s, handle);
+		return;
+	}
+	timer_schedule_ms(s, handle, tcp_time_to_ms(when));
 }
 
 void tcp_timer_arm(struct synq_stack *s, uint32_t handle, synq_time_t when)
@@ -200,28 +205,45 @@ synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn
 	return tcp_ms_to_time(s, c->timer_ms[t]);
 }
 
-static synq_time_t conn_earliest(const struct synq_stack *s, const struct tcp_conn *c)
-{
-	synq_time_t first = 0;
-	for (int t = 0; t < TCP_TIMER__COUNT; t++) {
-		synq_time_t when = tcp_conn_timer_get(s, c, (enum tcp_timer)t);
-		if (when && (first == 0 || when < first))
-			first = when;
-	}
-	return first;
-}
-
+/* A connection's slot in the heap is keyed by its earliest armed deadline.
+ * Stamps compare by their distance from now (wrap-around), which orders
+ * them as tcp_ms_to_time() would. Setting a timer to the stamp it already
+ * has, or clearing one that is off, leaves the key as it is. */
 void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
                         synq_time_t when)
 {
+	unsigned bit = 1u << t;
+	unsigned armed = c->timers_armed;
 	if (when == 0) {
-		c->timers_armed &= (uint8_t)~(1u << t);
+		if (!(armed & bit))
+			return;
+		armed &= ~bit;
 	} else {
-		c->timer_ms[t] = tcp_time_to_ms(tcp_wheel_expiry(s, when));
-		c->timers_armed |= (uint8_t)(1u << t);
+		uint32_t ms = tcp_time_to_ms(tcp_wheel_expiry(s, when));
+		if ((armed & bit) && c->timer_ms[t] == ms)
+			return;
+		c->timer_ms[t] = ms;
+		armed |= bit;
 	}
-	tcp_timer_schedule(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)),
-	                   conn_earliest(s, c));
+	c->timers_armed = (uint8_t)armed & 7u;
+	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
+	if (armed == 0) {
+		tcp_timer_cancel(s, handle);
+		return;
+	}
+	uint32_t now_ms = (uint32_t)(s->now / SYNQ_MSEC(1));
+	uint32_t first = 0;
+	int32_t first_delta = INT32_MAX;
+	for (int i = 0; i < TCP_TIMER__COUNT; i++) {
+		if (!(armed & (1u << i)))
+			continue;
+		int32_t d = (int32_t)(c->timer_ms[i] - now_ms);
+		if (d < first_delta) {
+			first_delta = d;
+			first = c->timer_ms[i];
+		}
+	}
+	timer_schedule_ms(s, handle, first);
 }
 
 void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t)
