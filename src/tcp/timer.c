@@ -72,15 +72,13 @@ synq_time_t tcp_wheel_due(const struct synq_stack *s, synq_time_t when)
 	return (s->now / jiffy + (synq_time_t)jiffies_until(s, when)) * jiffy;
 }
 
-synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
+/* The wheel's arithmetic for one jiffy length; called with a constant one
+ * for each supported HZ, so that the divisions become multiplications. */
+static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_time_t jiffy,
+                                       unsigned depth)
 {
-	if (s->cfg.hz == 0 || when == 0)
-		return when;
-	synq_time_t jiffy = jiffy_length(s);
-	uint64_t clk = (uint64_t)(s->now / jiffy);
-	uint64_t delay = jiffies_until(s, when);
-	/* Nine levels above HZ=100, eight at or below (LVL_DEPTH). */
-	unsigned depth = s->cfg.hz > 100 ? 9 : 8;
+	uint64_t clk = (uint64_t)(now / jiffy);
+	uint64_t delay = when > now ? (uint64_t)((when - now + jiffy - 1) / jiffy) : 0;
 	unsigned level = 0;
 	while (level + 1 < depth && delay >= wheel_level_start(level + 1))
 		level++;
@@ -90,6 +88,23 @@ synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
 	unsigned shift = level * WHEEL_CLK_SHIFT;
 	uint64_t bucket = (((clk + delay) >> shift) + 1) << shift;
 	return (synq_time_t)bucket * jiffy;
+}
+
+synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
+{
+	if (s->cfg.hz == 0 || when == 0)
+		return when;
+	/* Nine levels above HZ=100, eight at or below (LVL_DEPTH). */
+	switch (s->cfg.hz) {
+	case 250:
+		return wheel_expiry(s->now, when, SYNQ_MSEC(4), 9);
+	case 1000:
+		return wheel_expiry(s->now, when, SYNQ_MSEC(1), 9);
+	case 100:
+		return wheel_expiry(s->now, when, SYNQ_MSEC(10), 8);
+	default:
+		return wheel_expiry(s->now, when, jiffy_length(s), s->cfg.hz > 100 ? 9 : 8);
+	}
 }
 
 synq_time_t tcp_wheel_armed_expiry(const struct synq_stack *s, synq_time_t fires)
