@@ -40,7 +40,14 @@ struct segbuf {
 	uint8_t tcp_flags;   /* TCP_FIN (or TCP_SYN) carried with the data;
 	                        TCP_PSH on the end of a write */
 	uint16_t skb_fill;   /* unsent: bytes of its skb up to its end */
-	synq_time_t sent_at; /* last transmission; 0 = never sent */
+	union {
+		synq_time_t sent_at; /* sent: last transmission; 0 = never */
+		struct {             /* received: the Linux skbs whose last
+		                        bytes are here (rmem.c) */
+			uint32_t truesize; /* what they are charged; 0 = none */
+			uint16_t tailroom; /* room after the last one's data */
+		} rx;
+	};
 	uint8_t data[];
 };
 

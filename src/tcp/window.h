@@ -17,7 +17,6 @@ struct tcp_request;
 
 uint32_t tcp_select_window(struct synq_stack *s, struct tcp_conn *c);
 uint32_t tcp_choose_window(struct synq_stack *s, struct tcp_conn *c);
-uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c);
 /* The MSS option we advertise: the route's, or the user's TCP_MAXSEG. */
 uint16_t tcp_advertised_mss(const struct synq_stack *s, uint16_t user_mss);
 /* Shift, window and clamp of an active open (or a simultaneous one). */
