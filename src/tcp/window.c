@@ -115,15 +115,16 @@ uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale)
 	return clamp && clamp < most ? clamp : most;
 }
 
-/* The initial receive window: the space in whole segments, at most 64 KB.
- * Every SYN-ACK of a listener asks the same question, so the last answer
- * is kept: no division per SYN. */
+/* The initial receive window: the space in whole segments (since Linux
+ * 6.10 not capped at 64 KB; the SYN and SYN-ACK can only say 65535 of it,
+ * tcp_synack_window()). Every SYN-ACK of a listener asks the same
+ * question, so the last answer is kept: no division per SYN. */
 static uint32_t initial_window(struct synq_stack *s, uint32_t space, uint32_t mss)
 {
 	struct window_memo *m = &s->window_memo;
 	if (m->space != space || m->mss != mss) {
 		uint32_t w = space > mss ? space / mss * mss : space;
-		*m = (struct window_memo){ space, mss, w < 0xffff ? w : 0xffff };
+		*m = (struct window_memo){ space, mss, w };
 	}
 	return m->window;
 }

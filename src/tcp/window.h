@@ -26,4 +26,12 @@ uint32_t tcp_request_rcv_wnd(struct synq_stack *s, const struct tcp_request *r,
 uint8_t tcp_listener_wscale(const struct synq_stack *s, const struct tcp_listener *l);
 uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale);
 
+/* What a SYN-ACK's unscaled window field offers of a request's window,
+ * and what the request accepts until it becomes a connection (Linux's
+ * tcp_synack_window()). */
+static inline uint32_t tcp_synack_window(uint32_t rcv_wnd)
+{
+	return rcv_wnd < 0xffff ? rcv_wnd : 0xffff;
+}
+
 #endif
