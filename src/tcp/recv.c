@@ -41,9 +41,9 @@ static bool in_quickack_mode(const struct tcp_conn *c)
 
 /* What Linux is charged for a received segment, and the room its skb
  * leaves (an IPv4 header without options is assumed). */
-static uint32_t seg_truesize(const struct tcp_segment *seg, uint16_t *tailroom)
+static uint32_t seg_truesize(const struct tcp_segment *seg)
 {
-	return tcp_rx_truesize(20u + seg->header_len + seg->payload_len, tailroom);
+	return tcp_rx_truesize(20u + seg->header_len + seg->payload_len);
 }
 
 /* Linux's tcp_measure_rcv_mss(): guess the peer's segment size, and when
@@ -267,19 +267,17 @@ static uint32_t pool_free_count(const struct pool *p)
 	return p->capacity - p->used;
 }
 
-/* Charge the skb whose last byte segbuf index holds. */
-static void charge(struct tcp_conn *c, struct segbuf *last, uint32_t truesize,
-                   uint16_t tailroom)
+/* Charge an skb to the segbuf that holds its last byte. */
+static void charge(struct tcp_conn *c, struct segbuf *last, uint32_t truesize)
 {
-	last->rx.truesize += truesize;
-	last->rx.tailroom = tailroom;
+	last->rx_truesize += truesize;
 	c->rmem_alloc += truesize;
 }
 
 /* Append bytes to the receive queue, filling the tail segbuf first, and
  * charge them (their skb's charge sits on the segbuf they end in). */
 static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
-                        uint32_t len, uint32_t truesize, uint16_t tailroom)
+                        uint32_t len, uint32_t truesize)
 {
 	uint32_t need = (len + SEGBUF_DATA - 1) / SEGBUF_DATA;
 	if (need > pool_free_count(&s->segbufs)) {
@@ -308,7 +306,7 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 		data += n;
 		len -= n;
 	}
-	charge(c, buf(s, c->rcvq.tail), truesize, tailroom);
+	charge(c, buf(s, c->rcvq.tail), truesize);
 	return true;
 }
 
@@ -356,8 +354,7 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c,
 	const uint8_t *data = seg->payload;
 	uint32_t len = seg->payload_len;
 	uint32_t end = seq + len;
-	uint16_t tailroom;
-	uint32_t truesize = seg_truesize(seg, &tailroom);
+	uint32_t truesize = seg_truesize(seg);
 	measure_rcv_mss(c, seg, truesize);
 	uint32_t need = (len + SEGBUF_DATA - 1) / SEGBUF_DATA + (len == 0);
 	if (!tcp_try_rmem_schedule(s, c, seq) || need > pool_free_count(&s->segbufs)) {
@@ -438,7 +435,7 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c,
 	 * duplicate ACKs; the charge comes after (skb_set_owner_r()). */
 	if (c->flags & TCP_CONN_SACK_OK)
 		grow_window(s, c, seg->payload_len, truesize);
-	charge(c, buf(s, prev), truesize, tailroom);
+	charge(c, buf(s, prev), truesize);
 grow_buffer:
 	/* Only for a connection an application holds (sk->sk_socket): not
 	 * a child waiting for accept(), nor an orphan. */
@@ -516,9 +513,8 @@ queue_and_out:
 			}
 		}
 		if (len) {
-			uint16_t tailroom;
-			uint32_t truesize = seg_truesize(seg, &tailroom);
-			if (!rcvq_append(s, c, data, len, truesize, tailroom)) {
+			uint32_t truesize = seg_truesize(seg);
+			if (!rcvq_append(s, c, data, len, truesize)) {
 				MIB_INC(s, TcpExtTCPRcvQDrop);
 				DROP(s, TCP_RECV_BUFFER);
 				c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_NOW;

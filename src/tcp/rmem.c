@@ -43,8 +43,9 @@ enum {
  * and whole pages for the rest. Measured on 6.18 through packetdrill's
  * tun device: 1..100-byte payloads cost 832, 200..500 1280, 1000..1448
  * 2304, 2000..3650 4352, 3700..7000 8448, 8000..9000 12544, 39000 41216,
- * 60000 61696. */
-uint32_t tcp_rx_truesize(uint32_t ip_len, uint16_t *tailroom)
+ * 60000 61696. These skbs are never merged into the one before them (each
+ * of sixteen 10-byte segments in a row is charged 832). */
+uint32_t tcp_rx_truesize(uint32_t ip_len)
 {
 	if (ip_len + SKB_HEADROOM < SKB_PAGE) {
 		uint32_t want = ((SKB_HEADROOM + ip_len + 63u) & ~63u) + SKB_SHINFO;
@@ -52,10 +53,8 @@ uint32_t tcp_rx_truesize(uint32_t ip_len, uint16_t *tailroom)
 		if (want > size)
 			for (size = 1024; size < want; size <<= 1)
 				;
-		*tailroom = (uint16_t)(size - SKB_SHINFO - SKB_HEADROOM - ip_len);
 		return size + SKB_STRUCT;
 	}
-	*tailroom = 0;
 	uint32_t pages = (ip_len - SKB_MAX_LINEAR + SKB_PAGE - 1) / SKB_PAGE;
 	return SKB_PAGE + SKB_STRUCT + pages * SKB_PAGE;
 }
@@ -115,7 +114,7 @@ void tcp_set_window_clamp(struct tcp_conn *c, uint32_t val)
 
 void tcp_rmem_release(struct tcp_conn *c, const struct segbuf *b)
 {
-	c->rmem_alloc -= b->rx.truesize;
+	c->rmem_alloc -= b->rx_truesize;
 }
 
 void tcp_rmem_purge(struct synq_stack *s, struct tcp_conn *c, struct segq *q)
@@ -155,7 +154,7 @@ static uint32_t before_last_ofo_skb(struct synq_stack *s, const struct tcp_conn 
 	uint32_t before = POOL_NONE;
 	for (uint32_t i = c->oooq.head; i != POOL_NONE;) {
 		const struct segbuf *b = segbuf_get(&s->segbufs, i);
-		if (b->next != POOL_NONE && b->rx.truesize)
+		if (b->next != POOL_NONE && b->rx_truesize)
 			before = i;
 		i = b->next;
 	}
@@ -178,7 +177,7 @@ static bool prune_ofo_queue(struct synq_stack *s, struct tcp_conn *c, uint32_t s
 		while (first != POOL_NONE) {
 			struct segbuf *b = segbuf_get(&s->segbufs, first);
 			uint32_t next = b->next;
-			goal -= b->rx.truesize;
+			goal -= b->rx_truesize;
 			tcp_rmem_release(c, b);
 			pool_free(&s->segbufs, segq_remove_after(&s->segbufs, &c->oooq, before));
 			first = next;

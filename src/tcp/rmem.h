@@ -19,9 +19,8 @@ struct segq;
 #define TCP_DEFAULT_SCALING_RATIO 128
 
 /* What Linux charges a received packet of ip_len bytes (IP header
- * included): the truesize of the skb its tun driver builds for it. The
- * room left in that skb's buffer after the packet goes to *tailroom. */
-uint32_t tcp_rx_truesize(uint32_t ip_len, uint16_t *tailroom);
+ * included): the truesize of the skb its tun driver builds for it. */
+uint32_t tcp_rx_truesize(uint32_t ip_len);
 
 /* tcp_win_from_space(): the payload a buffer of space bytes holds at the
  * connection's ratio (negative space gives a negative window). */

@@ -41,12 +41,9 @@ struct segbuf {
 	                        TCP_PSH on the end of a write */
 	uint16_t skb_fill;   /* unsent: bytes of its skb up to its end */
 	union {
-		synq_time_t sent_at; /* sent: last transmission; 0 = never */
-		struct {             /* received: the Linux skbs whose last
-		                        bytes are here (rmem.c) */
-			uint32_t truesize; /* what they are charged; 0 = none */
-			uint16_t tailroom; /* room after the last one's data */
-		} rx;
+		synq_time_t sent_at;   /* sent: last transmission; 0 = never */
+		uint32_t rx_truesize;  /* received: the charge of the skbs whose
+		                          last bytes are here (rmem.c); 0 = none */
 	};
 	uint8_t data[];
 };
