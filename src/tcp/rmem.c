@@ -18,8 +18,12 @@
  * the buffer is raised to what is held if it may still grow, and failing
  * that the out-of-order queue is dropped from its far end.
  *
- * Linux's collapsing of queues into compact skbs is not modelled: a
- * connection that needs it here prunes its out-of-order queue instead. */
+ * Two simplifications. Small in-order skbs may share a segbuf; their
+ * charges then go together when it is read whole, where Linux releases
+ * each at its own last byte. Linux's collapsing of queues into compact
+ * skbs (for runs of adjacent skbs charged far more than their payload) is
+ * not modelled: a connection that would need it prunes its out-of-order
+ * queue instead. */
 #include "tcp/rmem.h"
 
 #include "tcp/stack_internal.h"
