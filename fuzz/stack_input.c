@@ -390,10 +390,13 @@ static void socket_call(struct scene *c)
 		assert(r <= (long)want);
 		break;
 	}
-	case 1:
-		memset(buf, 'w', sizeof buf);
-		r = synq_write(c->s, fd, buf, arg % sizeof buf + 1);
+	case 1: {
+		static uint8_t w[sizeof buf];
+		if (w[0] == 0)
+			memset(w, 'w', sizeof w);
+		r = synq_write(c->s, fd, w, arg % sizeof w + 1);
 		break;
+	}
 	case 2:
 		r = synq_shutdown(c->s, fd, arg % 3); /* SHUT_RD, SHUT_WR, SHUT_RDWR */
 		break;

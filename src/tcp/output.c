@@ -35,6 +35,8 @@ static void add_sack_blocks(const struct tcp_conn *c, struct tcp_options *o)
  * MSS less the room SACK blocks take in this segment's options. */
 uint32_t tcp_current_mss(const struct tcp_conn *c)
 {
+	if (!(c->flags & TCP_CONN_SACK_OK) || (!c->dsack && c->num_sacks == 0))
+		return c->mss_cache > 1 ? c->mss_cache : 1;  /* no SACK blocks: no room taken */
 	struct tcp_options o = { .has_timestamp = (c->flags & TCP_CONN_TS_OK) != 0 };
 	size_t base = tcp_options_size(&o);
 	add_sack_blocks(c, &o);
