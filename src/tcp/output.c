@@ -180,7 +180,7 @@ void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
 	struct tcp_segment seg = {
 		.src_port = r->tuple.local_port, .dst_port = r->tuple.remote_port,
 		.seq = r->snt_isn, .ack = r->rcv_isn + 1, .flags = TCP_SYN | TCP_ACK,
-		.window = (uint16_t)tcp_request_rcv_wnd(s, r, l),
+		.window = (uint16_t)tcp_synack_window(tcp_request_rcv_wnd(s, r, l)),
 	};
 	seg.opt.has_mss = true;
 	seg.opt.mss = mss;
