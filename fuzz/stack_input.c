@@ -262,8 +262,10 @@ static void inject(struct scene *c, const struct seg_spec *sp)
 	if (repeated[0] == 0)
 		for (size_t i = 0; i < sizeof repeated; i++)
 			repeated[i] = pattern[i % sizeof pattern];
-	uint8_t payload[MTU];
-	uint8_t pkt[MTU + 64];
+	/* Static: ASan would poison and unpoison kilobytes of stack redzone
+	 * shadow on every call. The harness is single-threaded. */
+	static uint8_t payload[MTU];
+	static uint8_t pkt[MTU + 64];
 	const struct flow *f = &c->flow[sp->flow];
 	size_t room = MTU - IPV4_HEADER_MIN - TCP_HEADER_MIN -
 	              (sp->raw_opt ? sp->raw_len : tcp_options_size(&sp->opt));
@@ -385,7 +387,7 @@ static void socket_call(struct scene *c)
 	int slot = rd8(c) % FDS;
 	uint16_t arg = rd16(c);
 	int fd = c->fd[slot];
-	uint8_t buf[8192];
+	static uint8_t buf[8192]; /* static: see inject() */
 	long r = 0;
 	if (fd < 0 && call % 13 != 4)
 		return;
