@@ -38,8 +38,9 @@
  * correct checksums, from its address, within the MTU; table usage within
  * capacity; the next deadline not in the past, and after advancing to it,
  * strictly in the future. At the end every descriptor is closed and the
- * clock run on until no timer is left (at most a few virtual hours):
- * then every pool must be empty.
+ * clock run on until no timer is left (at most a few virtual hours; the
+ * orphans retry once, see scene_teardown()): then every pool must be
+ * empty.
  *
  * The stack and the scene are built once; a snapshot of both is taken
  * then (synq_stack_snapshot()) and every input starts from it
@@ -608,6 +609,14 @@ static void scene_teardown(struct scene *c)
 	for (int i = 0; i < FDS; i++)
 		if (c->fd[i] >= 0)
 			assert(synq_close(c->s, c->fd[i]) == 0);
+	/* Every connection is an orphan now. With the default (8 retries)
+	 * each would retransmit for minutes of virtual time, the same path
+	 * again and again, and that ladder was most of the target's time for
+	 * a short input. One retry still takes every orphan through its
+	 * retransmission and its death; an input that wants the whole ladder
+	 * writes it (close records, then jumps to the next deadline), with
+	 * the default in force. The restore puts the default back. */
+	synq_stack_config(c->s)->tcp_orphan_retries = 1;
 	synq_time_t limit = c->now + DRAIN_LIMIT;
 	for (int steps = 0; steps < DRAIN_STEPS; steps++) {
 		synq_time_t next = synq_stack_next_deadline(c->s);
