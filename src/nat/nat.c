@@ -131,30 +131,45 @@ static bool masquerade(struct nat *n, struct ct_entry *e)
 	return true;
 }
 
-/* Rewrite the packet's addresses and ports to `to`, patching the IP header
- * checksum (ipv4_set_*) and the TCP checksum (pseudo-header and ports). */
+/* Rewrite the packet's addresses and ports to `to`, patching both checksums
+ * at once (RFC 1624, eqn. 3, over every changed word: HC' = ~(~HC + sum of
+ * ~m + m')): the addresses count in the IP header's and, through the
+ * pseudo-header, the TCP checksum, the ports in TCP's only. Words are
+ * summed 32 bits at a time and folded once; one's complement sums agree
+ * modulo 0xffff, so this is the sum field by field. */
+static inline uint16_t fold_complement(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 static void rewrite(uint8_t *pkt, size_t ihl, const struct ct_tuple *from,
                     const struct ct_tuple *to)
 {
 	uint8_t *th = pkt + ihl;
-	uint16_t sum = load_be16(th + 16);
+	uint64_t addrs = 0, ports = 0;
 	if (from->src != to->src) {
-		sum = inet_checksum_adjust32(sum, from->src, to->src);
-		ipv4_set_src(pkt, to->src);
+		addrs += (uint64_t)(uint32_t)~from->src + to->src;
+		store_be32(pkt + 12, to->src);
 	}
 	if (from->dst != to->dst) {
-		sum = inet_checksum_adjust32(sum, from->dst, to->dst);
-		ipv4_set_dst(pkt, to->dst);
+		addrs += (uint64_t)(uint32_t)~from->dst + to->dst;
+		store_be32(pkt + 16, to->dst);
 	}
 	if (from->sport != to->sport) {
-		sum = inet_checksum_adjust16(sum, from->sport, to->sport);
+		ports += (uint16_t)~from->sport + (uint32_t)to->sport;
 		store_be16(th, to->sport);
 	}
 	if (from->dport != to->dport) {
-		sum = inet_checksum_adjust16(sum, from->dport, to->dport);
+		ports += (uint16_t)~from->dport + (uint32_t)to->dport;
 		store_be16(th + 2, to->dport);
 	}
-	store_be16(th + 16, sum);
+	if (from->src != to->src || from->dst != to->dst)
+		store_be16(pkt + 10, fold_complement((uint16_t)~load_be16(pkt + 10) + addrs));
+	store_be16(th + 16, fold_complement((uint16_t)~load_be16(th + 16) + addrs + ports));
 }
 
 static struct ct_tuple inverse(const struct ct_tuple *t)
