@@ -53,15 +53,20 @@ static const uint8_t next_state[2][F__COUNT][CT__STATES] = {
 #undef CL
 #undef S2
 
-static int flags_class(uint8_t f)
+/* The flags class of each combination of FIN, SYN, RST, PSH, ACK and URG:
+ * RST first, then SYN (with or without ACK), FIN, ACK, none. */
+#define FC(f) ((f) & 0x04 ? F_RST : (f) & 0x02 ? ((f) & 0x10 ? F_SYNACK : F_SYN) : \
+               (f) & 0x01 ? F_FIN : (f) & 0x10 ? F_ACK : F_NONE)
+#define FC4(f) FC(f), FC((f) + 1), FC((f) + 2), FC((f) + 3)
+#define FC16(f) FC4(f), FC4((f) + 4), FC4((f) + 8), FC4((f) + 12)
+static const uint8_t flag_class[64] = { FC16(0), FC16(16), FC16(32), FC16(48) };
+#undef FC16
+#undef FC4
+#undef FC
+
+static inline int flags_class(uint8_t f)
 {
-	if (f & 0x04)
-		return F_RST;
-	if (f & 0x02)
-		return (f & 0x10) ? F_SYNACK : F_SYN;
-	if (f & 0x01)
-		return F_FIN;
-	return (f & 0x10) ? F_ACK : F_NONE;
+	return flag_class[f & 0x3f];
 }
 
 const char *ct_state_name(enum ct_state s)
@@ -222,6 +227,27 @@ static inline const struct ct_tuple *tuple_of(const struct ct_entry *e, uint32_t
 	return dir == CT_ORIGINAL ? &e->orig : &e->reply;
 }
 
+static uint16_t fold(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)((sum & 0xffffu) + (sum >> 16));
+}
+
+/* ct_entry's sum_addrs and sum_all. 32-bit words: a one's complement sum
+ * is the same modulo 0xffff taken 16 or 32 bits at a time. The reply
+ * inverted holds the same words as the reply, in other places. */
+static void entry_sums(struct ct_entry *e)
+{
+	const struct ct_tuple *o = &e->orig, *r = &e->reply;
+	uint64_t addrs = (uint64_t)r->src + r->dst + (uint32_t)~o->src + (uint32_t)~o->dst;
+	uint64_t ports = ((uint32_t)r->sport << 16 | r->dport) +
+	                 (uint64_t)(uint32_t)~((uint32_t)o->sport << 16 | o->dport);
+	e->sum_addrs = fold(addrs);
+	e->sum_all = fold(addrs + ports);
+}
+
 static void slot_add(struct ct_table *t, uint32_t node, const struct ct_tuple *k)
 {
 	uint64_t h = tuple_hash(k);
@@ -352,6 +378,7 @@ static uint32_t insert(struct ct_table *t, const struct ct_tuple *orig)
 	t->free_head = e->orig.src;
 	*e = (struct ct_entry){ .orig = *orig, .reply = inverted(orig), .used = true,
 		                .last_ignored = 0xff };
+	entry_sums(e);
 	slot_add(t, i * 2 + CT_ORIGINAL, &e->orig);
 	slot_add(t, i * 2 + CT_REPLY, &e->reply);
 	t->used++;
@@ -371,33 +398,51 @@ static enum ct_verdict track_slow(struct ct_table *t, struct ct_entry *e, enum c
                                   const struct ct_tuple *pkt, int cls, synq_time_t now,
                                   struct ct_entry **entry, enum ct_dir *dir);
 
+/* Most packets: an entry both sides have answered on, moved to an ordinary
+ * state. What track_slow() does for it, without the cases that cannot
+ * apply (no reopening, which needs SYN_SENT next; no first-reply rules;
+ * neither invalid nor ignored). False, changing nothing, for any other. */
+static inline bool track_fast(struct ct_table *t, struct ct_entry *e, enum ct_dir d, int cls,
+                              synq_time_t now)
+{
+	if (!e->seen_reply)
+		return false;
+	uint8_t old = e->state, next = next_state[d][cls][old];
+	if (next == IV || next == IG || next == CT_SYN_SENT)
+		return false;
+	t->stats.found++;
+	if (!e->assured && next == CT_ESTABLISHED &&
+	    (old == CT_SYN_RECV || old == CT_ESTABLISHED)) {
+		e->assured = true;
+		t->stats.assured++;
+	}
+	e->last_ignored = 0xff;
+	e->state = next;
+	e->expires = now + t->cfg.timeout[next];
+	return true;
+}
+
 enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
                                const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
                                struct ct_entry **entry, enum ct_dir *dir)
 {
 	int cls = flags_class(flags);
-	/* Most packets: an entry both sides have answered on, moved to an
-	 * ordinary state. What track_slow() would do for it, without the
-	 * cases that cannot apply (no reopening, which needs SYN_SENT next; no
-	 * first-reply rules; neither invalid nor ignored). */
-	if (e && e->seen_reply) {
-		uint8_t old = e->state, next = next_state[d][cls][old];
-		if (next != IV && next != IG && next != CT_SYN_SENT) {
-			t->stats.found++;
-			*entry = e;
-			*dir = d;
-			if (!e->assured && next == CT_ESTABLISHED &&
-			    (old == CT_SYN_RECV || old == CT_ESTABLISHED)) {
-				e->assured = true;
-				t->stats.assured++;
-			}
-			e->last_ignored = 0xff;
-			e->state = next;
-			e->expires = now + t->cfg.timeout[next];
-			return CT_ACCEPT;
-		}
+	if (e && track_fast(t, e, d, cls, now)) {
+		*entry = e;
+		*dir = d;
+		return CT_ACCEPT;
 	}
 	return track_slow(t, e, d, pkt, cls, now, entry, dir);
+}
+
+struct ct_entry *ct_find_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
+                               synq_time_t now, enum ct_dir *dir, bool *tracked)
+{
+	*tracked = false;
+	struct ct_entry *e = ct_find(t, pkt, now, dir);
+	if (e)
+		*tracked = track_fast(t, e, *dir, flags_class(flags), now);
+	return e;
 }
 
 __attribute__((noinline)) static enum ct_verdict
@@ -481,6 +526,7 @@ void ct_set_reply(struct ct_table *t, struct ct_entry *e, const struct ct_tuple 
 	uint32_t index = (uint32_t)(e - t->e);
 	slot_remove(t, index * 2 + CT_REPLY, &e->reply);
 	e->reply = *reply;
+	entry_sums(e);
 	slot_add(t, index * 2 + CT_REPLY, &e->reply);
 }
 

@@ -104,9 +104,15 @@ struct ct_entry {
 	uint8_t state;           /* enum ct_state */
 	uint8_t last_ignored;    /* flags class and direction of the last ignored
 	                          * packet, or 0xff */
-	bool assured;
-	bool seen_reply;
-	bool used;
+	bool assured : 1;
+	bool seen_reply : 1;
+	bool used : 1;
+	/* The one's complement sum of the reply tuple inverted minus the
+	 * original, folded to 16 bits, over the two addresses and over
+	 * addresses and ports: NAT's checksum patch (RFC 1624) for a packet of
+	 * the original direction; its complement for the reply direction.
+	 * Kept by insertion and ct_set_reply(). */
+	uint16_t sum_addrs, sum_all;
 };
 
 struct ct_stats {
@@ -171,6 +177,15 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
                                const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
                                struct ct_entry **entry, enum ct_dir *dir);
+
+/* ct_find(), then, when the entry has seen its reply and the packet moves
+ * it to an ordinary state (neither invalid, ignored, nor reopening),
+ * ct_track_found()'s work on it, in one call: *tracked says whether that
+ * was done (as ct_track_found() returning CT_ACCEPT for that entry and
+ * direction); if not, nothing but ct_find()'s removal of an expired entry
+ * has happened and the caller goes on with ct_track_found(). */
+struct ct_entry *ct_find_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
+                               synq_time_t now, enum ct_dir *dir, bool *tracked);
 
 /* The entry for this tuple in either direction, or NULL (expired ones too). */
 struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
