@@ -34,6 +34,9 @@
 	X(TcpExt, SyncookiesRecv)                                              \
 	X(TcpExt, SyncookiesFailed)                                            \
 	X(TcpExt, EmbryonicRsts)                                               \
+	X(TcpExt, PruneCalled)                                                 \
+	X(TcpExt, RcvPruned)                                                   \
+	X(TcpExt, OfoPruned)                                                   \
 	X(TcpExt, TW)                                                          \
 	X(TcpExt, TWRecycled)                                                  \
 	X(TcpExt, TWKilled)                                                    \

@@ -31,6 +31,12 @@ enum synq_tcp_option {
 	SYNQ_TCP_INQ = 36,      /* also the TCP_CM_INQ control message type */
 };
 
+/* SOL_SOCKET's SO_MEMINFO (glibc does not always spell it; the TCP core
+ * answers it): an array of SYNQ_SK_MEMINFO_VARS uint32_t in Linux's
+ * SK_MEMINFO_* order, rmem_alloc first. */
+#define SYNQ_SO_MEMINFO 55
+#define SYNQ_SK_MEMINFO_VARS 9
+
 /* Linux's struct tcp_info (include/uapi/linux/tcp.h), field for field;
  * getsockopt(TCP_INFO) fills as much as the caller's length allows. */
 struct synq_tcp_info {

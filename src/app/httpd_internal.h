@@ -165,6 +165,11 @@ struct synq_httpd {
 
 	int64_t date_sec;
 	char date[40];
+	/* "HTTP/1.1 200 OK" to "Content-Length: " with the Date: of date_sec:
+	 * the head of most replies, rebuilt once a second */
+	int64_t head_ok_sec;
+	uint32_t head_ok_len;
+	char head_ok[128];
 	uint8_t scratch[4096];         /* lingering close discards into it */
 
 	/* Simulator attachment. */

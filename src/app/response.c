@@ -162,13 +162,26 @@ static uint32_t head(struct synq_httpd *h, struct httpd_conn *c, unsigned status
 	else
 		c->flags &= (uint8_t)~CF_KEEP;
 	struct text_out o = { .buf = b->out, .cap = sizeof b->out };
-	PUT_LIT(&o, "HTTP/1.1 ");
-	put_u64(&o, status);
-	PUT_LIT(&o, " ");
-	put_str(&o, http_status_reason(status));
-	PUT_LIT(&o, "\r\nDate: ");
-	put_str(&o, httpd_date(h));
-	PUT_LIT(&o, "\r\nServer: synq-httpd\r\nContent-Length: ");
+	const char *date = httpd_date(h);
+	if (status == 200) {
+		if (h->head_ok_len == 0 || h->head_ok_sec != h->date_sec) {
+			struct text_out p = { .buf = h->head_ok, .cap = sizeof h->head_ok };
+			PUT_LIT(&p, "HTTP/1.1 200 OK\r\nDate: ");
+			put_str(&p, date);
+			PUT_LIT(&p, "\r\nServer: synq-httpd\r\nContent-Length: ");
+			h->head_ok_len = (uint32_t)put_end(&p);
+			h->head_ok_sec = h->date_sec;
+		}
+		put_mem(&o, h->head_ok, h->head_ok_len);
+	} else {
+		PUT_LIT(&o, "HTTP/1.1 ");
+		put_u64(&o, status);
+		PUT_LIT(&o, " ");
+		put_str(&o, http_status_reason(status));
+		PUT_LIT(&o, "\r\nDate: ");
+		put_str(&o, date);
+		PUT_LIT(&o, "\r\nServer: synq-httpd\r\nContent-Length: ");
+	}
 	put_u64(&o, content_length);
 	PUT_LIT(&o, "\r\n");
 	if (!keep) {

@@ -29,9 +29,7 @@
 #include "synq/socket.h"
 
 /* Linux's values, which glibc does not always spell. */
-#define PD_SO_MEMINFO 55
 #define PD_TCP_CC_INFO 26
-#define PD_SK_MEMINFO_VARS 9
 #define PD_TCP_INFO_ECN_BYTES (8 * 4)
 
 #define WAIT_READ (POLLIN | POLLRDHUP | POLLERR | POLLHUP)
@@ -579,13 +577,6 @@ static int pd_shutdown(void *ud, int sockfd, int how)
 	return (int)leave(d, r);
 }
 
-static int get_int_opt(struct synq_stack *s, int sfd, int level, int name)
-{
-	int v = 0;
-	socklen_t n = sizeof v;
-	return synq_getsockopt(s, sfd, level, name, &v, &n) == 0 ? v : 0;
-}
-
 int pd_getsockopt_sfd(struct pd *d, int sfd, int level, int name, void *val, socklen_t *len)
 {
 	struct synq_stack *s = pd_stack(d);
@@ -593,25 +584,6 @@ int pd_getsockopt_sfd(struct pd *d, int sfd, int level, int name, void *val, soc
 		return -ENOMEM;
 	if (len == NULL)
 		return -EFAULT;
-	if (level == SOL_SOCKET && name == PD_SO_MEMINFO) {
-		/* sk_get_meminfo(): what synq can say of it. */
-		if (synq_sock_events(s, sfd) < 0)
-			return -EBADF;
-		uint32_t mem[PD_SK_MEMINFO_VARS] = { 0 };
-		int inq = 0, outq = 0;
-		synq_ioctl(s, sfd, FIONREAD, &inq);
-		synq_ioctl(s, sfd, TIOCOUTQ, &outq);
-		mem[0] = (uint32_t)inq;                                       /* RMEM_ALLOC */
-		mem[1] = (uint32_t)get_int_opt(s, sfd, SOL_SOCKET, SO_RCVBUF); /* RCVBUF */
-		mem[3] = (uint32_t)get_int_opt(s, sfd, SOL_SOCKET, SO_SNDBUF); /* SNDBUF */
-		mem[5] = (uint32_t)outq;                                      /* WMEM_QUEUED */
-		socklen_t n = *len < (socklen_t)sizeof mem ? *len : (socklen_t)sizeof mem;
-		if (val == NULL && n > 0)
-			return -EFAULT;
-		memcpy(val, mem, (size_t)n);
-		*len = n;
-		return 0;
-	}
 	if (level == IPPROTO_TCP && name == PD_TCP_CC_INFO) {
 		/* Reno and CUBIC have no get_info: Linux answers 0 bytes. */
 		if (synq_sock_events(s, sfd) < 0)

@@ -24,7 +24,6 @@ struct tcp_conn *tcp_conn_alloc(struct synq_stack *s)
 	c->hash_next = TCP_NONE;
 	c->timer_slot = TCP_NONE;
 	c->owner = TCP_NO_OWNER;
-	c->accept_next = TCP_NONE;
 	c->listener = UINT16_MAX;
 	c->state = SYNQ_TCP_CLOSE;
 	c->sndq = SEGQ_EMPTY;
@@ -49,6 +48,7 @@ void tcp_conn_init_defaults(struct synq_stack *s, struct tcp_conn *c)
 	c->rack.reo_wnd_steps = 1;
 	c->opts.sndbuf = (uint32_t)s->cfg.tcp_wmem[1];
 	c->opts.rcvbuf = (uint32_t)s->cfg.tcp_rmem[1];
+	c->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 }
 
 static bool counts_as_established(uint8_t state)
@@ -77,7 +77,8 @@ void tcp_conn_wake(struct synq_stack *s, struct tcp_conn *c, enum tcp_event ev)
 {
 	/* A child not yet accepted has no owner; its listener's readiness
 	 * changes only when the accept queue does (listener.c). */
-	tcp_upcall(s, c->owner, ev);
+	if (c->listener == UINT16_MAX)
+		tcp_upcall(s, c->owner, ev);
 }
 
 static void conn_unhash(struct synq_stack *s, struct tcp_conn *c)
@@ -99,7 +100,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 	tcp_timer_cancel(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
 	conn_unhash(s, c);
 	segq_purge(&s->segbufs, &c->sndq);
-	segq_purge(&s->segbufs, &c->oooq);
+	tcp_rmem_purge(s, c, &c->oooq);
 	c->send_head = POOL_NONE;
 	c->snd_skbs = 0;
 	tcp_chrono_stop(s, c, TCP_CHRONO_BUSY);
@@ -116,8 +117,8 @@ void tcp_conn_free(struct synq_stack *s, struct tcp_conn *c)
 	tcp_timer_cancel(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
 	conn_unhash(s, c);
 	segq_purge(&s->segbufs, &c->sndq);
-	segq_purge(&s->segbufs, &c->rcvq);
-	segq_purge(&s->segbufs, &c->oooq);
+	tcp_rmem_purge(s, c, &c->rcvq);
+	tcp_rmem_purge(s, c, &c->oooq);
 	if (c->flags & TCP_CONN_BOUND)
 		tcp_port_unref(s, c->tuple.local_port);
 	pool_free(&s->conns, tcp_conn_index(s, c));

@@ -27,7 +27,7 @@ struct tcp_rack {
 	uint8_t reo_wnd_persist;   /* recoveries left before it shrinks */
 	uint8_t dsack_seen : 1;
 	uint8_t advanced : 1;      /* xmit_us moved: look for losses */
-};
+} __attribute__((packed));  /* 19 bytes: tcp_conn puts a byte after it */
 
 /* CUBIC's state (Linux's struct bictcp); times in ms, delays in us. The
  * two one-byte HyStart fields live in the connection's byte block. */
@@ -111,8 +111,14 @@ struct tcp_conn {
 	uint32_t hash_next;          /* first: also the pool's free link */
 	struct tcp_tuple tuple;
 	uint32_t timer_slot;
-	uint32_t owner;              /* its owner's token, TCP_NO_OWNER if none */
-	uint32_t accept_next;        /* link in the listener's accept queue */
+	/* A child queued for accept() has no owner yet, and an accepted one
+	 * no place in the queue: which of the two is kept depends on
+	 * listener. */
+	union {
+		uint32_t owner;      /* its owner's token, TCP_NO_OWNER if none */
+		uint32_t accept_next; /* while queued: the next child in the
+		                         listener's accept queue */
+	};
 	uint16_t listener;           /* parent while queued for accept() */
 	uint8_t state;               /* enum synq_tcp_state */
 	uint8_t ca_state;            /* enum tcp_ca_state */
@@ -138,6 +144,8 @@ struct tcp_conn {
 	uint32_t copied_seq;         /* next byte the application reads */
 	uint32_t rcv_ssthresh;
 	uint32_t window_clamp;
+	uint32_t rmem_alloc;         /* what the receive queues are charged,
+	                                as Linux's skb truesize (rmem.c) */
 
 	/* options */
 	uint16_t mss_cache;          /* current send MSS, options excluded */
@@ -204,6 +212,8 @@ struct tcp_conn {
 	uint32_t cwnd_usage_seq;
 	struct tcp_cubic cubic;
 	struct tcp_rack rack;
+	uint8_t scaling_ratio;       /* payload per byte of rmem_alloc, in
+	                                256ths: window = space * ratio / 256 */
 
 	/* stamps in milliseconds (tcp_ms_stamp(), like Linux's jiffies):
 	 * timers fire on millisecond ticks, as Linux's fire on jiffies */

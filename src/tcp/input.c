@@ -296,10 +296,14 @@ void tcp_init_transfer(struct synq_stack *s, struct tcp_conn *c)
 	 * clocks at the handshake (TCP_INFO's last_data_sent/recv). */
 	c->lsndtime = tcp_ms_stamp(s);
 	c->lrcvtime = c->lsndtime;
-	/* tcp_init_buffer_space(): the window clamp follows the buffer. */
-	uint32_t full = c->opts.rcvbuf / 2;
+	/* tcp_init_buffer_space(): the window clamp follows the buffer, and
+	 * keeps one segment of it for the application (tcp_app_win 31). */
+	uint32_t full = tcp_full_space(c);
+	uint32_t two = 2u * c->advmss;
 	if (c->window_clamp >= full)
 		c->window_clamp = full;
+	if (c->window_clamp > two && c->window_clamp + c->advmss > full)
+		c->window_clamp = full - c->advmss > two ? full - c->advmss : two;
 	if (c->rcv_ssthresh > c->window_clamp)
 		c->rcv_ssthresh = c->window_clamp;
 	uint32_t space = c->rcv_ssthresh < c->rcv_wnd ? c->rcv_ssthresh : c->rcv_wnd;

@@ -39,11 +39,34 @@ static bool in_quickack_mode(const struct tcp_conn *c)
 
 /* ----------------------------------------------------- receive events */
 
-/* Linux's tcp_measure_rcv_mss(): guess the peer's segment size. */
-static void measure_rcv_mss(struct tcp_conn *c, const struct tcp_segment *seg)
+/* What Linux is charged for a received segment, and the room its skb
+ * leaves (an IPv4 header without options is assumed). */
+static uint32_t seg_truesize(const struct tcp_segment *seg)
+{
+	return tcp_rx_truesize(20u + seg->header_len + seg->payload_len);
+}
+
+/* Linux's tcp_measure_rcv_mss(): guess the peer's segment size, and when
+ * the guess changes, measure the ratio of payload to charge. A segment
+ * longer than the peer's MSS came as several (GRO, or TSO on packetdrill's
+ * tun), and its segment size is that MSS (gso_size). */
+static void measure_rcv_mss(struct tcp_conn *c, const struct tcp_segment *seg,
+                            uint32_t truesize)
 {
 	uint32_t len = seg->payload_len;
+	if (c->mss_clamp && len > c->mss_clamp)
+		len = c->mss_clamp;
 	if (len >= c->rcv_mss) {
+		if (len != c->rcv_mss) {
+			uint32_t ratio = (uint32_t)(((uint64_t)seg->payload_len << 8) / truesize);
+			uint8_t old = c->scaling_ratio;
+			c->scaling_ratio = (uint8_t)(ratio == 0 ? 1 : ratio > 255 ? 255 : ratio);
+			if (old != c->scaling_ratio) {
+				tcp_set_window_clamp(c, tcp_full_space(c));
+				if (c->window_clamp < c->rcvq_space)
+					c->rcvq_space = c->window_clamp;
+			}
+		}
 		c->rcv_mss = (uint16_t)(len < c->advmss ? len : c->advmss);
 		return;
 	}
@@ -53,16 +76,42 @@ static void measure_rcv_mss(struct tcp_conn *c, const struct tcp_segment *seg)
 	c->ack_flags |= TCP_ACK_PUSHED;
 }
 
-/* Linux's tcp_grow_window(): open the window as data arrives. */
-static void grow_window(struct synq_stack *s, struct tcp_conn *c)
+/* __tcp_grow_window(): a segment whose charge is large for its payload
+ * opens the window only while rcv_ssthresh is small against the largest
+ * buffer, by the same factor. */
+static uint32_t grow_window_slow(struct synq_stack *s, const struct tcp_conn *c,
+                                 uint32_t len, uint32_t truesize)
 {
-	uint32_t full = tcp_receive_space(s, c) + tcp_rcv_queued(c) +
-	                segq_bytes(&s->segbufs, &c->oooq);
-	uint32_t clamp = c->window_clamp < full ? c->window_clamp : full;
-	if (c->rcv_ssthresh < clamp) {
-		c->rcv_ssthresh += 2u * c->advmss;
-		if (c->rcv_ssthresh > clamp)
-			c->rcv_ssthresh = clamp;
+	int64_t charge = tcp_win_from_space(c, truesize) >> 1;
+	int64_t window = tcp_win_from_space(c, s->cfg.tcp_rmem[2]) >> 1;
+	while ((int64_t)c->rcv_ssthresh <= window) {
+		if (charge <= len)
+			return 2u * c->rcv_mss;
+		charge >>= 1;
+		window >>= 1;
+	}
+	return 0;
+}
+
+/* Linux's tcp_grow_window(): open the window (rcv_ssthresh) as data
+ * arrives, by at least twice the segment, within the clamp and the free
+ * buffer. */
+static void grow_window(struct synq_stack *s, struct tcp_conn *c, uint32_t len,
+                        uint32_t truesize)
+{
+	uint32_t space = tcp_space(c);
+	int64_t room = (int64_t)(c->window_clamp < space ? c->window_clamp : space) -
+	               c->rcv_ssthresh;
+	if (room <= 0)
+		return;
+	uint32_t incr = tcp_win_from_space(c, truesize) <= len
+	                        ? 2u * c->advmss
+	                        : grow_window_slow(s, c, len, truesize);
+	if (incr) {
+		if (incr < 2 * len)
+			incr = 2 * len;
+		c->rcv_ssthresh += (uint32_t)(room < incr ? room : incr);
+		c->quickack |= 1;
 	}
 }
 
@@ -86,9 +135,9 @@ static void rcv_rtt_measure(struct synq_stack *s, struct tcp_conn *c)
 
 /* Linux's tcp_event_data_recv(): the delayed-ACK engine's timing. */
 static void event_data_recv(struct synq_stack *s, struct tcp_conn *c,
-                            const struct tcp_segment *seg)
+                            const struct tcp_segment *seg, uint32_t truesize)
 {
-	measure_rcv_mss(c, seg);
+	measure_rcv_mss(c, seg, truesize);
 	rcv_rtt_measure(s, c);
 	uint32_t now = tcp_ms_stamp(s);
 	if (c->ato_ms == 0) {
@@ -109,7 +158,7 @@ static void event_data_recv(struct synq_stack *s, struct tcp_conn *c,
 	}
 	c->lrcvtime = now;
 	if (seg->payload_len >= 128)
-		grow_window(s, c);
+		grow_window(s, c, seg->payload_len, truesize);
 }
 
 /* --------------------------------------------------------- SACK blocks */
@@ -218,9 +267,17 @@ static uint32_t pool_free_count(const struct pool *p)
 	return p->capacity - p->used;
 }
 
-/* Append bytes to the receive queue, filling the tail segbuf first. */
+/* Charge an skb to the segbuf that holds its last byte. */
+static void charge(struct tcp_conn *c, struct segbuf *last, uint32_t truesize)
+{
+	last->rx_truesize += truesize;
+	c->rmem_alloc += truesize;
+}
+
+/* Append bytes to the receive queue, filling the tail segbuf first, and
+ * charge them (their skb's charge sits on the segbuf they end in). */
 static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
-                        uint32_t len)
+                        uint32_t len, uint32_t truesize)
 {
 	uint32_t need = (len + SEGBUF_DATA - 1) / SEGBUF_DATA;
 	if (need > pool_free_count(&s->segbufs)) {
@@ -249,6 +306,7 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 		data += n;
 		len -= n;
 	}
+	charge(c, buf(s, c->rcvq.tail), truesize);
 	return true;
 }
 
@@ -274,6 +332,7 @@ static bool ofo_drain(struct synq_stack *s, struct tcp_conn *c)
 			c->rcv_nxt = end;
 		} else {
 			dsack_extend(s, c, b->seq, end);
+			tcp_rmem_release(c, b);
 			pool_free(&s->segbufs, index);
 			continue;
 		}
@@ -286,11 +345,25 @@ static bool ofo_drain(struct synq_stack *s, struct tcp_conn *c)
 }
 
 /* Insert [seq, seq+len) into the out-of-order queue, sorted and
- * disjoint (Linux's tcp_data_queue_ofo()). */
-static void ofo_insert(struct synq_stack *s, struct tcp_conn *c, uint32_t seq,
-                       const uint8_t *data, uint32_t len, bool fin)
+ * disjoint (Linux's tcp_data_queue_ofo()). Linux keeps the overlapping
+ * bytes of partly overlapping skbs; here they are trimmed away, and the
+ * skb's charge is the same. */
+static void ofo_insert(struct synq_stack *s, struct tcp_conn *c,
+                       const struct tcp_segment *seg, uint32_t seq, bool fin)
 {
+	const uint8_t *data = seg->payload;
+	uint32_t len = seg->payload_len;
 	uint32_t end = seq + len;
+	uint32_t truesize = seg_truesize(seg);
+	measure_rcv_mss(c, seg, truesize);
+	uint32_t need = (len + SEGBUF_DATA - 1) / SEGBUF_DATA + (len == 0);
+	if (!tcp_try_rmem_schedule(s, c, seq) || need > pool_free_count(&s->segbufs)) {
+		if (need > pool_free_count(&s->segbufs))
+			s->segbufs.overflows++;
+		MIB_INC(s, TcpExtTCPOFODrop);
+		DROP(s, TCP_RECV_BUFFER);
+		return;
+	}
 	MIB_INC(s, TcpExtTCPOFOQueue);
 	c->ack_flags |= TCP_ACK_SCHED;
 
@@ -310,7 +383,7 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c, uint32_t seq,
 			MIB_INC(s, TcpExtTCPOFOMerge);
 			dsack_set(s, c, seq, end);
 			sack_new_ofo(c, p->seq, p_end);
-			return;
+			goto grow_buffer;
 		}
 		if (seq_after(p_end, seq)) {
 			dsack_set(s, c, seq, p_end);
@@ -338,14 +411,8 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c, uint32_t seq,
 		}
 		dsack_extend(s, c, n->seq, n->seq + n->len);
 		MIB_INC(s, TcpExtTCPOFOMerge);
+		tcp_rmem_release(c, n);
 		pool_free(&s->segbufs, segq_remove_after(&s->segbufs, &c->oooq, prev));
-	}
-	uint32_t need = (len + SEGBUF_DATA - 1) / SEGBUF_DATA + (len == 0);
-	if (need > pool_free_count(&s->segbufs) ||
-	    tcp_rcv_queued(c) + segq_bytes(&s->segbufs, &c->oooq) + len > c->opts.rcvbuf) {
-		MIB_INC(s, TcpExtTCPOFODrop);
-		DROP(s, TCP_RECV_BUFFER);
-		return;
 	}
 	uint32_t at = seq;
 	do {
@@ -364,6 +431,17 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c, uint32_t seq,
 		prev = i;
 	} while (len);
 	sack_new_ofo(c, seq, end);
+	/* Without SACK the window stays put, so that the sender sees
+	 * duplicate ACKs; the charge comes after (skb_set_owner_r()). */
+	if (c->flags & TCP_CONN_SACK_OK)
+		grow_window(s, c, seg->payload_len, truesize);
+	charge(c, buf(s, prev), truesize);
+grow_buffer:
+	/* Only for a connection an application holds (sk->sk_socket): not
+	 * a child waiting for accept(), nor an orphan. */
+	if (!(c->flags & TCP_CONN_ORPHAN) &&
+	    (!(c->flags & TCP_CONN_PASSIVE) || (c->flags & TCP_CONN_ACCEPTED)))
+		tcp_rcvbuf_grow(s, c);
 }
 
 /* ---------------------------------------------------------------- FIN */
@@ -423,8 +501,7 @@ bool tcp_data_queue(struct synq_stack *s, struct tcp_conn *c, const struct tcp_s
 			goto out_of_window;
 		}
 queue_and_out:
-		if (tcp_rcv_queued(c) + segq_bytes(&s->segbufs, &c->oooq) + (len ? len : 1) >
-		    c->opts.rcvbuf) {
+		if (!tcp_try_rmem_schedule(s, c, seq)) {
 			/* No memory (tcp_try_rmem_schedule() fails): ACK at once;
 			 * drop data if something waits to be read, but let a
 			 * bare FIN through. */
@@ -436,7 +513,8 @@ queue_and_out:
 			}
 		}
 		if (len) {
-			if (!rcvq_append(s, c, data, len)) {
+			uint32_t truesize = seg_truesize(seg);
+			if (!rcvq_append(s, c, data, len, truesize)) {
 				MIB_INC(s, TcpExtTCPRcvQDrop);
 				DROP(s, TCP_RECV_BUFFER);
 				c->ack_flags |= TCP_ACK_SCHED | TCP_ACK_NOW;
@@ -444,7 +522,7 @@ queue_and_out:
 			}
 			c->rcv_nxt += len;
 			c->bytes_received += len;
-			event_data_recv(s, c, seg);
+			event_data_recv(s, c, seg, truesize);
 		}
 		c->ack_flags |= TCP_ACK_SCHED;
 		if (!fin && c->oooq.head != POOL_NONE) {
@@ -487,7 +565,7 @@ queue_and_out:
 		seq = c->rcv_nxt;
 		goto queue_and_out;
 	}
-	ofo_insert(s, c, seq, data, len, fin);
+	ofo_insert(s, c, seg, seq, fin);
 	/* Out-of-order data is acknowledged at once (with SACK). */
 	c->ack_flags |= TCP_ACK_NOW;
 	return true;
@@ -530,26 +608,16 @@ void tcp_ack_snd_check(struct synq_stack *s, struct tcp_conn *c)
 
 /* Linux's tcp_rcv_space_adjust() (dynamic right-sizing): once per
  * receiver RTT, let the receive buffer hold twice what the application
- * read in that RTT, plus room for the sender's growth. */
+ * read in that RTT (tcp_rcvbuf_grow()). */
 void tcp_rcv_space_adjust(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->rcv_rtt_us == 0 || tcp_us_stamp(s) - c->rcvq_time < (c->rcv_rtt_us >> 3))
 		return;
-	uint32_t copied = c->copied_seq - c->rcvq_seq;
-	if (copied > c->rcvq_space) {
-		if (s->cfg.tcp_moderate_rcvbuf && !c->opts.rcvbuf_locked && c->rcvq_space) {
-			uint64_t rcvwin = ((uint64_t)copied << 1) + 16ull * c->advmss;
-			uint64_t grow = rcvwin * (copied - c->rcvq_space) / c->rcvq_space;
-			rcvwin += grow << 1;
-			uint64_t rcvbuf = rcvwin * 2; /* tcp_space_from_win() at ratio 1/2 */
-			if (rcvbuf > (uint64_t)s->cfg.tcp_rmem[2])
-				rcvbuf = (uint64_t)s->cfg.tcp_rmem[2];
-			if (rcvbuf > c->opts.rcvbuf) {
-				c->opts.rcvbuf = (uint32_t)rcvbuf;
-				c->window_clamp = c->opts.rcvbuf / 2;
-			}
-		}
-		c->rcvq_space = copied;
+	/* Read in the last RTT, less what still waits to be read (6.16). */
+	int64_t copied = (int64_t)(c->copied_seq - c->rcvq_seq) - (c->rcv_nxt - c->copied_seq);
+	if (copied > (int64_t)c->rcvq_space) {
+		c->rcvq_space = (uint32_t)copied;
+		tcp_rcvbuf_grow(s, c);
 	}
 	c->rcvq_seq = c->copied_seq;
 	c->rcvq_time = tcp_us_stamp(s);

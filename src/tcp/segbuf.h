@@ -40,7 +40,11 @@ struct segbuf {
 	uint8_t tcp_flags;   /* TCP_FIN (or TCP_SYN) carried with the data;
 	                        TCP_PSH on the end of a write */
 	uint16_t skb_fill;   /* unsent: bytes of its skb up to its end */
-	synq_time_t sent_at; /* last transmission; 0 = never sent */
+	union {
+		synq_time_t sent_at;   /* sent: last transmission; 0 = never */
+		uint32_t rx_truesize;  /* received: the charge of the skbs whose
+		                          last bytes are here (rmem.c); 0 = none */
+	};
 	uint8_t data[];
 };
 

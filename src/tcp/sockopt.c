@@ -322,7 +322,7 @@ static void fill_tcp_info(struct synq_stack *s, struct tcp_conn *c, struct tcp_l
 	i->tcpi_snd_cwnd = c->snd_cwnd;
 	i->tcpi_advmss = c->advmss;
 	i->tcpi_reordering = c->reordering;
-	i->tcpi_rcv_space = tcp_receive_space(s, c);
+	i->tcpi_rcv_space = c->rcvq_space;
 	i->tcpi_total_retrans = c->total_retrans;
 	i->tcpi_pacing_rate = UINT64_MAX;
 	i->tcpi_max_pacing_rate = UINT64_MAX;
@@ -364,6 +364,23 @@ int tcp_getsockopt(struct synq_stack *s, struct tcp_conn *c, struct tcp_listener
 			return put_int(val, len, (int)o->sndbuf);
 		case SO_RCVBUF:
 			return put_int(val, len, (int)o->rcvbuf);
+		case SYNQ_SO_MEMINFO: {
+			/* sk_get_meminfo(): Linux's SK_MEMINFO_* in order (rmem
+			 * alloc, rcvbuf, wmem alloc, sndbuf, forward alloc, wmem
+			 * queued, optmem, backlog, drops); what synq does not
+			 * keep is 0. */
+			uint32_t mem[SYNQ_SK_MEMINFO_VARS] = { 0 };
+			mem[0] = c ? c->rmem_alloc : 0;
+			mem[1] = o->rcvbuf;
+			mem[3] = o->sndbuf;
+			mem[5] = c ? tcp_send_charge(c) : 0;
+			socklen_t n = *len < (socklen_t)sizeof mem ? *len : (socklen_t)sizeof mem;
+			if (val == NULL && n > 0)
+				return -EFAULT;
+			memcpy(val, mem, (size_t)n);
+			*len = n;
+			return 0;
+		}
 		case SO_LINGER: {
 			struct linger lg = { .l_onoff = o->linger_on, .l_linger = o->linger_s };
 			socklen_t n = *len < (socklen_t)sizeof lg ? *len : (socklen_t)sizeof lg;

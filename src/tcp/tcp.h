@@ -29,6 +29,7 @@
 #include "tcp/listen/request.h"
 #include "tcp/output.h"
 #include "tcp/personality.h"
+#include "tcp/rmem.h"
 #include "tcp/rtt.h"
 #include "tcp/siphash.h"
 #include "tcp/sockopts.h"

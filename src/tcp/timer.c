@@ -72,15 +72,13 @@ synq_time_t tcp_wheel_due(const struct synq_stack *s, synq_time_t when)
 	return (s->now / jiffy + (synq_time_t)jiffies_until(s, when)) * jiffy;
 }
 
-synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
+/* The wheel's arithmetic for one jiffy length; called with a constant one
+ * for each supported HZ, so that the divisions become multiplications. */
+static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_time_t jiffy,
+                                       unsigned depth)
 {
-	if (s->cfg.hz == 0 || when == 0)
-		return when;
-	synq_time_t jiffy = jiffy_length(s);
-	uint64_t clk = (uint64_t)(s->now / jiffy);
-	uint64_t delay = jiffies_until(s, when);
-	/* Nine levels above HZ=100, eight at or below (LVL_DEPTH). */
-	unsigned depth = s->cfg.hz > 100 ? 9 : 8;
+	uint64_t clk = (uint64_t)(now / jiffy);
+	uint64_t delay = when > now ? (uint64_t)((when - now + jiffy - 1) / jiffy) : 0;
 	unsigned level = 0;
 	while (level + 1 < depth && delay >= wheel_level_start(level + 1))
 		level++;
@@ -90,6 +88,23 @@ synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
 	unsigned shift = level * WHEEL_CLK_SHIFT;
 	uint64_t bucket = (((clk + delay) >> shift) + 1) << shift;
 	return (synq_time_t)bucket * jiffy;
+}
+
+synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
+{
+	if (s->cfg.hz == 0 || when == 0)
+		return when;
+	/* Nine levels above HZ=100, eight at or below (LVL_DEPTH). */
+	switch (s->cfg.hz) {
+	case 250:
+		return wheel_expiry(s->now, when, SYNQ_MSEC(4), 9);
+	case 1000:
+		return wheel_expiry(s->now, when, SYNQ_MSEC(1), 9);
+	case 100:
+		return wheel_expiry(s->now, when, SYNQ_MSEC(10), 8);
+	default:
+		return wheel_expiry(s->now, when, jiffy_length(s), s->cfg.hz > 100 ? 9 : 8);
+	}
 }
 
 synq_time_t tcp_wheel_armed_expiry(const struct synq_stack *s, synq_time_t fires)
@@ -205,34 +220,15 @@ synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn
 	return tcp_ms_to_time(s, c->timer_ms[t]);
 }
 
-/* A connection's slot in the heap is keyed by its earliest armed deadline.
+/* The earliest armed stamp of a connection; false if none is armed.
  * Stamps compare by their distance from now (wrap-around), which orders
- * them as tcp_ms_to_time() would. Setting a timer to the stamp it already
- * has, or clearing one that is off, leaves the key as it is. */
-void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
-                        synq_time_t when)
+ * them as tcp_ms_to_time() would. */
+static bool conn_first_ms(const struct synq_stack *s, const struct tcp_conn *c, uint32_t *out)
 {
-	unsigned bit = 1u << t;
 	unsigned armed = c->timers_armed;
-	if (when == 0) {
-		if (!(armed & bit))
-			return;
-		armed &= ~bit;
-	} else {
-		uint32_t ms = tcp_time_to_ms(tcp_wheel_expiry(s, when));
-		if ((armed & bit) && c->timer_ms[t] == ms)
-			return;
-		c->timer_ms[t] = ms;
-		armed |= bit;
-	}
-	c->timers_armed = (uint8_t)armed & 7u;
-	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
-	if (armed == 0) {
-		tcp_timer_cancel(s, handle);
-		return;
-	}
+	if (armed == 0)
+		return false;
 	uint32_t now_ms = (uint32_t)(s->now / SYNQ_MSEC(1));
-	uint32_t first = 0;
 	int32_t first_delta = INT32_MAX;
 	for (int i = 0; i < TCP_TIMER__COUNT; i++) {
 		if (!(armed & (1u << i)))
@@ -240,10 +236,62 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 		int32_t d = (int32_t)(c->timer_ms[i] - now_ms);
 		if (d < first_delta) {
 			first_delta = d;
-			first = c->timer_ms[i];
+			*out = c->timer_ms[i];
 		}
 	}
-	timer_schedule_ms(s, handle, first);
+	return true;
+}
+
+/* A connection's slot in the heap is keyed by its earliest armed deadline,
+ * lazily, as Linux leaves a timer on the wheel until it runs: a deadline
+ * that comes earlier moves the slot up at once, one that goes later (or a
+ * timer switched off) leaves the key early. The slot is put right when it
+ * is read as the next deadline, or comes due (heap_settle_top()),
+ * so the next deadline and the firing order are the ones an exact key
+ * would give; an ACK that clears the retransmission timer, and the next
+ * write that sets it again further on, then cost no heap work. */
+void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
+                        synq_time_t when)
+{
+	unsigned bit = 1u << t;
+	if (when == 0) {
+		c->timers_armed &= (uint8_t)~bit;
+		return;
+	}
+	uint32_t ms = tcp_time_to_ms(tcp_wheel_expiry(s, when));
+	if ((c->timers_armed & bit) && c->timer_ms[t] == ms)
+		return;
+	c->timer_ms[t] = ms;
+	c->timers_armed |= (uint8_t)bit;
+	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
+	uint32_t i = *tcp_handle_slot(s, handle);
+	uint32_t first = ms;
+	conn_first_ms(s, c, &first);
+	if (i == TCP_NONE || (int32_t)(first - s->heap[i].when_ms) < 0)
+		timer_schedule_ms(s, handle, first);
+}
+
+/* If the top slot is a connection whose key went stale, put it right (its
+ * earliest deadline back, or out of the heap when no timer is armed) and
+ * answer true; false when the top is exact or the heap empty. */
+static bool heap_settle_top(struct synq_stack *s)
+{
+	if (s->heap_len == 0)
+		return false;
+	uint32_t handle = s->heap[0].handle;
+	if (TCP_HANDLE_KIND(handle) != TCP_OBJ_CONN)
+		return false;
+	const struct tcp_conn *c = tcp_conn_at(s, TCP_HANDLE_INDEX(handle));
+	uint32_t first = 0;
+	if (!conn_first_ms(s, c, &first)) {
+		tcp_timer_cancel(s, handle);
+		return true;
+	}
+	if (first == s->heap[0].when_ms)
+		return false;
+	s->heap[0].when_ms = first;  /* later than the stale key */
+	sift_down(s, 0);
+	return true;
 }
 
 void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t)
@@ -255,12 +303,21 @@ void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_tim
 
 synq_time_t tcp_timer_next(const struct synq_stack *s)
 {
-	return s->heap_len ? tcp_ms_to_time(s, s->heap[0].when_ms) : SYNQ_TIME_NEVER;
+	/* Settling reorders the heap but changes no deadline: the stack is
+	 * the same to every observer (and it is never a const object). */
+	struct synq_stack *m = (struct synq_stack *)s;
+	while (heap_settle_top(m))
+		;
+	return m->heap_len ? tcp_ms_to_time(m, m->heap[0].when_ms) : SYNQ_TIME_NEVER;
 }
 
 void tcp_timers_run(struct synq_stack *s)
 {
+	/* A stale key is never later than the true one: nothing is due while
+	 * the top's key is in the future, stale or not. */
 	while (s->heap_len > 0 && tcp_ms_to_time(s, s->heap[0].when_ms) <= s->now) {
+		if (heap_settle_top(s))
+			continue;
 		uint32_t handle = s->heap[0].handle;
 		uint32_t index = TCP_HANDLE_INDEX(handle);
 		if (TCP_HANDLE_KIND(handle) == TCP_OBJ_CONN) {

@@ -279,6 +279,7 @@ ssize_t tcp_user_recv(struct synq_stack *s, struct tcp_conn *c, uint8_t *out, si
 		b->len = (uint16_t)(b->len - n);
 		c->copied_seq += (uint32_t)n;
 		if (b->len == 0) {
+			tcp_rmem_release(c, b);
 			pool_free(&s->segbufs, segq_pop_head(&s->segbufs, &c->rcvq));
 			index = c->rcvq.head;
 		}
@@ -380,7 +381,7 @@ void tcp_user_abort(struct synq_stack *s, struct tcp_conn *c, int mib_reason)
 		s->mib.value[mib_reason]++;
 	if (old != SYNQ_TCP_CLOSE)
 		tcp_conn_done(s, c);
-	segq_purge(&s->segbufs, &c->rcvq);
+	tcp_rmem_purge(s, c, &c->rcvq);
 	tcp_rcv_forget(c);
 }
 
@@ -389,7 +390,7 @@ void tcp_user_abort(struct synq_stack *s, struct tcp_conn *c, int mib_reason)
 void tcp_user_close(struct synq_stack *s, struct tcp_conn *c)
 {
 	size_t unread = tcp_rcv_queued(c);
-	segq_purge(&s->segbufs, &c->rcvq);
+	tcp_rmem_purge(s, c, &c->rcvq);
 	tcp_rcv_forget(c);
 	c->shutdown = TCP_SHUT_RCV | TCP_SHUT_SEND;
 	c->owner = TCP_NO_OWNER;

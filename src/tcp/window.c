@@ -10,32 +10,27 @@
 
 /* ------------------------------------------------- an open connection */
 
-/* Linux's tcp_win_from_space() with the default scaling ratio of one
- * half: the payload a receive buffer of this many bytes can hold. */
+/* A listener's or a request's tcp_win_from_space(): no data has set a
+ * ratio yet. */
 static uint32_t win_from_space(uint32_t space)
 {
-	return space / 2;
+	return (uint32_t)tcp_win_from_space_at(TCP_DEFAULT_SCALING_RATIO, space);
 }
 
+/* The window the buffer is worth within the clamp. */
 static uint32_t full_space(const struct tcp_conn *c)
 {
-	uint32_t space = win_from_space(c->opts.rcvbuf);
+	uint32_t space = tcp_full_space(c);
 	return space < c->window_clamp || c->window_clamp == 0 ? space : c->window_clamp;
-}
-
-uint32_t tcp_receive_space(const struct synq_stack *s, const struct tcp_conn *c)
-{
-	uint32_t space = win_from_space(c->opts.rcvbuf);
-	uint32_t used = tcp_rcv_queued(c) + segq_bytes(&s->segbufs, &c->oooq);
-	return space > used ? space - used : 0;
 }
 
 /* Linux's __tcp_select_window(): the window we would offer now. */
 uint32_t tcp_choose_window(struct synq_stack *s, struct tcp_conn *c)
 {
+	(void)s;
 	uint32_t mss = c->rcv_mss ? c->rcv_mss : c->advmss;
-	uint32_t free_space = tcp_receive_space(s, c);
-	uint32_t allowed = win_from_space(c->opts.rcvbuf);
+	uint32_t free_space = tcp_space(c);
+	uint32_t allowed = tcp_full_space(c);
 	uint32_t full = full_space(c);
 	if (mss > full) {
 		mss = full;
@@ -120,15 +115,16 @@ uint32_t tcp_initial_window_clamp(const struct tcp_sockopts *o, uint8_t wscale)
 	return clamp && clamp < most ? clamp : most;
 }
 
-/* The initial receive window: the space in whole segments, at most 64 KB.
- * Every SYN-ACK of a listener asks the same question, so the last answer
- * is kept: no division per SYN. */
+/* The initial receive window: the space in whole segments (since Linux
+ * 6.10 not capped at 64 KB; the SYN and SYN-ACK can only say 65535 of it,
+ * tcp_synack_window()). Every SYN-ACK of a listener asks the same
+ * question, so the last answer is kept: no division per SYN. */
 static uint32_t initial_window(struct synq_stack *s, uint32_t space, uint32_t mss)
 {
 	struct window_memo *m = &s->window_memo;
 	if (m->space != space || m->mss != mss) {
 		uint32_t w = space > mss ? space / mss * mss : space;
-		*m = (struct window_memo){ space, mss, w < 0xffff ? w : 0xffff };
+		*m = (struct window_memo){ space, mss, w };
 	}
 	return m->window;
 }

@@ -78,7 +78,7 @@ void dlg_send(struct dlg *d, const struct dlg_seg *in)
 {
 	static const uint8_t pattern[64] = "0123456789abcdefghijklmnopqrstuvwxyz"
 	                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ__";
-	uint8_t payload[2048];
+	static uint8_t payload[65535];
 	for (unsigned i = 0; i < in->len && i < sizeof payload; i++)
 		payload[i] = in->payload ? in->payload[i] : pattern[i % 62];
 	struct tcp_segment seg = {
@@ -94,7 +94,7 @@ void dlg_send(struct dlg *d, const struct dlg_seg *in)
 	};
 	struct ipv4_fields ipf = { .src_addr = DLG_REMOTE_ADDR, .dst_addr = DLG_LOCAL_ADDR,
 	                           .ttl = 64, .protocol = IPV4_PROTO_TCP, .dont_fragment = true };
-	uint8_t buf[2200];
+	static uint8_t buf[65535 + 120];
 	size_t n = tcp_segment_emit(buf, sizeof buf, &ipf, &seg);
 	assert_true(n > 0);
 	synq_stack_input(d->s, buf, n, d->now);

@@ -237,8 +237,8 @@ struct tcp_conn *tcp_accept_dequeue(struct synq_stack *s, struct tcp_listener *l
 	if (l->accept_head == TCP_NONE)
 		l->accept_tail = TCP_NONE;
 	l->accept_len--;
-	c->accept_next = TCP_NONE;
 	c->listener = UINT16_MAX;
+	c->owner = TCP_NO_OWNER;
 	return c;
 }
 

@@ -157,7 +157,7 @@ static void request_send_ack(struct synq_stack *s, struct tcp_request *r,
 	struct tcp_segment ack = {
 		.src_port = r->tuple.local_port, .dst_port = r->tuple.remote_port,
 		.seq = r->snt_isn + 1, .ack = r->rcv_isn + 1, .flags = TCP_ACK,
-		.window = (uint16_t)(tcp_request_rcv_wnd(s, r, l) >> r->rcv_wscale),
+		.window = (uint16_t)(tcp_synack_window(tcp_request_rcv_wnd(s, r, l)) >> r->rcv_wscale),
 	};
 	if (r->flags & TCP_REQ_TS_OK) {
 		ack.opt.has_timestamp = true;
@@ -233,7 +233,7 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 	uint32_t end_seq = seg->seq + seg->payload_len + ((flags & TCP_SYN) ? 1 : 0) +
 	                   ((flags & TCP_FIN) ? 1 : 0);
 	if (paws_reject ||
-	    !in_window(seg->seq, end_seq, rcv_nxt, rcv_nxt + tcp_request_rcv_wnd(s, r, l))) {
+	    !in_window(seg->seq, end_seq, rcv_nxt, rcv_nxt + tcp_synack_window(tcp_request_rcv_wnd(s, r, l)))) {
 		if (!(flags & TCP_RST) && !rate_limited(s, r))
 			request_send_ack(s, r, l);
 		if (paws_reject)
