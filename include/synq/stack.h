@@ -71,6 +71,19 @@ void synq_stack_free(struct synq_stack *stack);
  * same seed. What follows is then what would follow on a new stack. */
 void synq_stack_reset(struct synq_stack *stack);
 
+/* A saved state of a stack, to go back to as often as wanted: a harness
+ * that starts many runs from one scene builds the scene once. Taking one
+ * allocates (0 or -ENOMEM); restoring does not, and costs what the stack
+ * held when it was taken. A snapshot belongs to the stack it was taken
+ * from and must be freed before it. After a restore the stack is, to the
+ * byte, as it was: objects, buffers, timers, descriptors, counters,
+ * settings, time, secrets. Time in a restored stack starts again from the
+ * snapshot's. */
+struct synq_stack_snapshot;
+int synq_stack_snapshot(const struct synq_stack *stack, struct synq_stack_snapshot **out);
+void synq_stack_restore(struct synq_stack *stack, const struct synq_stack_snapshot *snap);
+void synq_stack_snapshot_free(struct synq_stack_snapshot *snap);
+
 /* Secrets from a real entropy source, for a stack on a real network (synq
  * serve passes getrandom()'s words): the SipHash keys of ISNs, timestamp
  * offsets, the connection hash and both SYN-cookie keys, and the state of

@@ -112,8 +112,24 @@ void sim_queue_fini(struct sim_queue *q)
 	*q = (struct sim_queue){ .free_head = SLOT_NONE };
 }
 
+uint64_t sim_queue_take_seq(struct sim_queue *q)
+{
+	return q->next_seq++;
+}
+
 int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
                   void *arg, sim_event_id *id)
+{
+	if (fn == NULL)
+		return -EINVAL;
+	int err = sim_queue_add_seq(q, time, q->next_seq, fn, arg, id);
+	if (err == 0)
+		q->next_seq++;
+	return err;
+}
+
+int sim_queue_add_seq(struct sim_queue *q, synq_time_t time, uint64_t seq, sim_event_fn fn,
+                      void *arg, sim_event_id *id)
 {
 	if (fn == NULL)
 		return -EINVAL;
@@ -134,7 +150,7 @@ int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
 	struct sim_queue_slot *s = &q->slots[index];
 	s->fn = fn;
 	s->arg = arg;
-	struct sim_queue_entry e = { .time = time, .seq = q->next_seq++, .slot = index };
+	struct sim_queue_entry e = { .time = time, .seq = seq, .slot = index };
 	heap_sift_up(q, q->len++, e);
 	if (id)
 		*id = (uint64_t)s->gen << 32 | index;

@@ -69,6 +69,14 @@ void sim_queue_fini(struct sim_queue *q);
 int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
                   void *arg, sim_event_id *id);
 
+/* Take the next sequence number now, for an event added later with
+ * sim_queue_add_seq(): it then sits among ties as if added at this
+ * moment. (A link's packets wait in its own FIFO this way, only the
+ * first of them in the heap.) */
+uint64_t sim_queue_take_seq(struct sim_queue *q);
+int sim_queue_add_seq(struct sim_queue *q, synq_time_t time, uint64_t seq, sim_event_fn fn,
+                      void *arg, sim_event_id *id);
+
 /* Remove a pending event. 0, or -ENOENT if id is not pending. */
 int sim_queue_cancel(struct sim_queue *q, sim_event_id id);
 

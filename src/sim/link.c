@@ -154,6 +154,24 @@ static void link_arrive(struct sim *sim, void *arg)
 	sim_node_input(to->node, to->iface, p);
 }
 
+/* The first packet of a direction's FIFO arrives; the next one's event
+ * goes in the queue with the time and sequence number it was given. */
+static void link_fifo_arrive(struct sim *sim, void *arg)
+{
+	struct sim_link_dir *d = arg;
+	struct sim_packet *p = d->fifo_head;
+	d->fifo_head = p->next_free;
+	if (d->fifo_head == NULL)
+		d->fifo_tail = NULL;
+	if (d->fifo_head) {
+		/* cannot fail: one event left the queue for it */
+		sim_queue_add_seq(&sim->queue, d->fifo_head->arrival, d->fifo_head->seq,
+		                  link_fifo_arrive, d, NULL);
+		sim->fifo_pending--;
+	}
+	link_arrive(sim, p);
+}
+
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
                        struct sim_packet *p)
 {
@@ -211,6 +229,26 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		arrival += d->cfg.reorder_delay_ns;
 	p->link = link;
 	p->from = (uint8_t)from;
-	if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)
-		sim_packet_free(sim, p); /* counted in sim events_exhausted */
+	if (d->fifo_tail != NULL && arrival < d->fifo_tail->arrival) {
+		/* out of order (jitter, reordering): an event of its own */
+		if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)
+			sim_packet_free(sim, p); /* counted in sim events_exhausted */
+		return;
+	}
+	if (sim->queue.len + sim->fifo_pending >= sim->queue.max) {
+		sim->events_exhausted++;
+		sim_packet_free(sim, p);
+		return;
+	}
+	p->arrival = arrival;
+	p->seq = sim_queue_take_seq(&sim->queue);
+	p->next_free = NULL;
+	if (d->fifo_tail == NULL) {
+		d->fifo_head = d->fifo_tail = p;
+		sim_queue_add_seq(&sim->queue, arrival, p->seq, link_fifo_arrive, d, NULL);
+		return;
+	}
+	d->fifo_tail->next_free = p;
+	d->fifo_tail = p;
+	sim->fifo_pending++;
 }

@@ -82,7 +82,7 @@ void sim_stats_get(const struct sim *sim, struct sim_stats *out)
 	*out = (struct sim_stats){
 		.now = sim->now,
 		.events_run = sim->events_run,
-		.events_pending = sim->queue.len,
+		.events_pending = sim->queue.len + sim->fifo_pending,
 		.packets_in_use = sim->packets_in_use,
 		.packets_allocated = sim->packets_allocated,
 		.packets_exhausted = sim->packets_exhausted,
@@ -95,6 +95,10 @@ int sim_event_schedule(struct sim *sim, synq_time_t at, sim_event_fn fn,
 {
 	if (at < sim->now || at == SYNQ_TIME_NEVER || !fn)
 		return -EINVAL;
+	if (sim->queue.len + sim->fifo_pending >= sim->queue.max) {
+		sim->events_exhausted++;
+		return -ENOSPC;
+	}
 	int err = sim_queue_add(&sim->queue, at, fn, arg, id);
 	if (err == -ENOSPC)
 		sim->events_exhausted++;

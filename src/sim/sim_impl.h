@@ -17,8 +17,10 @@
 
 /* One datagram in flight, in a buffer from the simulation's pool. */
 struct sim_packet {
-	struct sim_packet *next_free;
+	struct sim_packet *next_free;  /* also the next in its link's FIFO */
 	struct sim_link *link;  /* the link carrying it */
+	synq_time_t arrival;    /* in a link's FIFO: when, and the event */
+	uint64_t seq;           /* sequence number it would have had */
 	uint32_t len;
 	uint8_t from;           /* enum sim_link_end it was sent from */
 	uint8_t data[];
@@ -37,6 +39,11 @@ struct sim_link_dir {
 	uint32_t waiting_cap;
 	uint32_t waiting_head;
 	uint32_t waiting_len;
+	/* Packets in flight whose arrivals come in sending order (a fixed
+	 * delay): only the first has an event in the queue, the rest wait
+	 * here with the time and sequence number their event would have had,
+	 * so they leave the queue in the same order, keeping it small. */
+	struct sim_packet *fifo_head, *fifo_tail;
 	struct sim_link_stats stats;
 };
 
@@ -92,6 +99,7 @@ struct sim {
 	uint64_t instant_steps;   /* events run so far at time now */
 	uint64_t events_run;
 	uint64_t events_exhausted;
+	uint32_t fifo_pending;    /* packets waiting in link FIFOs (events too) */
 
 	/* Packet pool: fixed-size buffers carved from slabs, on a free list. */
 	struct sim_packet *packet_free;

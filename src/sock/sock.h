@@ -64,6 +64,8 @@ int sock_table_init(struct sock_table *t, uint32_t capacity);
 void sock_table_destroy(struct sock_table *t);
 /* Every descriptor gone, as after sock_table_init(). */
 void sock_table_reset(struct sock_table *t);
+/* Copy every descriptor of src into dst, both of the same capacity. */
+void sock_table_copy(struct sock_table *dst, const struct sock_table *src);
 /* A new descriptor of the given kind, or -EMFILE. */
 int sock_fd_alloc(struct sock_table *t, enum sock_kind kind, uint32_t obj);
 void sock_fd_release(struct sock_table *t, int fd);

@@ -25,6 +25,17 @@ void sock_table_reset(struct sock_table *t)
 	t->overflows = 0;
 }
 
+void sock_table_copy(struct sock_table *dst, const struct sock_table *src)
+{
+	struct sock_entry *entries = dst->entries;
+	uint64_t *used_bits = dst->used_bits;
+	memcpy(entries, src->entries, src->capacity * sizeof *entries);
+	memcpy(used_bits, src->used_bits, (src->capacity + 63) / 64 * sizeof *used_bits);
+	*dst = *src;
+	dst->entries = entries;
+	dst->used_bits = used_bits;
+}
+
 void sock_table_destroy(struct sock_table *t)
 {
 	free(t->entries);

@@ -44,6 +44,43 @@ void synq_stack_reset(struct synq_stack *s)
 	sock_table_reset(sock_table_of(s));
 }
 
+struct synq_stack_snapshot {
+	struct tcp_snapshot *tcp;
+	struct sock_table sock;
+};
+
+int synq_stack_snapshot(const struct synq_stack *s, struct synq_stack_snapshot **out)
+{
+	*out = NULL;
+	const struct sock_table *t = sock_table_of(s);
+	struct synq_stack_snapshot *snap = calloc(1, sizeof *snap);
+	if (snap == NULL)
+		return -ENOMEM;
+	if (sock_table_init(&snap->sock, t->capacity) != 0 ||
+	    tcp_snapshot_take(s, &snap->tcp) != 0) {
+		synq_stack_snapshot_free(snap);
+		return -ENOMEM;
+	}
+	sock_table_copy(&snap->sock, t);
+	*out = snap;
+	return 0;
+}
+
+void synq_stack_restore(struct synq_stack *s, const struct synq_stack_snapshot *snap)
+{
+	tcp_snapshot_restore(s, snap->tcp);
+	sock_table_copy(sock_table_of(s), &snap->sock);
+}
+
+void synq_stack_snapshot_free(struct synq_stack_snapshot *snap)
+{
+	if (snap == NULL)
+		return;
+	tcp_snapshot_free(snap->tcp);
+	sock_table_destroy(&snap->sock);
+	free(snap);
+}
+
 void synq_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u)
 {
 	tcp_stack_usage(s, u);

@@ -18,6 +18,12 @@ void tcp_stack_destroy(struct synq_stack *s);
 /* Back to the state tcp_stack_create() left: no object, the created
  * settings, time 0, the same secrets from the same seed. */
 void tcp_stack_reset(struct synq_stack *s);
+/* A copy of the core's state (snapshot.c), to put back into the same
+ * stack later: 0 or -ENOMEM. */
+struct tcp_snapshot;
+int tcp_snapshot_take(const struct synq_stack *s, struct tcp_snapshot **out);
+void tcp_snapshot_restore(struct synq_stack *s, const struct tcp_snapshot *t);
+void tcp_snapshot_free(struct tcp_snapshot *t);
 /* Every table but the descriptors'. */
 void tcp_stack_usage(const struct synq_stack *s, struct synq_stack_usage *u);
 void tcp_object_sizes(struct synq_object_sizes *z);

@@ -221,6 +221,20 @@ static synq_time_t head_rto_deadline(struct synq_stack *s, const struct tcp_conn
 /* Arm the retransmission timer for the head of the queue (Linux's
  * tcp_rearm_rto()): off when nothing is in flight; after a loss probe,
  * counted from the head's transmission rather than from now. */
+/* tcp_rearm_rto() with data in flight: the RTO's deadline (the timer not
+ * set yet). */
+static synq_time_t rto_rearm_when(struct synq_stack *s, struct tcp_conn *c)
+{
+	synq_time_t when = s->now + tcp_rto(c);
+	if (c->rtx_kind == TCP_RTX_LOSS_PROBE) {
+		when = head_rto_deadline(s, c);
+		if (when <= s->now)
+			when = s->now + SYNQ_MSEC(1);
+	}
+	c->rtx_kind = TCP_RTX_RTO;
+	return when;
+}
+
 void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->packets_out == 0) {
@@ -230,14 +244,7 @@ void tcp_rearm_rto(struct synq_stack *s, struct tcp_conn *c)
 		tcp_conn_timer_clear(s, c, TCP_TIMER_RETRANSMIT);
 		return;
 	}
-	synq_time_t when = s->now + tcp_rto(c);
-	if (c->rtx_kind == TCP_RTX_LOSS_PROBE) {
-		when = head_rto_deadline(s, c);
-		if (when <= s->now)
-			when = s->now + SYNQ_MSEC(1);
-	}
-	c->rtx_kind = TCP_RTX_RTO;
-	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, when);
+	tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_rearm_when(s, c));
 }
 
 /* A tail loss probe (RFC 8985 section 7, Linux's
@@ -468,8 +475,11 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 	return b;
 }
 
+/* rto_when: NULL to arm the RTO here when it is due; otherwise its
+ * deadline is left there for the caller, who arms it unless a loss probe
+ * takes the timer first (the same timer, set twice in a row before). */
 static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
-                            bool ends_unit, bool ends_burst)
+                            bool ends_unit, bool ends_burst, synq_time_t *rto_when)
 {
 	data_sent_event(s, c);
 	transmit_segbuf(s, c, b, ends_burst);
@@ -487,8 +497,12 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 	/* tcp_event_new_data_sent(): start the RTO with the first segment in
 	 * flight, or replace a pending loss probe. */
 	if (prior_packets == 0 || c->rtx_kind == TCP_RTX_LOSS_PROBE ||
-	    c->rtx_kind == TCP_RTX_PROBE0)
-		tcp_rearm_rto(s, c);
+	    c->rtx_kind == TCP_RTX_PROBE0) {
+		if (rto_when)
+			*rto_when = rto_rearm_when(s, c);
+		else
+			tcp_rearm_rto(s, c);
+	}
 }
 
 /* Linux's tcp_grow_skb() (6.10), at every transmit attempt, sent or not:
@@ -564,6 +578,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	/* Sending changes neither the MSS nor the SACK blocks we report. */
 	uint32_t mss = tcp_current_mss(c);
 	uint32_t sent = 0;
+	synq_time_t rto_when = 0;
 	bool had_unsent = c->send_head != POOL_NONE;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
@@ -605,7 +620,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			}
 			if (next)
 				bytes += next->len;
-			send_new_segbuf(s, c, b, next == NULL, next == NULL && bytes > mss);
+			send_new_segbuf(s, c, b, next == NULL, next == NULL && bytes > mss,
+			                &rto_when);
 			sent++;
 			if (next == NULL)
 				break;
@@ -634,8 +650,9 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 		    (c->state == SYNQ_TCP_ESTABLISHED || c->state == SYNQ_TCP_CLOSE_WAIT))
 			tcp_chrono_start(s, c, TCP_CHRONO_SNDBUF_LIMITED);
 	}
-	if (sent && !probe)
-		tcp_schedule_loss_probe(s, c, false);
+	bool loss_probe = sent && !probe && tcp_schedule_loss_probe(s, c, false);
+	if (rto_when && !loss_probe)
+		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_when);
 	/* tcp_check_probe_timer(): data waits (a closed window, a cork,
 	 * MSG_MORE) with nothing in flight and no timer pending. */
 	if (c->packets_out == 0 && c->send_head != POOL_NONE &&
@@ -773,7 +790,7 @@ void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c)
 			return;
 		b = segbuf_get(&s->segbufs, c->send_head);
 		b->tcp_flags |= TCP_PSH;
-		send_new_segbuf(s, c, b, true, false);
+		send_new_segbuf(s, c, b, true, false, NULL);
 		return;
 	}
 	transmit(s, c, c->snd_una - 1, TCP_ACK, NULL, 0);
