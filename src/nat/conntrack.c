@@ -53,15 +53,20 @@ static const uint8_t next_state[2][F__COUNT][CT__STATES] = {
 #undef CL
 #undef S2
 
-static int flags_class(uint8_t f)
+/* The flags class of each combination of FIN, SYN, RST, PSH, ACK and URG:
+ * RST first, then SYN (with or without ACK), FIN, ACK, none. */
+#define FC(f) ((f) & 0x04 ? F_RST : (f) & 0x02 ? ((f) & 0x10 ? F_SYNACK : F_SYN) : \
+               (f) & 0x01 ? F_FIN : (f) & 0x10 ? F_ACK : F_NONE)
+#define FC4(f) FC(f), FC((f) + 1), FC((f) + 2), FC((f) + 3)
+#define FC16(f) FC4(f), FC4((f) + 4), FC4((f) + 8), FC4((f) + 12)
+static const uint8_t flag_class[64] = { FC16(0), FC16(16), FC16(32), FC16(48) };
+#undef FC16
+#undef FC4
+#undef FC
+
+static inline int flags_class(uint8_t f)
 {
-	if (f & 0x04)
-		return F_RST;
-	if (f & 0x02)
-		return (f & 0x10) ? F_SYNACK : F_SYN;
-	if (f & 0x01)
-		return F_FIN;
-	return (f & 0x10) ? F_ACK : F_NONE;
+	return flag_class[f & 0x3f];
 }
 
 const char *ct_state_name(enum ct_state s)
@@ -147,12 +152,39 @@ static bool same(const struct ct_tuple *a, const struct ct_tuple *b)
 	       a->dport == b->dport;
 }
 
-static uint32_t hash(const struct ct_table *t, const struct ct_tuple *k)
+/* One 64-bit mix of the packed tuple (two multiplies): the high half
+ * picks the first slot (scaled to nslots by a multiply, so that nslots
+ * need not be a power of two), the low bits give the tag. */
+static inline uint64_t tuple_hash(const struct ct_tuple *k)
 {
-	uint64_t h = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15u;
-	h ^= ((uint64_t)k->sport << 16 | k->dport) * 0xc2b2ae3d27d4eb4fu;
-	h ^= h >> 29;
-	return (uint32_t)(h * 0x94d049bb133111ebu >> 32) & (t->nbuckets - 1);
+	uint64_t x = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15u +
+	             ((uint32_t)k->sport << 16 | k->dport);
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93u;
+	return x ^ x >> 29;
+}
+
+static inline uint32_t home_slot(const struct ct_table *t, uint64_t h)
+{
+	return (uint32_t)((h >> 32) * t->nslots >> 32);
+}
+
+static inline uint32_t tag_bits(const struct ct_table *t, uint64_t h)
+{
+	return ((uint32_t)h & t->tag_mask) << t->node_bits;
+}
+
+static inline uint32_t next_slot(const struct ct_table *t, uint32_t i)
+{
+	return i + 1 == t->nslots ? 0 : i + 1;
+}
+
+void ct_tuple_place(const struct ct_table *t, const struct ct_tuple *k, uint32_t *home,
+                    uint32_t *tag)
+{
+	uint64_t h = tuple_hash(k);
+	*home = home_slot(t, h);
+	*tag = tag_bits(t, h) >> t->node_bits;
 }
 
 int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
@@ -161,19 +193,23 @@ int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
 	if (cfg->max == 0 || cfg->max > (1u << 28))
 		return -EINVAL;
 	t->cfg = *cfg;
-	t->nbuckets = 1;
-	while (t->nbuckets < cfg->max)
-		t->nbuckets <<= 1;
+	t->nslots = CT_SLOTS_PER_ENTRY * cfg->max;
+	/* nodes plus one run from 1 to 2 * max; the tag takes what is left of
+	 * 32 bits, at most 16 */
+	t->node_bits = 1;
+	while ((1u << t->node_bits) <= 2 * cfg->max)
+		t->node_bits++;
+	t->node_mask = (1u << t->node_bits) - 1;
+	uint32_t tag_width = 32 - t->node_bits < 16 ? 32 - t->node_bits : 16;
+	t->tag_mask = (1u << tag_width) - 1;
 	t->e = calloc(cfg->max, sizeof *t->e);
-	t->bucket = malloc(t->nbuckets * sizeof *t->bucket);
-	if (t->e == NULL || t->bucket == NULL) {
+	t->slot = calloc(t->nslots, sizeof *t->slot);
+	if (t->e == NULL || t->slot == NULL) {
 		ct_table_free(t);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < t->nbuckets; i++)
-		t->bucket[i] = CT_NIL;
 	for (uint32_t i = 0; i < cfg->max; i++)
-		t->e[i].hnext[0] = i + 1 < cfg->max ? i + 1 : CT_NIL; /* free list */
+		t->e[i].orig.src = i + 1 < cfg->max ? i + 1 : CT_NIL; /* free list */
 	t->free_head = 0;
 	return 0;
 }
@@ -181,48 +217,87 @@ int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
 void ct_table_free(struct ct_table *t)
 {
 	free(t->e);
-	free(t->bucket);
+	free(t->slot);
 	t->e = NULL;
-	t->bucket = NULL;
+	t->slot = NULL;
 }
 
-static struct ct_tuple tuple_of(const struct ct_entry *e, int dir)
+static inline const struct ct_tuple *tuple_of(const struct ct_entry *e, uint32_t dir)
 {
-	return dir == CT_ORIGINAL ? e->orig : e->reply;
+	return dir == CT_ORIGINAL ? &e->orig : &e->reply;
 }
 
-static void unlink_node(struct ct_table *t, uint32_t index, int dir)
+static uint16_t fold(uint64_t sum)
 {
-	struct ct_tuple k = tuple_of(&t->e[index], dir);
-	uint32_t *link = &t->bucket[hash(t, &k)];
-	uint32_t node = index * 2 + (uint32_t)dir;
-	while (*link != CT_NIL) {
-		if (*link == node) {
-			*link = t->e[index].hnext[dir];
-			return;
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)((sum & 0xffffu) + (sum >> 16));
+}
+
+/* ct_entry's sum_addrs and sum_all. 32-bit words: a one's complement sum
+ * is the same modulo 0xffff taken 16 or 32 bits at a time. The reply
+ * inverted holds the same words as the reply, in other places. */
+static void entry_sums(struct ct_entry *e)
+{
+	const struct ct_tuple *o = &e->orig, *r = &e->reply;
+	uint64_t addrs = (uint64_t)r->src + r->dst + (uint32_t)~o->src + (uint32_t)~o->dst;
+	uint64_t ports = ((uint32_t)r->sport << 16 | r->dport) +
+	                 (uint64_t)(uint32_t)~((uint32_t)o->sport << 16 | o->dport);
+	e->sum_addrs = fold(addrs);
+	e->sum_all = fold(addrs + ports);
+}
+
+static void slot_add(struct ct_table *t, uint32_t node, const struct ct_tuple *k)
+{
+	uint64_t h = tuple_hash(k);
+	uint32_t i = home_slot(t, h);
+	while (t->slot[i] != 0)
+		i = next_slot(t, i);
+	t->slot[i] = tag_bits(t, h) | (node + 1);
+}
+
+/* Take node's slot out (its tuple k) and close the hole: every slot after
+ * it in the run whose home is not between the hole and itself moves back
+ * into the hole, which moves on to where it was. */
+static void slot_remove(struct ct_table *t, uint32_t node, const struct ct_tuple *k)
+{
+	uint32_t hole = home_slot(t, tuple_hash(k));
+	while ((t->slot[hole] & t->node_mask) != node + 1)
+		hole = next_slot(t, hole);
+	for (uint32_t j = next_slot(t, hole); t->slot[j] != 0; j = next_slot(t, j)) {
+		uint32_t other = (t->slot[j] & t->node_mask) - 1;
+		uint32_t home = home_slot(t, tuple_hash(tuple_of(&t->e[other >> 1], other & 1)));
+		bool stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+		if (!stays) {
+			t->slot[hole] = t->slot[j];
+			hole = j;
 		}
-		link = &t->e[*link / 2].hnext[*link % 2];
 	}
+	t->slot[hole] = 0;
 }
 
 static void remove_entry(struct ct_table *t, uint32_t index)
 {
-	unlink_node(t, index, CT_ORIGINAL);
-	unlink_node(t, index, CT_REPLY);
+	slot_remove(t, index * 2 + CT_ORIGINAL, &t->e[index].orig);
+	slot_remove(t, index * 2 + CT_REPLY, &t->e[index].reply);
 	t->e[index].used = false;
-	t->e[index].hnext[0] = t->free_head;
+	t->e[index].orig.src = t->free_head;
 	t->free_head = index;
 	t->used--;
 }
 
-static uint32_t lookup(struct ct_table *t, const struct ct_tuple *k, int *dir)
+static inline uint32_t lookup(const struct ct_table *t, const struct ct_tuple *k, int *dir)
 {
-	for (uint32_t node = t->bucket[hash(t, k)]; node != CT_NIL;
-	     node = t->e[node / 2].hnext[node % 2]) {
-		struct ct_tuple have = tuple_of(&t->e[node / 2], (int)(node % 2));
-		if (same(&have, k)) {
-			*dir = (int)(node % 2);
-			return node / 2;
+	uint64_t h = tuple_hash(k);
+	uint32_t want = tag_bits(t, h);
+	for (uint32_t i = home_slot(t, h), s; (s = t->slot[i]) != 0; i = next_slot(t, i)) {
+		if ((s & ~t->node_mask) != want)
+			continue;
+		uint32_t node = (s & t->node_mask) - 1;
+		if (same(tuple_of(&t->e[node >> 1], node & 1), k)) {
+			*dir = (int)(node & 1);
+			return node >> 1;
 		}
 	}
 	return CT_NIL;
@@ -300,15 +375,12 @@ static uint32_t insert(struct ct_table *t, const struct ct_tuple *orig)
 {
 	uint32_t i = t->free_head;
 	struct ct_entry *e = &t->e[i];
-	t->free_head = e->hnext[0];
+	t->free_head = e->orig.src;
 	*e = (struct ct_entry){ .orig = *orig, .reply = inverted(orig), .used = true,
 		                .last_ignored = 0xff };
-	for (int d = 0; d < 2; d++) {
-		struct ct_tuple k = tuple_of(e, d);
-		uint32_t b = hash(t, &k);
-		e->hnext[d] = t->bucket[b];
-		t->bucket[b] = i * 2 + (uint32_t)d;
-	}
+	entry_sums(e);
+	slot_add(t, i * 2 + CT_ORIGINAL, &e->orig);
+	slot_add(t, i * 2 + CT_REPLY, &e->reply);
 	t->used++;
 	t->stats.inserted++;
 	return i;
@@ -322,11 +394,61 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 	return ct_track_found(t, e, d, pkt, flags, now, entry, dir);
 }
 
+static enum ct_verdict track_slow(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
+                                  const struct ct_tuple *pkt, int cls, synq_time_t now,
+                                  struct ct_entry **entry, enum ct_dir *dir);
+
+/* Most packets: an entry both sides have answered on, moved to an ordinary
+ * state. What track_slow() does for it, without the cases that cannot
+ * apply (no reopening, which needs SYN_SENT next; no first-reply rules;
+ * neither invalid nor ignored). False, changing nothing, for any other. */
+static inline bool track_fast(struct ct_table *t, struct ct_entry *e, enum ct_dir d, int cls,
+                              synq_time_t now)
+{
+	if (!e->seen_reply)
+		return false;
+	uint8_t old = e->state, next = next_state[d][cls][old];
+	if (next == IV || next == IG || next == CT_SYN_SENT)
+		return false;
+	t->stats.found++;
+	if (!e->assured && next == CT_ESTABLISHED &&
+	    (old == CT_SYN_RECV || old == CT_ESTABLISHED)) {
+		e->assured = true;
+		t->stats.assured++;
+	}
+	e->last_ignored = 0xff;
+	e->state = next;
+	e->expires = now + t->cfg.timeout[next];
+	return true;
+}
+
 enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
                                const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
                                struct ct_entry **entry, enum ct_dir *dir)
 {
 	int cls = flags_class(flags);
+	if (e && track_fast(t, e, d, cls, now)) {
+		*entry = e;
+		*dir = d;
+		return CT_ACCEPT;
+	}
+	return track_slow(t, e, d, pkt, cls, now, entry, dir);
+}
+
+struct ct_entry *ct_find_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
+                               synq_time_t now, enum ct_dir *dir, bool *tracked)
+{
+	*tracked = false;
+	struct ct_entry *e = ct_find(t, pkt, now, dir);
+	if (e)
+		*tracked = track_fast(t, e, *dir, flags_class(flags), now);
+	return e;
+}
+
+__attribute__((noinline)) static enum ct_verdict
+track_slow(struct ct_table *t, struct ct_entry *e, enum ct_dir d, const struct ct_tuple *pkt,
+           int cls, synq_time_t now, struct ct_entry **entry, enum ct_dir *dir)
+{
 	if (e && next_state[d][cls][e->state] == CT_SYN_SENT &&
 	    (e->state == CT_TIME_WAIT || e->state == CT_CLOSE)) {
 		/* A new connection on a closed tuple: the old entry goes. */
@@ -402,11 +524,10 @@ enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_d
 void ct_set_reply(struct ct_table *t, struct ct_entry *e, const struct ct_tuple *reply)
 {
 	uint32_t index = (uint32_t)(e - t->e);
-	unlink_node(t, index, CT_REPLY);
+	slot_remove(t, index * 2 + CT_REPLY, &e->reply);
 	e->reply = *reply;
-	uint32_t b = hash(t, reply);
-	e->hnext[CT_REPLY] = t->bucket[b];
-	t->bucket[b] = index * 2 + CT_REPLY;
+	entry_sums(e);
+	slot_add(t, index * 2 + CT_REPLY, &e->reply);
 }
 
 void ct_remove(struct ct_table *t, struct ct_entry *e)

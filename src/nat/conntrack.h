@@ -96,17 +96,23 @@ struct ct_tuple {
 enum ct_dir { CT_ORIGINAL = 0, CT_REPLY = 1 };
 
 struct ct_entry {
-	struct ct_tuple orig;
+	struct ct_tuple orig;    /* a free entry keeps the next free one's
+	                          * index in orig.src */
 	struct ct_tuple reply;   /* what the answer looks like: orig inverted,
 	                          * unless NAT changed it (ct_set_reply()) */
 	synq_time_t expires;
-	uint32_t hnext[2];       /* hash chains of the original and reply tuple */
 	uint8_t state;           /* enum ct_state */
 	uint8_t last_ignored;    /* flags class and direction of the last ignored
 	                          * packet, or 0xff */
-	bool assured;
-	bool seen_reply;
-	bool used;
+	bool assured : 1;
+	bool seen_reply : 1;
+	bool used : 1;
+	/* The one's complement sum of the reply tuple inverted minus the
+	 * original, folded to 16 bits, over the two addresses and over
+	 * addresses and ports: NAT's checksum patch (RFC 1624) for a packet of
+	 * the original direction; its complement for the reply direction.
+	 * Kept by insertion and ct_set_reply(). */
+	uint16_t sum_addrs, sum_all;
 };
 
 struct ct_stats {
@@ -127,11 +133,20 @@ struct ct_stats {
 #define CT_RATELIMIT_BURST 10            /* net.core.message_burst */
 #define CT_RATELIMIT_INTERVAL SYNQ_SEC(5) /* net.core.message_cost */
 
+/* The index: open addressing with linear probing over CT_SLOTS_PER_ENTRY
+ * slots per entry (at most two in three taken: one per direction), each
+ * slot 0 (empty) or a node (entry index * 2 + direction, plus one) in its
+ * low node_bits with a tag from the tuple's hash above it, so that a
+ * lookup reads one run of slots and only the entry whose tag matches.
+ * Removal shifts the run back over the hole (no tombstones). */
+#define CT_SLOTS_PER_ENTRY 3
+
 struct ct_table {
 	struct ct_config cfg;
 	struct ct_entry *e;        /* cfg.max */
-	uint32_t *bucket;          /* nbuckets heads: index * 2 + dir, or CT_NIL */
-	uint32_t nbuckets;         /* power of two */
+	uint32_t *slot;            /* nslots */
+	uint32_t nslots;           /* CT_SLOTS_PER_ENTRY * cfg.max */
+	uint32_t node_bits, node_mask, tag_mask;
 	uint32_t free_head, used;
 	uint32_t cursor;           /* early drop's next look */
 	synq_time_t full_window_start;   /* the rate limit's current window */
@@ -163,6 +178,15 @@ enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_d
                                const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
                                struct ct_entry **entry, enum ct_dir *dir);
 
+/* ct_find(), then, when the entry has seen its reply and the packet moves
+ * it to an ordinary state (neither invalid, ignored, nor reopening),
+ * ct_track_found()'s work on it, in one call: *tracked says whether that
+ * was done (as ct_track_found() returning CT_ACCEPT for that entry and
+ * direction); if not, nothing but ct_find()'s removal of an expired entry
+ * has happened and the caller goes on with ct_track_found(). */
+struct ct_entry *ct_find_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
+                               synq_time_t now, enum ct_dir *dir, bool *tracked);
+
 /* The entry for this tuple in either direction, or NULL (expired ones too). */
 struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
                          enum ct_dir *dir);
@@ -176,6 +200,11 @@ void ct_remove(struct ct_table *t, struct ct_entry *e);
 /* Whether a tuple is some entry's, in either direction
  * (nf_conntrack_tuple_taken()): NAT must not hand out a taken one. */
 bool ct_tuple_taken(struct ct_table *t, const struct ct_tuple *k);
+
+/* Where the index puts a tuple: its first slot and its tag (for tests
+ * that need two tuples colliding on both). */
+void ct_tuple_place(const struct ct_table *t, const struct ct_tuple *k, uint32_t *home,
+                    uint32_t *tag);
 
 /* Remove every entry expired by now; returns how many. */
 uint32_t ct_table_expire(struct ct_table *t, synq_time_t now);

@@ -31,8 +31,8 @@ enum { PORT_MIN = 1024, PORT_MAX = 65535 };
 
 /* The fields of a TCP segment NAT looks at. */
 struct nat_seg {
-	uint32_t src_addr, dst_addr, seq, ack;
-	uint16_t src_port, dst_port, payload_len;
+	uint32_t src_addr, dst_addr;
+	uint16_t src_port, dst_port;
 	uint8_t flags;
 };
 
@@ -131,30 +131,45 @@ static bool masquerade(struct nat *n, struct ct_entry *e)
 	return true;
 }
 
-/* Rewrite the packet's addresses and ports to `to`, patching the IP header
- * checksum (ipv4_set_*) and the TCP checksum (pseudo-header and ports). */
+/* Rewrite the packet's addresses and ports to `to`, patching both checksums
+ * at once (RFC 1624, eqn. 3, over every changed word: HC' = ~(~HC + sum of
+ * ~m + m')): the addresses count in the IP header's and, through the
+ * pseudo-header, the TCP checksum, the ports in TCP's only. Words are
+ * summed 32 bits at a time and folded once; one's complement sums agree
+ * modulo 0xffff, so this is the sum field by field. */
+static inline uint16_t fold_complement(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 static void rewrite(uint8_t *pkt, size_t ihl, const struct ct_tuple *from,
                     const struct ct_tuple *to)
 {
 	uint8_t *th = pkt + ihl;
-	uint16_t sum = load_be16(th + 16);
+	uint64_t addrs = 0, ports = 0;
 	if (from->src != to->src) {
-		sum = inet_checksum_adjust32(sum, from->src, to->src);
-		ipv4_set_src(pkt, to->src);
+		addrs += (uint64_t)(uint32_t)~from->src + to->src;
+		store_be32(pkt + 12, to->src);
 	}
 	if (from->dst != to->dst) {
-		sum = inet_checksum_adjust32(sum, from->dst, to->dst);
-		ipv4_set_dst(pkt, to->dst);
+		addrs += (uint64_t)(uint32_t)~from->dst + to->dst;
+		store_be32(pkt + 16, to->dst);
 	}
 	if (from->sport != to->sport) {
-		sum = inet_checksum_adjust16(sum, from->sport, to->sport);
+		ports += (uint16_t)~from->sport + (uint32_t)to->sport;
 		store_be16(th, to->sport);
 	}
 	if (from->dport != to->dport) {
-		sum = inet_checksum_adjust16(sum, from->dport, to->dport);
+		ports += (uint16_t)~from->dport + (uint32_t)to->dport;
 		store_be16(th + 2, to->dport);
 	}
-	store_be16(th + 16, sum);
+	if (from->src != to->src || from->dst != to->dst)
+		store_be16(pkt + 10, fold_complement((uint16_t)~load_be16(pkt + 10) + addrs));
+	store_be16(th + 16, fold_complement((uint16_t)~load_be16(th + 16) + addrs + ports));
 }
 
 static struct ct_tuple inverse(const struct ct_tuple *t)
@@ -165,17 +180,21 @@ static struct ct_tuple inverse(const struct ct_tuple *t)
 
 /* The closed port's answer (RFC 793): to an ACK, a reset at its ack number;
  * to anything else, a reset acknowledging it. */
-static size_t closed_reset(const struct nat *n, const struct nat_seg *seg, uint8_t *reply)
+static size_t closed_reset(const struct nat *n, const struct nat_seg *seg, const uint8_t *pkt,
+                           size_t ihl, uint8_t *reply)
 {
+	const uint8_t *th = pkt + ihl;
+	uint32_t seq = load_be32(th + 4), ack = load_be32(th + 8);
+	size_t payload_len = load_be16(pkt + 2) - ihl - (size_t)(th[12] >> 4) * 4;
 	struct ipv4_fields ipf = { .src_addr = n->cfg.public_addr, .dst_addr = seg->src_addr,
 		                   .ttl = IPV4_DEFAULT_TTL, .protocol = IPV4_PROTO_TCP,
 		                   .dont_fragment = true };
 	struct tcp_segment rst = { .src_port = seg->dst_port, .dst_port = seg->src_port };
 	if (seg->flags & TCP_ACK) {
-		rst.seq = seg->ack;
+		rst.seq = ack;
 		rst.flags = TCP_RST;
 	} else {
-		rst.ack = seg->seq + seg->payload_len + !!(seg->flags & TCP_SYN) +
+		rst.ack = seq + (uint32_t)payload_len + !!(seg->flags & TCP_SYN) +
 		          !!(seg->flags & TCP_FIN);
 		rst.flags = TCP_RST | TCP_ACK;
 	}
@@ -202,13 +221,44 @@ static bool tcp_view(const uint8_t *pkt, size_t len, struct nat_seg *seg, size_t
 		return false;
 	*seg = (struct nat_seg){
 		.src_addr = load_be32(pkt + 12), .dst_addr = load_be32(pkt + 16),
-		.src_port = load_be16(th), .dst_port = load_be16(th + 2),
-		.seq = load_be32(th + 4), .ack = load_be32(th + 8), .flags = th[13] & 0x3f,
-		.payload_len = (uint16_t)(total - hl - doff),
+		.src_port = load_be16(th), .dst_port = load_be16(th + 2), .flags = th[13] & 0x3f,
 	};
 	*ihl = hl;
 	return true;
 }
+
+/* A packet of a tracked connection, its tuple as sent `from`, rewritten
+ * to `to` with the entry's checksum patches for its direction (ct_entry's
+ * sums): one fold for each checksum. A checksum field of 0xffff (never
+ * computed, but a packet may carry anything) goes field by field, so that
+ * the result is the same bits either way. */
+static inline uint16_t patch(uint16_t checksum, uint16_t sum)
+{
+	uint32_t x = (uint32_t)(uint16_t)~checksum + sum;
+	return (uint16_t)~((x & 0xffffu) + (x >> 16));
+}
+
+static void translate(uint8_t *pkt, size_t ihl, const struct ct_tuple *from,
+                      const struct ct_tuple *to, uint16_t sum_addrs, uint16_t sum_all)
+{
+	uint8_t *th = pkt + ihl;
+	uint16_t ip_sum = load_be16(pkt + 10), tcp_sum = load_be16(th + 16);
+	if (ip_sum == 0xffff || tcp_sum == 0xffff) {
+		rewrite(pkt, ihl, from, to);
+		return;
+	}
+	store_be32(pkt + 12, to->src);
+	store_be32(pkt + 16, to->dst);
+	store_be16(th, to->sport);
+	store_be16(th + 2, to->dport);
+	store_be16(pkt + 10, patch(ip_sum, sum_addrs));
+	store_be16(th + 16, patch(tcp_sum, sum_all));
+}
+
+static enum nat_verdict untracked(struct nat *n, uint8_t *pkt, size_t ihl,
+                                  const struct nat_seg *segp, struct ct_entry *known,
+                                  enum ct_dir dir, synq_time_t now, uint8_t *reply,
+                                  size_t *reply_len);
 
 enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t now,
                             uint8_t *reply, size_t *reply_len)
@@ -218,15 +268,42 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 	size_t ihl;
 	if (!tcp_view(pkt, len, &seg, &ihl))
 		return NAT_PASS;
+	if (!inside(n, seg.src_addr) && seg.dst_addr != n->cfg.public_addr)
+		return NAT_PASS; /* neither ours nor for us: routed as it is */
+	struct ct_tuple pkt_tuple = { .src = seg.src_addr, .dst = seg.dst_addr,
+		                      .sport = seg.src_port, .dport = seg.dst_port };
+	enum ct_dir dir = CT_ORIGINAL;
+	bool tracked;
+	struct ct_entry *known = ct_find_track(&n->ct, &pkt_tuple, seg.flags, now, &dir, &tracked);
+	if (!tracked)
+		return untracked(n, pkt, ihl, &seg, known, dir, now, reply, reply_len);
+	/* A connection both sides have spoken on, tracked already: it leaves
+	 * as the other direction's tuple inverted. */
+	struct ct_tuple to = inverse(dir == CT_ORIGINAL ? &known->reply : &known->orig);
+	if (to.src != pkt_tuple.src || to.dst != pkt_tuple.dst || to.sport != pkt_tuple.sport ||
+	    to.dport != pkt_tuple.dport) {
+		uint16_t sum_addrs = known->sum_addrs, sum_all = known->sum_all;
+		if (dir == CT_REPLY) {
+			sum_addrs = (uint16_t)~sum_addrs;
+			sum_all = (uint16_t)~sum_all;
+		}
+		translate(pkt, ihl, &pkt_tuple, &to, sum_addrs, sum_all);
+		n->stats.translated++;
+	}
+	return NAT_PASS;
+}
+
+/* Every other packet: a new connection, one not answered yet, or one whose
+ * state moves in a way that needs looking at (conntrack's whole rules). */
+__attribute__((noinline)) static enum nat_verdict
+untracked(struct nat *n, uint8_t *pkt, size_t ihl, const struct nat_seg *segp,
+          struct ct_entry *known, enum ct_dir dir, synq_time_t now, uint8_t *reply,
+          size_t *reply_len)
+{
+	const struct nat_seg seg = *segp;
 	struct ct_tuple pkt_tuple = { .src = seg.src_addr, .dst = seg.dst_addr,
 		                      .sport = seg.src_port, .dport = seg.dst_port };
 	bool from_inside = inside(n, seg.src_addr);
-	bool to_router = seg.dst_addr == n->cfg.public_addr;
-	if (!from_inside && !to_router)
-		return NAT_PASS; /* neither ours nor for us: routed as it is */
-
-	enum ct_dir dir = CT_ORIGINAL;
-	struct ct_entry *known = ct_find(&n->ct, &pkt_tuple, now, &dir);
 	/* What the packet becomes is decided by the entry's two tuples as they
 	 * are now: a reset may remove the entry while it is tracked. */
 	struct ct_tuple orig = known ? known->orig : pkt_tuple;
@@ -240,7 +317,7 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 				return NAT_DROP;
 			}
 			n->stats.closed_resets++;
-			*reply_len = closed_reset(n, &seg, reply);
+			*reply_len = closed_reset(n, &seg, pkt, ihl, reply);
 			return *reply_len ? NAT_RESET : NAT_DROP;
 		}
 		if ((seg.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && !syn_allowed(n, seg.src_addr, now))

@@ -526,6 +526,129 @@ static void profiles_and_sysctls(void **state)
 	assert_string_equal(ct_state_name(CT_TIME_WAIT), "TIME_WAIT");
 }
 
+/* The index (open addressing, backward-shift removal). A first tuple
+ * whose home slot is `home`, from a search over source ports. */
+static struct ct_tuple with_home(const struct ct_table *t, uint32_t home, uint32_t from)
+{
+	for (uint32_t i = from;; i++) {
+		struct ct_tuple k = { .src = 0x0a000000u + i / 50000, .dst = 0xc0a80101,
+		                      .sport = (uint16_t)(1024 + i % 50000), .dport = 80 };
+		uint32_t h, tag;
+		ct_tuple_place(t, &k, &h, &tag);
+		if (h == home)
+			return k;
+	}
+}
+
+/* Entries that share a home slot sit one after another; removing the first
+ * must leave the others findable (the hole is closed, not left empty). An
+ * entry whose own home is after the hole must not move before its home. */
+static void removal_closes_the_hole(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 8); /* 24 slots */
+	uint32_t home = 5;
+	struct ct_tuple a = with_home(&f.t, home, 0);
+	struct ct_tuple b = with_home(&f.t, home, a.sport - 1024 + 1);
+	struct ct_tuple c = with_home(&f.t, home + 2, 0);
+	struct ct_tuple d = with_home(&f.t, home + 1, 0);
+	/* a at 5, b at 6, c at 7 (its home), d pushed past 6 and 7 to 8 -
+	 * unless a reply tuple took one of those slots first, which only moves
+	 * things along */
+	assert_int_equal(pkt(&f, &a, SYN), CT_ACCEPT);
+	assert_int_equal(pkt(&f, &b, SYN), CT_ACCEPT);
+	assert_int_equal(pkt(&f, &c, SYN), CT_ACCEPT);
+	assert_int_equal(pkt(&f, &d, SYN), CT_ACCEPT);
+	assert_int_equal(f.t.slot[home] & f.t.node_mask, 0 * 2 + 1);        /* a's original */
+	assert_int_equal(f.t.slot[home + 1] & f.t.node_mask, 1 * 2 + 1);    /* b's original */
+	ct_remove(&f.t, ct_find(&f.t, &a, f.now, NULL));
+	assert_null(ct_find(&f.t, &a, f.now, NULL));
+	struct ct_tuple ra = reply_of(&a);
+	assert_null(ct_find(&f.t, &ra, f.now, NULL));
+	const struct ct_tuple *left[] = { &b, &c, &d };
+	for (int i = 0; i < 3; i++) {
+		enum ct_dir dir;
+		struct ct_tuple r = reply_of(left[i]);
+		struct ct_entry *e = ct_find(&f.t, left[i], f.now, &dir);
+		assert_non_null(e);
+		assert_int_equal(dir, CT_ORIGINAL);
+		assert_ptr_equal(ct_find(&f.t, &r, f.now, &dir), e);
+		assert_int_equal(dir, CT_REPLY);
+	}
+	/* b moved back into a's slot; c stayed at its home */
+	assert_int_equal(f.t.slot[home] & f.t.node_mask, 1 * 2 + 1);
+	uint32_t c_home, tag;
+	ct_tuple_place(&f.t, &c, &c_home, &tag);
+	assert_int_equal(c_home, home + 2);
+	ct_table_free(&f.t);
+}
+
+/* Two tuples with the same home slot and the same tag: the index holds
+ * them apart by the whole tuple. */
+static void same_slot_and_tag_told_apart(void **state)
+{
+	(void)state;
+	struct fx f;
+	init(&f, 4); /* 12 slots, 16-bit tags */
+	struct ct_tuple a = nth(0), b = a;
+	uint32_t ha, ta, hb, tb;
+	ct_tuple_place(&f.t, &a, &ha, &ta);
+	for (uint32_t i = 1;; i++) {
+		b.src = 0x0b000000u + i;
+		ct_tuple_place(&f.t, &b, &hb, &tb);
+		if (hb == ha && tb == ta)
+			break;
+	}
+	assert_int_equal(pkt(&f, &a, SYN), CT_ACCEPT);
+	assert_null(ct_find(&f.t, &b, f.now, NULL));
+	assert_false(ct_tuple_taken(&f.t, &b));
+	assert_int_equal(pkt(&f, &b, SYN), CT_ACCEPT);
+	assert_int_equal(f.t.used, 2);
+	struct ct_entry *ea = ct_find(&f.t, &a, f.now, NULL), *eb = ct_find(&f.t, &b, f.now, NULL);
+	assert_non_null(ea);
+	assert_non_null(eb);
+	assert_ptr_not_equal(ea, eb);
+	assert_int_equal(eb->orig.src, b.src);
+	ct_remove(&f.t, ea);
+	assert_ptr_equal(ct_find(&f.t, &b, f.now, NULL), eb);
+	assert_null(ct_find(&f.t, &a, f.now, NULL));
+	ct_table_free(&f.t);
+}
+
+/* A table kept full while entries come and go at random: every entry is
+ * found from both tuples, nothing else is, and a lookup for an absent
+ * tuple in the full table ends. */
+static void full_table_index_churn(void **state)
+{
+	(void)state;
+	struct fx f;
+	enum { MAX = 16, POOL = 40 };
+	init(&f, MAX);
+	bool in[POOL] = { false };
+	struct synq_rng rng;
+	synq_rng_seed(&rng, 3);
+	for (int step = 0; step < 20000; step++) {
+		uint32_t i = (uint32_t)(synq_rng_next(&rng) % POOL);
+		struct ct_tuple k = nth(i * 7919u);
+		if (in[i]) {
+			ct_remove(&f.t, ct_find(&f.t, &k, f.now, NULL));
+			in[i] = false;
+		} else if (f.t.used < MAX) {
+			assert_int_equal(pkt(&f, &k, SYN), CT_ACCEPT);
+			in[i] = true;
+		}
+		for (uint32_t j = 0; j < POOL; j++) {
+			struct ct_tuple q = nth(j * 7919u), r = reply_of(&q);
+			struct ct_entry *e = ct_find(&f.t, &q, f.now, NULL);
+			assert_true((e != NULL) == in[j]);
+			assert_true(ct_find(&f.t, &r, f.now, NULL) == e);
+			assert_true(ct_tuple_taken(&f.t, &q) == in[j]);
+		}
+	}
+	ct_table_free(&f.t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -548,6 +671,9 @@ int main(void)
 		cmocka_unit_test(full_of_assured_drops_and_reports),
 		cmocka_unit_test(never_more_than_its_size),
 		cmocka_unit_test(profiles_and_sysctls),
+		cmocka_unit_test(removal_closes_the_hole),
+		cmocka_unit_test(same_slot_and_tag_told_apart),
+		cmocka_unit_test(full_table_index_churn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "ip/byteorder.h"
 #include "ip/checksum.h"
 #include "ip/ipv4.h"
 #include "ip/tcp_wire.h"
@@ -288,6 +289,88 @@ static void full_table_drops(void **state)
 	nat_free(&n);
 }
 
+/* The packet as the per-field RFC 1624 patch leaves it: each changed
+ * address in both checksums, each changed port in TCP's. */
+static void patched_by_field(struct pkt *p, uint32_t src, uint16_t sport, uint32_t dst,
+                             uint16_t dport)
+{
+	uint8_t *th = p->b + 20;
+	uint16_t ipsum = load_be16(p->b + 10), tsum = load_be16(th + 16);
+	uint32_t old_src = load_be32(p->b + 12), old_dst = load_be32(p->b + 16);
+	uint16_t old_sport = load_be16(th), old_dport = load_be16(th + 2);
+	if (old_src != src) {
+		ipsum = inet_checksum_adjust32(ipsum, old_src, src);
+		tsum = inet_checksum_adjust32(tsum, old_src, src);
+	}
+	if (old_dst != dst) {
+		ipsum = inet_checksum_adjust32(ipsum, old_dst, dst);
+		tsum = inet_checksum_adjust32(tsum, old_dst, dst);
+	}
+	if (old_sport != sport)
+		tsum = inet_checksum_adjust16(tsum, old_sport, sport);
+	if (old_dport != dport)
+		tsum = inet_checksum_adjust16(tsum, old_dport, dport);
+	store_be32(p->b + 12, src);
+	store_be32(p->b + 16, dst);
+	store_be16(th, sport);
+	store_be16(th + 2, dport);
+	store_be16(p->b + 10, ipsum);
+	store_be16(th + 16, tsum);
+}
+
+/* Packets of answered connections take the entry's precomputed checksum
+ * patches: the same bits as patching field by field, whatever the
+ * checksums they arrive with - 0xffff included, which no sender computes
+ * and where one fold could give 0xffff for 0x0000. The public address here
+ * has the same 16-bit word sum as the client's, so the address patch is
+ * zero and that case is reached. */
+static void checksums_as_field_by_field(void **state)
+{
+	(void)state;
+	struct nat_config cfg = { .public_addr = 0x0102c0a8u, /* 1.2.192.168 */
+		                  .inside_net = INSIDE_NET, .inside_mask = 0xffffff00u,
+		                  .n_forwards = 1,
+		                  .forward = { { .public_port = 8080, .inside_addr = SERVER_IN,
+		                                 .inside_port = 80 } } };
+	struct ct_config ct;
+	ct_config_linux(&ct, 64);
+	struct nat n;
+	assert_int_equal(nat_init(&n, &cfg, &ct), 0);
+	uint32_t pub = cfg.public_addr;
+	/* (as sent, as it must leave) for both directions of both flows */
+	struct { uint32_t s; uint16_t sp; uint32_t d; uint16_t dp; } legs[4][2] = {
+		{ { CLIENT_A, 40000, REMOTE, 443 }, { pub, 40000, REMOTE, 443 } },
+		{ { REMOTE, 443, pub, 40000 }, { REMOTE, 443, CLIENT_A, 40000 } },
+		{ { REMOTE2, 5555, pub, 8080 }, { REMOTE2, 5555, SERVER_IN, 80 } },
+		{ { SERVER_IN, 80, REMOTE2, 5555 }, { pub, 8080, REMOTE2, 5555 } },
+	};
+	for (int f = 0; f < 4; f += 2) {
+		struct pkt syn = tcp(legs[f][0].s, legs[f][0].sp, legs[f][0].d, legs[f][0].dp,
+		                     TCP_SYN, 1, 0);
+		struct pkt synack = tcp(legs[f + 1][0].s, legs[f + 1][0].sp, legs[f + 1][0].d,
+		                        legs[f + 1][0].dp, TCP_SYN | TCP_ACK, 1, 2);
+		assert_int_equal(through(&n, &syn, 0), NAT_PASS);
+		assert_int_equal(through(&n, &synack, 0), NAT_PASS);
+	}
+	static const uint16_t sums[] = { 0x0000, 0x0001, 0x1234, 0x7fff, 0xfffe, 0xffff };
+	for (int l = 0; l < 4; l++)
+		for (unsigned i = 0; i < sizeof sums / sizeof sums[0]; i++)
+			for (unsigned j = 0; j < sizeof sums / sizeof sums[0]; j++) {
+				struct pkt p = tcp(legs[l][0].s, legs[l][0].sp, legs[l][0].d,
+				                   legs[l][0].dp, TCP_ACK, 2, 2);
+				store_be16(p.b + 10, sums[i]);
+				store_be16(p.b + 36, sums[j]);
+				struct pkt want = p;
+				patched_by_field(&want, legs[l][1].s, legs[l][1].sp, legs[l][1].d,
+				                 legs[l][1].dp);
+				assert_int_equal(through(&n, &p, 1), NAT_PASS);
+				assert_memory_equal(p.b, want.b, p.len);
+			}
+	/* and all of those went the answered connections' way */
+	assert_int_equal(n.ct.stats.found, 2 + 4 * 36);
+	nat_free(&n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +382,7 @@ int main(void)
 		cmocka_unit_test(reset_before_reply),
 		cmocka_unit_test(full_table_drops),
 		cmocka_unit_test(reopened_tuple_is_translated),
+		cmocka_unit_test(checksums_as_field_by_field),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
