@@ -18,7 +18,8 @@
  *      buffer is the stack's and is valid only during the callback;
  *   2. socket readiness changes, collected for synq_epoll_wait()/poll;
  *   3. the next deadline: synq_stack_next_deadline() after the call.
- * The driver calls synq_stack_advance() when that deadline comes.
+ * The driver calls synq_stack_advance() when that deadline comes, and
+ * before an input stamped after it: timers due first fire first.
  * Time never goes backwards (debug builds assert it).
  *
  * Nothing in a stack is global: thousands of stacks can share one process

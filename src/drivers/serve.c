@@ -64,10 +64,17 @@ static void stack_output(void *ctx, const uint8_t *pkt, size_t len)
 		to_kernel(s, pkt, len);
 }
 
+/* A packet read late (the loop woke for it, or for the deadline it came
+ * with) still meets the timers due before it first: the kernel runs a
+ * tick's timers before the packets they make its peers send, so a request
+ * that expires on that tick frees its slot for the SYN a client's
+ * retransmission timer sent on the same tick. */
 static void to_stack(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct serve *s = ctx;
 	capture(s, pkt, len);
+	if (synq_stack_next_deadline(s->stack) <= s->now)
+		synq_stack_advance(s->stack, s->now);
 	synq_stack_input(s->stack, pkt, len, s->now);
 }
 

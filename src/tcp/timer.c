@@ -75,9 +75,9 @@ synq_time_t tcp_wheel_due(const struct synq_stack *s, synq_time_t when)
 /* The wheel's arithmetic for one jiffy length; called with a constant one
  * for each supported HZ, so that the divisions become multiplications. */
 static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_time_t jiffy,
-                                       unsigned depth)
+                                       unsigned depth, uint64_t initial)
 {
-	uint64_t clk = (uint64_t)(now / jiffy);
+	uint64_t clk = (uint64_t)(now / jiffy) + initial;
 	uint64_t delay = when > now ? (uint64_t)((when - now + jiffy - 1) / jiffy) : 0;
 	unsigned level = 0;
 	while (level + 1 < depth && delay >= wheel_level_start(level + 1))
@@ -87,8 +87,12 @@ static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_t
 		delay = cutoff - ((uint64_t)1 << ((depth - 1) * WHEEL_CLK_SHIFT));
 	unsigned shift = level * WHEEL_CLK_SHIFT;
 	uint64_t bucket = (((clk + delay) >> shift) + 1) << shift;
-	return (synq_time_t)bucket * jiffy;
+	return (synq_time_t)(bucket - initial) * jiffy;
 }
+
+/* Linux's INITIAL_JIFFIES: jiffies start 300 s before wrapping 32 bits,
+ * so a wheel level's bucket edges sit that far off the clock's zero. */
+#define INITIAL_JIFFIES(hz) ((uint64_t)(uint32_t)(-300 * (hz)))
 
 synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
 {
@@ -97,13 +101,14 @@ synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
 	/* Nine levels above HZ=100, eight at or below (LVL_DEPTH). */
 	switch (s->cfg.hz) {
 	case 250:
-		return wheel_expiry(s->now, when, SYNQ_MSEC(4), 9);
+		return wheel_expiry(s->now, when, SYNQ_MSEC(4), 9, INITIAL_JIFFIES(250));
 	case 1000:
-		return wheel_expiry(s->now, when, SYNQ_MSEC(1), 9);
+		return wheel_expiry(s->now, when, SYNQ_MSEC(1), 9, INITIAL_JIFFIES(1000));
 	case 100:
-		return wheel_expiry(s->now, when, SYNQ_MSEC(10), 8);
+		return wheel_expiry(s->now, when, SYNQ_MSEC(10), 8, INITIAL_JIFFIES(100));
 	default:
-		return wheel_expiry(s->now, when, jiffy_length(s), s->cfg.hz > 100 ? 9 : 8);
+		return wheel_expiry(s->now, when, jiffy_length(s), s->cfg.hz > 100 ? 9 : 8,
+		                    INITIAL_JIFFIES(s->cfg.hz));
 	}
 }
 
