@@ -37,6 +37,7 @@
 	X(TcpExt, PruneCalled)                                                 \
 	X(TcpExt, RcvPruned)                                                   \
 	X(TcpExt, OfoPruned)                                                   \
+	X(TcpExt, TCPRcvCollapsed)                                             \
 	X(TcpExt, TW)                                                          \
 	X(TcpExt, TWRecycled)                                                  \
 	X(TcpExt, TWKilled)                                                    \

@@ -120,6 +120,17 @@ struct httpd_ipcount {
 	uint32_t count;
 };
 
+/* The last 200 head without a Keep-Alive header, as built for the second
+ * date_sec (sec), its Content-Length, type and Connection: close. */
+struct httpd_head_cache {
+	int64_t sec;
+	uint64_t content_length;
+	const char *type;
+	bool close;
+	uint32_t len;                  /* 0: empty */
+	char text[HTTPD_OUT_BYTES];
+};
+
 struct synq_httpd {
 	struct synq_httpd_config cfg;
 	struct synq_httpd_hooks hooks;
@@ -165,11 +176,7 @@ struct synq_httpd {
 
 	int64_t date_sec;
 	char date[40];
-	/* "HTTP/1.1 200 OK" to "Content-Length: " with the Date: of date_sec:
-	 * the head of most replies, rebuilt once a second */
-	int64_t head_ok_sec;
-	uint32_t head_ok_len;
-	char head_ok[128];
+	struct httpd_head_cache head_ok;  /* response.c's head() */
 	uint8_t scratch[4096];         /* lingering close discards into it */
 
 	/* Simulator attachment. */

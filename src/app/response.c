@@ -149,44 +149,26 @@ static size_t put_end(struct text_out *o)
 
 #define PUT_LIT(o, s) put_mem((o), (s), sizeof(s) - 1)
 
-/* Status line and headers into out; returns the length. Written piece by
- * piece (this runs for every reply; snprintf() cost a sixth of a kept-alive
- * request's instructions). */
-static uint32_t head(struct synq_httpd *h, struct httpd_conn *c, unsigned status,
-                     uint64_t content_length, const char *type)
+/* Status line and headers into out (cap bytes, as snprintf() would fill
+ * it); returns the length wanted. Written piece by piece: snprintf() cost
+ * a sixth of a kept-alive request's instructions. */
+static size_t build_head(struct synq_httpd *h, char *out, size_t cap, unsigned status,
+                         const char *date, uint64_t content_length, bool keep,
+                         bool keep_alive_token, uint32_t requests, const char *type)
 {
-	struct httpd_buf *b = c->buf;
-	bool keep = keep_alive(h, c, status);
-	if (keep)
-		c->flags |= CF_KEEP;
-	else
-		c->flags &= (uint8_t)~CF_KEEP;
-	struct text_out o = { .buf = b->out, .cap = sizeof b->out };
-	const char *date = httpd_date(h);
-	if (status == 200) {
-		if (h->head_ok_len == 0 || h->head_ok_sec != h->date_sec) {
-			struct text_out p = { .buf = h->head_ok, .cap = sizeof h->head_ok };
-			PUT_LIT(&p, "HTTP/1.1 200 OK\r\nDate: ");
-			put_str(&p, date);
-			PUT_LIT(&p, "\r\nServer: synq-httpd\r\nContent-Length: ");
-			h->head_ok_len = (uint32_t)put_end(&p);
-			h->head_ok_sec = h->date_sec;
-		}
-		put_mem(&o, h->head_ok, h->head_ok_len);
-	} else {
-		PUT_LIT(&o, "HTTP/1.1 ");
-		put_u64(&o, status);
-		PUT_LIT(&o, " ");
-		put_str(&o, http_status_reason(status));
-		PUT_LIT(&o, "\r\nDate: ");
-		put_str(&o, date);
-		PUT_LIT(&o, "\r\nServer: synq-httpd\r\nContent-Length: ");
-	}
+	struct text_out o = { .buf = out, .cap = cap };
+	PUT_LIT(&o, "HTTP/1.1 ");
+	put_u64(&o, status);
+	PUT_LIT(&o, " ");
+	put_str(&o, http_status_reason(status));
+	PUT_LIT(&o, "\r\nDate: ");
+	put_str(&o, date);
+	PUT_LIT(&o, "\r\nServer: synq-httpd\r\nContent-Length: ");
 	put_u64(&o, content_length);
 	PUT_LIT(&o, "\r\n");
 	if (!keep) {
 		PUT_LIT(&o, "Connection: close\r\n");
-	} else if (b->req.conn_keep_alive) {
+	} else if (keep_alive_token) {
 		PUT_LIT(&o, "Keep-Alive: timeout=");
 		long long t = (long long)(h->cfg.keep_alive_timeout_ns / SYNQ_SEC(1));
 		if (t < 0) {
@@ -196,13 +178,48 @@ static uint32_t head(struct synq_httpd *h, struct httpd_conn *c, unsigned status
 			put_u64(&o, (uint64_t)t);
 		}
 		PUT_LIT(&o, ", max=");
-		put_u64(&o, (unsigned)(h->cfg.max_keep_alive_requests - c->requests));
+		put_u64(&o, (unsigned)(h->cfg.max_keep_alive_requests - requests));
 		PUT_LIT(&o, "\r\nConnection: Keep-Alive\r\n");
 	}
 	PUT_LIT(&o, "Content-Type: ");
 	put_str(&o, type);
 	PUT_LIT(&o, "\r\n\r\n");
-	size_t n = put_end(&o);
+	return put_end(&o);
+}
+
+/* The reply's head into c's buffer; returns its length. A 200 without a
+ * Keep-Alive header is the same for every reply of a second with the same
+ * length and type (types are string constants): it is built once and
+ * copied. */
+static uint32_t head(struct synq_httpd *h, struct httpd_conn *c, unsigned status,
+                     uint64_t content_length, const char *type)
+{
+	struct httpd_buf *b = c->buf;
+	bool keep = keep_alive(h, c, status);
+	if (keep)
+		c->flags |= CF_KEEP;
+	else
+		c->flags &= (uint8_t)~CF_KEEP;
+	const char *date = httpd_date(h);
+	size_t n;
+	if (status == 200 && (!keep || !b->req.conn_keep_alive)) {
+		struct httpd_head_cache *k = &h->head_ok;
+		if (k->len == 0 || k->sec != h->date_sec || k->content_length != content_length ||
+		    k->type != type || k->close != !keep) {
+			n = build_head(h, k->text, sizeof k->text, 200, date, content_length, keep,
+			               false, 0, type);
+			k->len = (uint32_t)(n < sizeof k->text ? n : sizeof k->text - 1);
+			k->sec = h->date_sec;
+			k->content_length = content_length;
+			k->type = type;
+			k->close = !keep;
+		}
+		memcpy(b->out, k->text, (size_t)k->len + 1);
+		n = k->len;
+	} else {
+		n = build_head(h, b->out, sizeof b->out, status, date, content_length, keep,
+		               b->req.conn_keep_alive, c->requests, type);
+	}
 	b->status = (uint16_t)status;
 	if (n >= sizeof b->out)
 		n = sizeof b->out - 1;

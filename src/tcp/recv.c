@@ -267,11 +267,34 @@ static uint32_t pool_free_count(const struct pool *p)
 	return p->capacity - p->used;
 }
 
-/* Charge an skb to the segbuf that holds its last byte. */
+/* Charge an skb to the segbuf that holds its last byte. A tun skb takes
+ * no later data into its spare room (measured: no tcp_try_coalesce()). */
 static void charge(struct tcp_conn *c, struct segbuf *last, uint32_t truesize)
 {
-	last->rx_truesize += truesize;
+	last->rx.truesize += truesize;
+	last->rx.tailroom = 0;
+	last->rx.skbs++;
 	c->rmem_alloc += truesize;
+}
+
+/* tcp_try_coalesce() into an skb a collapse made, whose spare room holds
+ * the new data: the data joins it at no charge, and the skb's end (where
+ * its charge is kept) moves to the new last byte. */
+static bool coalesce_room(const struct segbuf *end, uint32_t len)
+{
+	return end != NULL && len != 0 && end->rx.tailroom >= len;
+}
+
+static void move_end(struct segbuf *from, struct segbuf *to, uint32_t len)
+{
+	uint32_t truesize = from->rx.truesize;
+	uint16_t room = (uint16_t)(from->rx.tailroom - len);
+	from->rx.truesize = 0;
+	from->rx.tailroom = 0;
+	from->rx.skbs--;
+	to->rx.truesize += truesize;
+	to->rx.tailroom = room;
+	to->rx.skbs++;
 }
 
 /* Append bytes to the receive queue, filling the tail segbuf first, and
@@ -285,6 +308,8 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 		return false;
 	}
 	struct segbuf *tail = buf(s, c->rcvq.tail);
+	bool coalesce = coalesce_room(tail, len);
+	uint32_t total = len;
 	if (tail && len) {
 		uint32_t room = SEGBUF_DATA - tail->off - tail->len;
 		uint32_t n = len < room ? len : room;
@@ -293,7 +318,6 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 			tail->len = (uint16_t)(tail->len + n);
 			data += n;
 			len -= n;
-			MIB_INC(s, TcpExtTCPRcvCoalesce);
 		}
 	}
 	while (len) {
@@ -306,15 +330,24 @@ static bool rcvq_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t 
 		data += n;
 		len -= n;
 	}
-	charge(c, buf(s, c->rcvq.tail), truesize);
+	if (coalesce) {
+		MIB_INC(s, TcpExtTCPRcvCoalesce);
+		move_end(tail, buf(s, c->rcvq.tail), total);
+	} else {
+		charge(c, buf(s, c->rcvq.tail), truesize);
+	}
 	return true;
 }
 
-/* Move out-of-order data that rcv_nxt has reached (tcp_ofo_queue()).
- * Returns true if the peer's FIN was among it. */
+/* Move out-of-order data that rcv_nxt has reached (tcp_ofo_queue()); an
+ * skb that starts at rcv_nxt joins the receive queue's last skb if that
+ * has the room. Returns true if the peer's FIN was among it. */
 static bool ofo_drain(struct synq_stack *s, struct tcp_conn *c)
 {
 	bool fin = false;
+	struct segbuf *into = NULL; /* the receive queue's end before this skb */
+	uint32_t skb_len = 0;
+	bool whole = true;          /* nothing of this skb was had before */
 	while (c->oooq.head != POOL_NONE) {
 		struct segbuf *b = buf(s, c->oooq.head);
 		if (seq_after(b->seq, c->rcv_nxt))
@@ -323,13 +356,30 @@ static bool ofo_drain(struct synq_stack *s, struct tcp_conn *c)
 		uint32_t end = b->seq + b->len;
 		if (seq_after(end, c->rcv_nxt)) {
 			uint32_t skip = c->rcv_nxt - b->seq;
-			if (skip)
+			if (skb_len == 0) {
+				into = buf(s, c->rcvq.tail);
+				whole = true;
+			}
+			if (skip) {
 				dsack_extend(s, c, b->seq, c->rcv_nxt);
+				whole = false;
+			}
 			b->off = (uint16_t)(b->off + skip);
 			b->len = (uint16_t)(b->len - skip);
 			b->seq = c->rcv_nxt;
 			segq_push_tail(&s->segbufs, &c->rcvq, index);
 			c->rcv_nxt = end;
+			skb_len += b->len;
+			if (b->rx.skbs) {
+				if (whole && coalesce_room(into, skb_len)) {
+					MIB_INC(s, TcpExtTCPRcvCoalesce);
+					tcp_rmem_release(c, b);
+					b->rx.truesize = 0;
+					b->rx.skbs = 0;
+					move_end(into, b, skb_len);
+				}
+				skb_len = 0;
+			}
 		} else {
 			dsack_extend(s, c, b->seq, end);
 			tcp_rmem_release(c, b);
@@ -414,6 +464,12 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c,
 		tcp_rmem_release(c, n);
 		pool_free(&s->segbufs, segq_remove_after(&s->segbufs, &c->oooq, prev));
 	}
+	/* tcp_ooo_try_coalesce(): into the skb just before, if a collapse
+	 * left it room. */
+	struct segbuf *before = buf(s, prev);
+	bool coalesce = before && before->seq + before->len == seq && !fin &&
+	                coalesce_room(before, len);
+	uint32_t total = len;
 	uint32_t at = seq;
 	do {
 		uint32_t i = pool_alloc(&s->segbufs);
@@ -435,7 +491,12 @@ static void ofo_insert(struct synq_stack *s, struct tcp_conn *c,
 	 * duplicate ACKs; the charge comes after (skb_set_owner_r()). */
 	if (c->flags & TCP_CONN_SACK_OK)
 		grow_window(s, c, seg->payload_len, truesize);
-	charge(c, buf(s, prev), truesize);
+	if (coalesce) {
+		MIB_INC(s, TcpExtTCPRcvCoalesce);
+		move_end(before, buf(s, prev), total);
+	} else {
+		charge(c, buf(s, prev), truesize);
+	}
 grow_buffer:
 	/* Only for a connection an application holds (sk->sk_socket): not
 	 * a child waiting for accept(), nor an orphan. */

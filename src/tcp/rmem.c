@@ -15,15 +15,19 @@
  * application holds (tcp_rcvbuf_grow()), or once per round trip with what
  * the application reads (tcp_rcv_space_adjust(), recv.c). When the sum
  * exceeds the limit, a segment is taken only after tcp_prune_queue():
- * the buffer is raised to what is held if it may still grow, and failing
- * that the out-of-order queue is dropped from its far end.
+ * the buffer is raised to what is held if it may still grow; failing
+ * that, the queues are collapsed (data charged far more than its size is
+ * counted again as if copied into compact skbs, whose spare room may take
+ * later small segments); failing that, the out-of-order queue is dropped
+ * from its far end.
  *
  * Two simplifications. Small in-order skbs may share a segbuf; their
  * charges then go together when it is read whole, where Linux releases
- * each at its own last byte. Linux's collapsing of queues into compact
- * skbs (for runs of adjacent skbs charged far more than their payload) is
- * not modelled: a connection that would need it prunes its out-of-order
- * queue instead. */
+ * each at its own last byte. And Linux takes in-order data on its
+ * header-prediction fast path without this check while the socket's
+ * forward-allocated memory lasts (up to a page: four more 10-byte
+ * segments past the limit, measured); synq checks every segment, as
+ * Linux does whenever anything is out of order. */
 #include "tcp/rmem.h"
 
 #include "tcp/stack_internal.h"
@@ -49,16 +53,22 @@ enum {
  * 2304, 2000..3650 4352, 3700..7000 8448, 8000..9000 12544, 39000 41216,
  * 60000 61696. These skbs are never merged into the one before them (each
  * of sixteen 10-byte segments in a row is charged 832). */
+/* The buffer kmalloc gives a linear skb of len bytes after headroom
+ * (SKB_HEAD_ALIGN(), skb_small_head_cache or a power of two). */
+static uint32_t skb_buffer(uint32_t headroom, uint32_t len)
+{
+	uint32_t want = ((headroom + len + 63u) & ~63u) + SKB_SHINFO;
+	uint32_t size = SKB_SMALL_HEAD;
+	if (want > size)
+		for (size = 1024; size < want; size <<= 1)
+			;
+	return size;
+}
+
 uint32_t tcp_rx_truesize(uint32_t ip_len)
 {
-	if (ip_len + SKB_HEADROOM < SKB_PAGE) {
-		uint32_t want = ((SKB_HEADROOM + ip_len + 63u) & ~63u) + SKB_SHINFO;
-		uint32_t size = SKB_SMALL_HEAD;
-		if (want > size)
-			for (size = 1024; size < want; size <<= 1)
-				;
-		return size + SKB_STRUCT;
-	}
+	if (ip_len + SKB_HEADROOM < SKB_PAGE)
+		return skb_buffer(SKB_HEADROOM, ip_len) + SKB_STRUCT;
 	uint32_t pages = (ip_len - SKB_MAX_LINEAR + SKB_PAGE - 1) / SKB_PAGE;
 	return SKB_PAGE + SKB_STRUCT + pages * SKB_PAGE;
 }
@@ -118,7 +128,7 @@ void tcp_set_window_clamp(struct tcp_conn *c, uint32_t val)
 
 void tcp_rmem_release(struct tcp_conn *c, const struct segbuf *b)
 {
-	c->rmem_alloc -= b->rx_truesize;
+	c->rmem_alloc -= b->rx.truesize;
 }
 
 void tcp_rmem_purge(struct synq_stack *s, struct tcp_conn *c, struct segq *q)
@@ -126,6 +136,142 @@ void tcp_rmem_purge(struct synq_stack *s, struct tcp_conn *c, struct segq *q)
 	for (uint32_t i = q->head; i != POOL_NONE; i = segbuf_get(&s->segbufs, i)->next)
 		tcp_rmem_release(c, segbuf_get(&s->segbufs, i));
 	segq_purge(&s->segbufs, q);
+}
+
+/* --------------------------------------------------------- collapsing */
+
+/* The linear skb tcp_collapse() copies len bytes into: its charge and the
+ * room it keeps for later data (tcp_try_coalesce() may fill it). */
+#define SKB_COLLAPSE_MAX (SKB_PAGE - SKB_SHINFO) /* SKB_MAX_ORDER(0, 0) */
+
+static void charge_collapsed(struct tcp_conn *c, struct segbuf *last, uint32_t len)
+{
+	uint32_t size = skb_buffer(0, len);
+	last->rx.truesize += size + SKB_STRUCT;
+	last->rx.tailroom = (uint16_t)(size - SKB_SHINFO - len);
+	last->rx.skbs++;
+	c->rmem_alloc += size + SKB_STRUCT;
+}
+
+/* A walk over a receive queue's skbs: an skb is the run of segbufs up to
+ * a charged one. */
+struct skb_walk {
+	uint32_t first, last;   /* its segbufs; last POOL_NONE before the first */
+	uint32_t seq, len, truesize;
+	bool fin;
+	bool partial;           /* read in part (it began before copied_seq) */
+};
+
+/* Step to the next skb; false at the queue's end. In the out-of-order
+ * queue each segbuf knows its sequence number; in the receive queue the
+ * data runs on from copied_seq. */
+static bool next_skb(struct synq_stack *s, const struct tcp_conn *c, const struct segq *q,
+                     struct skb_walk *w)
+{
+	uint32_t i = w->last == POOL_NONE ? q->head : segbuf_get(&s->segbufs, w->last)->next;
+	if (i == POOL_NONE)
+		return false;
+	const struct segbuf *b = segbuf_get(&s->segbufs, i);
+	bool in_order = q == &c->rcvq;
+	w->partial = in_order && w->last == POOL_NONE && b->off > 0;
+	w->seq = in_order ? (w->last == POOL_NONE ? c->copied_seq : w->seq + w->len) : b->seq;
+	w->first = i;
+	w->len = 0;
+	for (;;) {
+		b = segbuf_get(&s->segbufs, i);
+		w->len += b->len;
+		w->last = i;
+		if (b->rx.truesize || b->next == POOL_NONE) {
+			w->truesize = b->rx.truesize;
+			w->fin = (b->tcp_flags & TCP_FIN) != 0;
+			return true;
+		}
+		i = b->next;
+	}
+}
+
+/* Replace the charges of the skbs from w through the one ending at stop by
+ * those of compact skbs of at most SKB_COLLAPSE_MAX bytes holding the same
+ * data. The data stays where it is: only where skbs end, and what they are
+ * charged, changes. */
+static void recharge(struct synq_stack *s, struct tcp_conn *c, const struct skb_walk *w,
+                     uint32_t stop)
+{
+	uint32_t collapsed = 0, chunk = 0;
+	for (uint32_t i = w->first;; i = segbuf_get(&s->segbufs, i)->next) {
+		struct segbuf *b = segbuf_get(&s->segbufs, i);
+		collapsed += b->rx.skbs;
+		tcp_rmem_release(c, b);
+		b->rx.truesize = 0;
+		b->rx.tailroom = 0;
+		b->rx.skbs = 0;
+		for (uint32_t left = b->len; left;) {
+			uint32_t take = left < SKB_COLLAPSE_MAX - chunk ? left : SKB_COLLAPSE_MAX - chunk;
+			chunk += take;
+			left -= take;
+			if (chunk == SKB_COLLAPSE_MAX || (left == 0 && i == stop)) {
+				charge_collapsed(c, b, chunk);
+				chunk = 0;
+			}
+		}
+		if (i == stop)
+			break;
+	}
+	s->mib.value[SYNQ_MIB_TcpExtTCPRcvCollapsed] += collapsed;
+}
+
+/* tcp_collapse() over the skbs from w through the one ending at stop: from
+ * the first that is charged more than its payload is worth as window, or
+ * was read in part, on to the end, the data is copied into compact skbs. A
+ * FIN ends the run. */
+static void collapse(struct synq_stack *s, struct tcp_conn *c, const struct segq *q,
+                     struct skb_walk w, uint32_t stop)
+{
+	while (!(tcp_win_from_space(c, w.truesize) > w.len || w.partial)) {
+		if (w.fin || w.last == stop || !next_skb(s, c, q, &w))
+			return;
+	}
+	if (w.fin)
+		return;
+	uint32_t last = w.last;
+	for (struct skb_walk x = w; x.last != stop && next_skb(s, c, q, &x) && !x.fin;)
+		last = x.last;
+	recharge(s, c, &w, last);
+}
+
+/* tcp_collapse_ofo_queue(): each run of adjacent out-of-order skbs is
+ * collapsed unless it is one small skb; once such small runs add up to an
+ * eighth of the buffer, collapsing stops. */
+static void collapse_ofo_queue(struct synq_stack *s, struct tcp_conn *c)
+{
+	struct skb_walk w = { .last = POOL_NONE };
+	uint32_t tiny = 0;
+	bool more = next_skb(s, c, &c->oooq, &w);
+	while (more) {
+		struct skb_walk head = w;
+		uint32_t end = w.seq + w.len, truesize = w.truesize, stop = w.last;
+		while ((more = next_skb(s, c, &c->oooq, &w)) && !seq_after(w.seq, end)) {
+			truesize += w.truesize;
+			if (seq_after(w.seq + w.len, end))
+				end = w.seq + w.len;
+			stop = w.last;
+		}
+		if (truesize != head.truesize || end - head.seq >= SKB_COLLAPSE_MAX) {
+			collapse(s, c, &c->oooq, head, stop);
+		} else {
+			tiny += truesize;
+			if (tiny > c->opts.rcvbuf >> 3)
+				return;
+		}
+	}
+}
+
+/* The receive queue from copied_seq on. */
+static void collapse_receive_queue(struct synq_stack *s, struct tcp_conn *c)
+{
+	struct skb_walk w = { .last = POOL_NONE };
+	if (next_skb(s, c, &c->rcvq, &w))
+		collapse(s, c, &c->rcvq, w, c->rcvq.tail);
 }
 
 /* ------------------------------------------------------------ pruning */
@@ -158,7 +304,7 @@ static uint32_t before_last_ofo_skb(struct synq_stack *s, const struct tcp_conn 
 	uint32_t before = POOL_NONE;
 	for (uint32_t i = c->oooq.head; i != POOL_NONE;) {
 		const struct segbuf *b = segbuf_get(&s->segbufs, i);
-		if (b->next != POOL_NONE && b->rx_truesize)
+		if (b->next != POOL_NONE && b->rx.truesize)
 			before = i;
 		i = b->next;
 	}
@@ -181,7 +327,7 @@ static bool prune_ofo_queue(struct synq_stack *s, struct tcp_conn *c, uint32_t s
 		while (first != POOL_NONE) {
 			struct segbuf *b = segbuf_get(&s->segbufs, first);
 			uint32_t next = b->next;
-			goal -= b->rx_truesize;
+			goal -= b->rx.truesize;
 			tcp_rmem_release(c, b);
 			pool_free(&s->segbufs, segq_remove_after(&s->segbufs, &c->oooq, before));
 			first = next;
@@ -208,6 +354,10 @@ static int prune_queue(struct synq_stack *s, struct tcp_conn *c, uint32_t seq)
 	MIB_INC(s, TcpExtPruneCalled);
 	if (!can_ingest(c))
 		clamp_window(s, c);
+	if (can_ingest(c))
+		return 0;
+	collapse_ofo_queue(s, c);
+	collapse_receive_queue(s, c);
 	if (can_ingest(c))
 		return 0;
 	prune_ofo_queue(s, c, seq);

@@ -41,9 +41,14 @@ struct segbuf {
 	                        TCP_PSH on the end of a write */
 	uint16_t skb_fill;   /* unsent: bytes of its skb up to its end */
 	union {
-		synq_time_t sent_at;   /* sent: last transmission; 0 = never */
-		uint32_t rx_truesize;  /* received: the charge of the skbs whose
-		                          last bytes are here (rmem.c); 0 = none */
+		synq_time_t sent_at; /* sent: last transmission; 0 = never */
+		struct {             /* received: the skbs whose last bytes are
+		                        here (rmem.c) */
+			uint32_t truesize; /* their charge; 0 = none end here */
+			uint16_t tailroom; /* room the last one has for more
+			                      data (collapsed skbs only) */
+			uint16_t skbs;     /* how many */
+		} rx;
 	};
 	uint8_t data[];
 };

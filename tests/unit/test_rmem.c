@@ -211,6 +211,34 @@ static void prune_ofo_from_far_end(void **state)
 	dlg_free(&d);
 }
 
+/* A receive queue of tiny skbs over its buffer is collapsed: 24 skbs of
+ * 10 bytes (832 each) become one compact skb of 832, whose spare room then
+ * takes the next 10 bytes at no charge; the one after costs 832 again. One
+ * out-of-order segment is held throughout (rcv_collapse.pkt). */
+static void collapse_tiny_skbs(void **state)
+{
+	(void)state;
+	struct dlg d;
+	dlg_init(&d, NULL);
+	int lfd = listen_with_rcvbuf(&d, 10000);
+	int fd = open_peer(&d, lfd, true);
+	data(&d, 5001, 10);
+	for (uint32_t i = 0; i < 24; i++)
+		data(&d, 1 + 10 * i, 10);
+	assert_int_equal(meminfo(&d, fd, RMEM_ALLOC), 25 * 832);
+	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtPruneCalled), 0);
+	data(&d, 241, 10);
+	assert_int_equal(meminfo(&d, fd, RMEM_ALLOC), 832 + 832);
+	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtPruneCalled), 1);
+	assert_int_equal(counter(&d, SYNQ_MIB_TcpExtTCPRcvCollapsed), 24);
+	data(&d, 251, 10);
+	assert_int_equal(meminfo(&d, fd, RMEM_ALLOC), 832 + 832 + 832);
+	uint8_t buf[300];
+	assert_int_equal(synq_read(d.s, fd, buf, sizeof buf), 260);
+	assert_int_equal(meminfo(&d, fd, RMEM_ALLOC), 832);
+	dlg_free(&d);
+}
+
 /* Over its buffer, a connection still takes an in-order segment while
  * nothing waits to be read (sk_forced_mem_schedule()), and then offers a
  * zero window (tcp_rcv_big_endseq.pkt's last step). */
@@ -246,6 +274,7 @@ int main(void)
 		cmocka_unit_test(ofo_growth_needs_an_owner),
 		cmocka_unit_test(prune_ofo_from_far_end),
 		cmocka_unit_test(empty_queue_takes_a_segment),
+		cmocka_unit_test(collapse_tiny_skbs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
