@@ -91,6 +91,7 @@ static void heap_remove(struct synq_httpd *h, struct httpd_conn *c)
 
 void httpd_deadline_set(struct synq_httpd *h, struct httpd_conn *c, synq_time_t t)
 {
+	synq_time_t old = c->deadline;
 	c->deadline = t;
 	if (t == SYNQ_TIME_NEVER) {
 		heap_remove(h, c);
@@ -101,9 +102,10 @@ void httpd_deadline_set(struct synq_httpd *h, struct httpd_conn *c, synq_time_t 
 		h->heap[i] = (uint32_t)(c - h->conns);
 		c->heap_index = i;
 		heap_up(h, i);
-	} else {
-		heap_up(h, c->heap_index);
-		heap_down(h, c->heap_index);
+	} else if (t < old) {
+		heap_up(h, c->heap_index);   /* an earlier key only climbs */
+	} else if (t > old) {
+		heap_down(h, c->heap_index); /* a later one only sinks */
 	}
 }
 

@@ -246,6 +246,8 @@ static void entry_sums(struct ct_entry *e)
 	                 (uint64_t)(uint32_t)~((uint32_t)o->sport << 16 | o->dport);
 	e->sum_addrs = fold(addrs);
 	e->sum_all = fold(addrs + ports);
+	e->translated = r->src != o->dst || r->dst != o->src || r->sport != o->dport ||
+	                r->dport != o->sport;
 }
 
 static void slot_add(struct ct_table *t, uint32_t node, const struct ct_tuple *k)

@@ -107,6 +107,7 @@ struct ct_entry {
 	bool assured : 1;
 	bool seen_reply : 1;
 	bool used : 1;
+	bool translated : 1;     /* reply is not orig inverted (NAT) */
 	/* The one's complement sum of the reply tuple inverted minus the
 	 * original, folded to 16 bits, over the two addresses and over
 	 * addresses and ports: NAT's checksum patch (RFC 1624) for a packet of

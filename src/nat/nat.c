@@ -278,18 +278,18 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 	if (!tracked)
 		return untracked(n, pkt, ihl, &seg, known, dir, now, reply, reply_len);
 	/* A connection both sides have spoken on, tracked already: it leaves
-	 * as the other direction's tuple inverted. */
+	 * as the other direction's tuple inverted (the packet's own tuple is
+	 * its direction's, so it changes exactly when the entry is NAT's). */
+	if (!known->translated)
+		return NAT_PASS;
 	struct ct_tuple to = inverse(dir == CT_ORIGINAL ? &known->reply : &known->orig);
-	if (to.src != pkt_tuple.src || to.dst != pkt_tuple.dst || to.sport != pkt_tuple.sport ||
-	    to.dport != pkt_tuple.dport) {
-		uint16_t sum_addrs = known->sum_addrs, sum_all = known->sum_all;
-		if (dir == CT_REPLY) {
-			sum_addrs = (uint16_t)~sum_addrs;
-			sum_all = (uint16_t)~sum_all;
-		}
-		translate(pkt, ihl, &pkt_tuple, &to, sum_addrs, sum_all);
-		n->stats.translated++;
+	uint16_t sum_addrs = known->sum_addrs, sum_all = known->sum_all;
+	if (dir == CT_REPLY) {
+		sum_addrs = (uint16_t)~sum_addrs;
+		sum_all = (uint16_t)~sum_all;
 	}
+	translate(pkt, ihl, &pkt_tuple, &to, sum_addrs, sum_all);
+	n->stats.translated++;
 	return NAT_PASS;
 }
 

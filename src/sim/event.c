@@ -69,6 +69,21 @@ static void heap_remove(struct sim_queue *q, uint32_t pos)
 		heap_fix(q, pos, q->heap[q->len]);
 }
 
+/* A popped root leaves a hole (root_hole) rather than being filled with
+ * the last entry at once: the callback that runs next often adds an event
+ * (a link's next packet, a timer), which then takes the root's place with
+ * one sift down instead of a sift down now and a climb from the bottom
+ * later. Anything else that needs the heap closes the hole first. The
+ * order of events never depends on the layout. */
+static void close_hole(struct sim_queue *q)
+{
+	if (!q->root_hole)
+		return;
+	q->root_hole = false;
+	if (q->len > 0)
+		heap_sift_down(q, 0, q->heap[q->len]);
+}
+
 static void slot_free(struct sim_queue *q, uint32_t index)
 {
 	struct sim_queue_slot *s = &q->slots[index];
@@ -151,7 +166,14 @@ int sim_queue_add_seq(struct sim_queue *q, synq_time_t time, uint64_t seq, sim_e
 	s->fn = fn;
 	s->arg = arg;
 	struct sim_queue_entry e = { .time = time, .seq = seq, .slot = index };
-	heap_sift_up(q, q->len++, e);
+	if (q->root_hole) {
+		/* heap[1..len] are the entries: e fills the root */
+		q->root_hole = false;
+		q->len++;
+		heap_sift_down(q, 0, e);
+	} else {
+		heap_sift_up(q, q->len++, e);
+	}
 	if (id)
 		*id = (uint64_t)s->gen << 32 | index;
 	return 0;
@@ -178,6 +200,7 @@ int sim_queue_cancel(struct sim_queue *q, sim_event_id id)
 	uint32_t index = id_slot(q, id);
 	if (index == SLOT_NONE)
 		return -ENOENT;
+	close_hole(q);
 	heap_remove(q, q->slots[index].pos);
 	slot_free(q, index);
 	return 0;
@@ -188,21 +211,31 @@ int sim_queue_move(struct sim_queue *q, sim_event_id id, synq_time_t time)
 	uint32_t index = id_slot(q, id);
 	if (index == SLOT_NONE)
 		return -ENOENT;
+	close_hole(q);
 	uint32_t pos = q->slots[index].pos;
 	struct sim_queue_entry e = { .time = time, .seq = q->next_seq++, .slot = index };
 	heap_fix(q, pos, e);
 	return 0;
 }
 
+synq_time_t sim_queue_next_time(struct sim_queue *q)
+{
+	close_hole(q);
+	return q->len ? q->heap[0].time : SYNQ_TIME_NEVER;
+}
+
 bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire)
 {
+	close_hole(q);
 	if (q->len == 0)
 		return false;
 	uint32_t index = q->heap[0].slot;
 	fire->time = q->heap[0].time;
 	fire->fn = q->slots[index].fn;
 	fire->arg = q->slots[index].arg;
-	heap_remove(q, 0);
+	/* the last entry stays where it is, heap[len] after the decrement */
+	q->len--;
+	q->root_hole = true;
 	slot_free(q, index);
 	return true;
 }

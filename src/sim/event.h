@@ -49,6 +49,9 @@ struct sim_queue {
 	uint32_t capacity;   /* allocated slots and heap entries */
 	uint32_t max;        /* limit on pending events */
 	uint32_t free_head;  /* UINT32_MAX when empty */
+	bool root_hole;      /* the root was popped: heap[1..len] hold the
+	                        entries until the next add fills the hole or
+	                        another call closes it (event.c) */
 	uint64_t next_seq;
 };
 
@@ -87,10 +90,7 @@ int sim_queue_move(struct sim_queue *q, sim_event_id id, synq_time_t time);
 bool sim_queue_pending(const struct sim_queue *q, sim_event_id id);
 
 /* Time of the earliest pending event, SYNQ_TIME_NEVER if there is none. */
-static inline synq_time_t sim_queue_next_time(const struct sim_queue *q)
-{
-	return q->len ? q->heap[0].time : SYNQ_TIME_NEVER;
-}
+synq_time_t sim_queue_next_time(struct sim_queue *q);
 
 /* Remove the earliest event into *fire. False if the queue is empty. */
 bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire);
