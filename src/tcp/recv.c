@@ -39,8 +39,8 @@ static bool in_quickack_mode(const struct tcp_conn *c)
 
 /* ----------------------------------------------------- receive events */
 
-/* What Linux is charged for a received segment, and the room its skb
- * leaves (an IPv4 header without options is assumed). */
+/* What Linux is charged for a received segment (an IPv4 header without
+ * options is assumed). */
 static uint32_t seg_truesize(const struct tcp_segment *seg)
 {
 	return tcp_rx_truesize(20u + seg->header_len + seg->payload_len);
@@ -285,6 +285,8 @@ static bool coalesce_room(const struct segbuf *end, uint32_t len)
 	return end != NULL && len != 0 && end->rx.tailroom >= len;
 }
 
+/* (Where another skb also ends in from, its charge moves along with the
+ * collapsed one's: released a little later than Linux would.) */
 static void move_end(struct segbuf *from, struct segbuf *to, uint32_t len)
 {
 	uint32_t truesize = from->rx.truesize;
