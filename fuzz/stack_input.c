@@ -37,17 +37,19 @@
  * Checked after every record: each datagram the stack sent parses with
  * correct checksums, from its address, within the MTU; table usage within
  * capacity; the next deadline not in the past, and after advancing to it,
- * strictly in the future. At the end every descriptor is closed and the
- * clock run on until no timer is left (at most a few virtual hours; the
- * orphans retry once, see scene_teardown()): then every pool must be
- * empty.
+ * strictly in the future. At the end every descriptor still open is
+ * closed with a reset (SO_LINGER 0), and the clock run on until no timer
+ * is left (at most a few virtual hours; orphans the input made retry once,
+ * see scene_teardown()): then every pool must be empty.
  *
  * The stack and the scene are built once; a snapshot of both is taken
  * then (synq_stack_snapshot()) and every input starts from it
  * (synq_stack_restore()), which is what makes the target fast: an input
  * pays for its own records and the teardown, not for the handshakes.
  * STACK_INPUT_REBUILD=1 in the environment resets the stack and builds the
- * scene again for every input instead; both must behave alike. */
+ * scene again for every input instead; both must behave alike.
+ *
+ * make fuzz runs it with -max_len=128: a handful of records (Makefile). */
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>

