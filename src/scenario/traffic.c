@@ -441,6 +441,8 @@ static void response_line(struct conn *c, const char *line, size_t len)
 		c->status = st ? (uint16_t)st : 999; /* not HTTP: an HTTP failure */
 		return;
 	}
+	if ((line[0] | 0x20) != 'c')
+		return; /* neither of the two fields read here */
 	if (len > 15 && !strncasecmp(line, "content-length:", 15)) {
 		int64_t v = 0;
 		for (size_t i = 15; i < len; i++)
