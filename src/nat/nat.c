@@ -283,7 +283,7 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 	if (!inside(n, k.src) && k.dst != n->cfg.public_addr)
 		return NAT_PASS; /* neither ours nor for us: routed as it is */
 	int dir;
-	uint32_t index = ct_lookup(&n->ct, &k, &dir);
+	uint32_t index = ct_lookup_as(&n->ct, &k, &dir, true);
 	if (index == CT_NIL)
 		return nat_packet_general(n, pkt, len, now, reply, reply_len);
 	struct ct_entry *e = &n->ct.e[index];
