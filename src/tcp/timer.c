@@ -36,7 +36,7 @@ uint32_t tcp_time_to_ms(synq_time_t when)
 
 synq_time_t tcp_ms_to_time(const struct synq_stack *s, uint32_t stamp_ms)
 {
-	int64_t now_ms = s->now / SYNQ_MSEC(1);
+	int64_t now_ms = s->now_ms;
 	return SYNQ_MSEC(now_ms + (int32_t)(stamp_ms - (uint32_t)now_ms));
 }
 
@@ -233,7 +233,7 @@ static bool conn_first_ms(const struct synq_stack *s, const struct tcp_conn *c, 
 	unsigned armed = c->timers_armed;
 	if (armed == 0)
 		return false;
-	uint32_t now_ms = (uint32_t)(s->now / SYNQ_MSEC(1));
+	uint32_t now_ms = (uint32_t)s->now_ms;
 	int32_t first_delta = INT32_MAX;
 	for (int i = 0; i < TCP_TIMER__COUNT; i++) {
 		if (!(armed & (1u << i)))
@@ -270,10 +270,17 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 	c->timers_armed |= (uint8_t)bit;
 	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
 	uint32_t i = *tcp_handle_slot(s, handle);
+	if (i != TCP_NONE) {
+		/* The key is never later than any armed deadline, so the
+		 * earliest is this one if it comes before the key, and
+		 * otherwise the key stays (stale or not). */
+		if ((int32_t)(ms - s->heap[i].when_ms) < 0)
+			timer_schedule_ms(s, handle, ms);
+		return;
+	}
 	uint32_t first = ms;
 	conn_first_ms(s, c, &first);
-	if (i == TCP_NONE || (int32_t)(first - s->heap[i].when_ms) < 0)
-		timer_schedule_ms(s, handle, first);
+	timer_schedule_ms(s, handle, first);
 }
 
 /* If the top slot is a connection whose key went stale, put it right (its
