@@ -72,28 +72,7 @@ ip netns exec $ks nstat -az TcpPassiveOpens TcpExtListenDrops TcpExtTCPReqQFullD
 # The real loops' periods and phase: the flood's from serve's pcap, the
 # probes' from the loop's clock.
 steps=$(dirname "$0")/../../tests/interop/lib/connect_steps.py
-read -r flood_rate probe_rate probe_start probe_stop < <(python3 "$steps" phase "$tmp/serve.pcap" "$tmp/real.starts" $probes)
-echo "measured in the serve run: flood $flood_rate, probes $probe_rate from $probe_start"
-
-cat >"$tmp/sim.ini" <<EOF
-[run]
-duration = 50s
-[kernel]
-net.ipv4.tcp_syncookies = 0
-[server]
-ListenBacklog = 16
-[attack.flood]
-model = synflood
-rate = $flood_rate
-arrivals = even
-[clients.probe]
-model = poisson
-rate = $probe_rate
-arrivals = even
-start = $probe_start
-stop = $probe_stop
-timeout = 30s
-EOF
+python3 "$steps" scenario "$tmp/serve.pcap" "$tmp/real.starts" $probes 30 >"$tmp/sim.ini"
 "$synq" sim "$tmp/sim.ini" --out "$tmp/sim" >"$tmp/sim.txt" 2>&1 || { bad "synq sim: $(tail -3 "$tmp/sim.txt")"; finish; }
 
 python3 "$steps" table kernel="$tmp/kernel" serve="$tmp/real" sim="$tmp/sim/connect_times.csv:$tmp/sim.txt"

@@ -699,6 +699,7 @@ static void browser_visit_start(struct sim *sim, void *arg)
 	if (now_of(p) >= p->stop_ns)
 		return;
 	b->visiting = true;
+	p->out.visits++;
 	b->pages_left = (uint32_t)p->cfg->pages;
 	sim_hostgroup_enter(p->group, b->host);
 	browser_start_page(b);

@@ -3,11 +3,12 @@
 SYN retransmission schedule (Linux 6.18, tcp_syn_linear_timeouts 4: SYNs at
 0, 1, 2, 3, 4, 5, 7, 11, 19 s), for the no-cookie flood experiment and test.
 
-  connect_steps.py phase PCAP STARTS PROBES
-      From synq serve's pcap (nanosecond pcap, raw IPv4) and the probe
-      loop's start times (one epoch time a line): the flood's rate, the
-      probes' rate, the first probe's offset from the first flood SYN and
-      the last probe's, as `synq sim` values: "4.99/s 9.43/s 2.01s 17.9s".
+  connect_steps.py scenario PCAP STARTS PROBES TIMEOUT
+      The synq sim scenario of the same run: tcp_syncookies 0, backlog 16,
+      the flood and the probes at the rates and phase measured in synq
+      serve's pcap (nanosecond pcap, raw IPv4: the flood's period and first
+      SYN) and the probe loop's start times (one epoch time a line: the
+      probes' period), each probe giving up after TIMEOUT seconds.
   connect_steps.py table [--max-tv X] [--min-share S STEP...] NAME=SOURCE...
       The share of clients at each step, then each run's total variation
       distance from the first. SOURCE is a file of curl time_connect
@@ -51,7 +52,27 @@ def syn_times(pcap_path):
     return flood, probe
 
 
-def phase(pcap_path, starts_path, probes):
+SCENARIO = """[run]
+duration = %(duration)ds
+[kernel]
+net.ipv4.tcp_syncookies = 0
+[server]
+ListenBacklog = 16
+[attack.flood]
+model = synflood
+rate = %(flood_rate).4f/s
+arrivals = even
+[clients.probe]
+model = poisson
+rate = %(probe_rate).4f/s
+arrivals = even
+start = %(start).4fs
+stop = %(stop).4fs
+timeout = %(timeout)ds
+"""
+
+
+def scenario(pcap_path, starts_path, probes, timeout):
     flood, probe = syn_times(pcap_path)
     if len(flood) < 2 or not probe:
         sys.exit('connect_steps.py: %s holds %d flood SYNs and %d probe SYNs'
@@ -59,9 +80,10 @@ def phase(pcap_path, starts_path, probes):
     starts = [float(x) for x in open(starts_path)]
     probe_period = (starts[-1] - starts[0]) / (len(starts) - 1)
     flood_period = (flood[-1] - flood[0]) / (len(flood) - 1)
-    first = probe[0] - flood[0]
-    print('%.4f/s %.4f/s %.4fs %.4fs' % (1 / flood_period, 1 / probe_period,
-                                         first, first + probes * probe_period))
+    start = probe[0] - flood[0]
+    stop = start + probes * probe_period
+    print(SCENARIO % dict(duration=int(stop) + timeout + 2, flood_rate=1 / flood_period,
+                          probe_rate=1 / probe_period, start=start, stop=stop, timeout=timeout))
 
 
 def histogram(source):
@@ -125,8 +147,8 @@ def table(args):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 5 and sys.argv[1] == 'phase':
-        phase(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == 'scenario':
+        scenario(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif len(sys.argv) > 2 and sys.argv[1] == 'table':
         sys.exit(table(sys.argv[2:]))
     else:
