@@ -581,19 +581,31 @@ static void cwnd_validate_after_push(struct synq_stack *s, struct tcp_conn *c,
 		tcp_chrono_start(s, c, TCP_CHRONO_SNDBUF_LIMITED);
 }
 
+static bool push_state_ok(const struct tcp_conn *c)
+{
+	return c->state != SYNQ_TCP_SYN_SENT && c->state != SYNQ_TCP_SYN_RECV &&
+	       c->state != SYNQ_TCP_CLOSE;
+}
+
+/* A push with nothing queued (most pushes after an ACK or a read): of
+ * push_frames() only the closing congestion-window check can apply;
+ * nothing is sent and no timer changes. Kept out of push_frames() so
+ * that it costs no call. */
+static inline bool push_nothing_queued(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->send_head != POOL_NONE)
+		return false;
+	if (push_state_ok(c) && tcp_packets_in_flight(c) >= c->snd_cwnd)
+		cwnd_validate_after_push(s, c, true);
+	return true;
+}
+
 static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode mode)
 {
-	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
-	    c->state == SYNQ_TCP_CLOSE)
+	if (!push_state_ok(c))
 		return;
-	if (c->send_head == POOL_NONE) {
-		/* Nothing queued (most pushes after an ACK or a read): of
-		 * what follows only the closing congestion-window check can
-		 * apply; nothing is sent and no timer changes. */
-		if (tcp_packets_in_flight(c) >= c->snd_cwnd)
-			cwnd_validate_after_push(s, c, true);
+	if (push_nothing_queued(s, c))
 		return;
-	}
 	bool probe = mode == PUSH_PROBE;
 	bool nagle_off = mode != PUSH_NORMAL;
 	/* Sending changes neither the MSS nor the SACK blocks we report. */
@@ -675,17 +687,20 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 
 void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, PUSH_NORMAL);
+	if (!push_nothing_queued(s, c))
+		push_frames(s, c, PUSH_NORMAL);
 }
 
 void tcp_push_forced(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, PUSH_FORCED);
+	if (!push_nothing_queued(s, c))
+		push_frames(s, c, PUSH_FORCED);
 }
 
 void tcp_push_one(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, PUSH_ONE);
+	if (!push_nothing_queued(s, c))
+		push_frames(s, c, PUSH_ONE);
 }
 
 /* The loss probe fires (Linux's tcp_send_loss_probe()): send new data if
