@@ -8,10 +8,14 @@
 #   serve   synq serve on a TUN device, the same hping3 and curl
 #   sim     synq sim with the same settings
 # hping3 -i and the curl loop are periodic, so the simulation's flood and
-# probes are too (arrivals = even); the probes start 50 ms off the flood's
-# phase, as two loops started by hand never share one (in phase, every
-# flood SYN meets a probe SYN on the same millisecond and the outcome
-# depends on which the server sees first).
+# probes are too (arrivals = even), at the periods and phase measured in
+# the synq serve run: the flood's from serve's pcap, the probes' from the
+# loop's own clock. The shell loop's period is not the 100 ms it sleeps
+# (forking ip netns exec and curl adds 2-4 ms here), so over 150 probes
+# the probes sweep the flood's 200 ms period about twice; a simulation at
+# exactly 100 ms would hold one phase for all of them, and the outcome of
+# a probe depends on where its SYN retransmissions fall against the
+# flood's (which takes a freed slot first).
 # It prints the share of clients per connect-time step (SYN retransmissions
 # at 1, 2, 3, 4, 5, 7, 11, 19 s with Linux 6.18's tcp_syn_linear_timeouts)
 # and the total variation distance of serve and sim from the kernel.
@@ -23,11 +27,12 @@ build=${1:-build/release}
 . "$(dirname "$0")/../../tests/interop/lib/serve.sh" ip curl hping3 python3
 
 probes=150   # one every 100 ms: 15 s
-start_serve "$tmp/serve.log" --sysctl net.ipv4.tcp_syncookies=0 --set ListenBacklog=16
+start_serve "$tmp/serve.log" --sysctl net.ipv4.tcp_syncookies=0 --set ListenBacklog=16 --pcap "$tmp/serve.pcap"
 in_ns timeout 70 hping3 -q -S -p 80 -i u200000 --rand-source $addr >/dev/null 2>&1 &
 flood=$!
 sleep 2   # the SYN queue fills
 for i in $(seq $probes); do
+  date +%s.%N >>"$tmp/real.starts"
   in_ns curl -s -m 30 -o /dev/null -w '%{time_connect}\n' "$url/" >>"$tmp/real" 2>/dev/null &
   sleep 0.1
 done
@@ -64,57 +69,13 @@ sleep 31
 ip netns exec $ks nstat -az TcpPassiveOpens TcpExtListenDrops TcpExtTCPReqQFullDrop \
   TcpExtListenOverflows TcpRetransSegs TcpExtTCPSynRetrans >"$tmp/kernel.nstat" 2>/dev/null
 
-cat >"$tmp/sim.ini" <<EOF
-[run]
-duration = 49s
-[kernel]
-net.ipv4.tcp_syncookies = 0
-[server]
-ListenBacklog = 16
-[attack.flood]
-model = synflood
-rate = 5/s
-arrivals = even
-[clients.probe]
-model = poisson
-rate = 10/s
-arrivals = even
-start = 2.05s
-stop = 17s
-timeout = 30s
-EOF
+# The real loops' periods and phase: the flood's from serve's pcap, the
+# probes' from the loop's clock.
+steps=$(dirname "$0")/../../tests/interop/lib/connect_steps.py
+python3 "$steps" scenario "$tmp/serve.pcap" "$tmp/real.starts" $probes 30 >"$tmp/sim.ini"
 "$synq" sim "$tmp/sim.ini" --out "$tmp/sim" >"$tmp/sim.txt" 2>&1 || { bad "synq sim: $(tail -3 "$tmp/sim.txt")"; finish; }
 
-python3 - "$tmp/kernel" "$tmp/real" "$tmp/sim/connect_times.csv" "$tmp/sim.txt" <<'EOF'
-import csv, sys
-steps = [0, 1, 2, 3, 4, 5, 7, 11, 19]
-def step(s):
-    return min(steps, key=lambda t: abs(t - s))
-def curls(path):
-    d = {}
-    for line in open(path):
-        t = float(line)
-        k = step(t) if t > 0 else 'never'
-        d[k] = d.get(k, 0) + 1
-    return d
-kernel, serve = curls(sys.argv[1]), curls(sys.argv[2])
-sim = {}
-for row in csv.DictReader(open(sys.argv[3])):
-    if row['population'] == 'clients.probe':
-        k = step((float(row['low_ms']) + float(row['high_ms'])) / 2000)
-        sim[k] = sim.get(k, 0) + int(row['count'])
-for line in open(sys.argv[4]):
-    if line.startswith('clients.probe'):
-        sim['never'] = int(line.split()[4])
-runs = {'kernel': kernel, 'serve': serve, 'sim': sim}
-share = {n: {k: v / sum(d.values()) for k, v in d.items()} for n, d in runs.items()}
-print('step   kernel  serve   sim')
-for k in steps + ['never']:
-    print('%-6s %6.2f %6.2f %6.2f' % (k, *(share[n].get(k, 0) for n in runs)))
-for n in ('serve', 'sim'):
-    tv = sum(abs(share[n].get(k, 0) - share['kernel'].get(k, 0)) for k in steps + ['never']) / 2
-    print('%s: %d clients, total variation from the kernel %.2f' % (n, sum(runs[n].values()), tv))
-EOF
+python3 "$steps" table kernel="$tmp/kernel" serve="$tmp/real" sim="$tmp/sim/connect_times.csv:$tmp/sim.txt"
 
 echo
 echo "the kernel's counters (server namespace):"

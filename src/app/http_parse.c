@@ -22,14 +22,22 @@ void http_request_init(struct http_request *req)
 	req->referer[0] = '\0';
 }
 
-/* RFC 9110 5.6.2 tchar. */
+/* RFC 9110 5.6.2 tchar: DIGIT, ALPHA and "!#$%&'*+-.^_`|~", a bit per
+ * byte value below 128. */
+static const uint64_t tchar_bits[2] = {
+	/* 0-63: ! # $ % & ' * + - . and 0-9 */
+	(1ull << '!') | (1ull << '#') | (1ull << '$') | (1ull << '%') | (1ull << '&') |
+	        (1ull << '\'') | (1ull << '*') | (1ull << '+') | (1ull << '-') | (1ull << '.') |
+	        (0x3ffull << '0'),
+	/* 64-127: A-Z ^ _ ` a-z | ~ */
+	(0x3ffffffull << ('A' - 64)) | (1ull << ('^' - 64)) | (1ull << ('_' - 64)) |
+	        (1ull << ('`' - 64)) | (0x3ffffffull << ('a' - 64)) | (1ull << ('|' - 64)) |
+	        (1ull << ('~' - 64)),
+};
+
 static bool is_tchar(uint8_t c)
 {
-	if (c >= '0' && c <= '9')
-		return true;
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')
-		return true;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return c < 128 && ((tchar_bits[c >> 6] >> (c & 63)) & 1);
 }
 
 static uint8_t lower(uint8_t c)

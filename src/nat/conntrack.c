@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "nat/conntrack.h"
+#include "nat/conntrack_fast.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CT_NIL UINT32_MAX
 #define IV 0xff   /* invalid: the kernel's sIV */
 #define IG 0xfe   /* ignored: the kernel's sIG */
 
@@ -146,33 +146,6 @@ static struct ct_tuple inverted(const struct ct_tuple *t)
 	                          .dport = t->sport };
 }
 
-static bool same(const struct ct_tuple *a, const struct ct_tuple *b)
-{
-	return a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
-	       a->dport == b->dport;
-}
-
-/* One 64-bit mix of the packed tuple (two multiplies): the high half
- * picks the first slot (scaled to nslots by a multiply, so that nslots
- * need not be a power of two), the low bits give the tag. */
-static inline uint64_t tuple_hash(const struct ct_tuple *k)
-{
-	uint64_t x = ((uint64_t)k->src << 32 | k->dst) * 0x9e3779b97f4a7c15u +
-	             ((uint32_t)k->sport << 16 | k->dport);
-	x ^= x >> 32;
-	x *= 0xd6e8feb86659fd93u;
-	return x ^ x >> 29;
-}
-
-static inline uint32_t home_slot(const struct ct_table *t, uint64_t h)
-{
-	return (uint32_t)((h >> 32) * t->nslots >> 32);
-}
-
-static inline uint32_t tag_bits(const struct ct_table *t, uint64_t h)
-{
-	return ((uint32_t)h & t->tag_mask) << t->node_bits;
-}
 
 static inline uint32_t next_slot(const struct ct_table *t, uint32_t i)
 {
@@ -182,9 +155,9 @@ static inline uint32_t next_slot(const struct ct_table *t, uint32_t i)
 void ct_tuple_place(const struct ct_table *t, const struct ct_tuple *k, uint32_t *home,
                     uint32_t *tag)
 {
-	uint64_t h = tuple_hash(k);
-	*home = home_slot(t, h);
-	*tag = tag_bits(t, h) >> t->node_bits;
+	uint64_t h = ct_tuple_hash(k);
+	*home = ct_home_slot(t, h);
+	*tag = ct_tag_bits(t, h) >> t->node_bits;
 }
 
 int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
@@ -202,6 +175,19 @@ int ct_table_init(struct ct_table *t, const struct ct_config *cfg)
 	t->node_mask = (1u << t->node_bits) - 1;
 	uint32_t tag_width = 32 - t->node_bits < 16 ? 32 - t->node_bits : 16;
 	t->tag_mask = (1u << tag_width) - 1;
+	t->tag_field = t->tag_mask << t->node_bits;
+	for (int d = 0; d < 2; d++)
+		for (int f = 0; f < 64; f++)
+			for (int old = 0; old < 16; old++) {
+				uint8_t next = old < CT__STATES ? next_state[d][flag_class[f]][old] : IV;
+				uint8_t step = next;
+				if (next == IV || next == IG || next == CT_SYN_SENT)
+					step = CT_STEP_NONE;
+				else if (next == CT_ESTABLISHED &&
+				         (old == CT_SYN_RECV || old == CT_ESTABLISHED))
+					step |= CT_STEP_ASSURES;
+				t->step[d][f][old] = step;
+			}
 	t->e = calloc(cfg->max, sizeof *t->e);
 	t->slot = calloc(t->nslots, sizeof *t->slot);
 	if (t->e == NULL || t->slot == NULL) {
@@ -222,17 +208,21 @@ void ct_table_free(struct ct_table *t)
 	t->slot = NULL;
 }
 
-static inline const struct ct_tuple *tuple_of(const struct ct_entry *e, uint32_t dir)
-{
-	return dir == CT_ORIGINAL ? &e->orig : &e->reply;
-}
-
 static uint16_t fold(uint64_t sum)
 {
 	sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	sum = (sum & 0xffffu) + (sum >> 16);
 	return (uint16_t)((sum & 0xffffu) + (sum >> 16));
+}
+
+/* v as a 16-bit field in network byte order reads in memory. */
+static uint16_t as_wire16(uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint16_t w;
+	memcpy(&w, b, sizeof w);
+	return w;
 }
 
 /* ct_entry's sum_addrs and sum_all. 32-bit words: a one's complement sum
@@ -244,19 +234,19 @@ static void entry_sums(struct ct_entry *e)
 	uint64_t addrs = (uint64_t)r->src + r->dst + (uint32_t)~o->src + (uint32_t)~o->dst;
 	uint64_t ports = ((uint32_t)r->sport << 16 | r->dport) +
 	                 (uint64_t)(uint32_t)~((uint32_t)o->sport << 16 | o->dport);
-	e->sum_addrs = fold(addrs);
-	e->sum_all = fold(addrs + ports);
+	e->sum_addrs = as_wire16(fold(addrs));
+	e->sum_all = as_wire16(fold(addrs + ports));
 	e->translated = r->src != o->dst || r->dst != o->src || r->sport != o->dport ||
 	                r->dport != o->sport;
 }
 
 static void slot_add(struct ct_table *t, uint32_t node, const struct ct_tuple *k)
 {
-	uint64_t h = tuple_hash(k);
-	uint32_t i = home_slot(t, h);
+	uint64_t h = ct_tuple_hash(k);
+	uint32_t i = ct_home_slot(t, h);
 	while (t->slot[i] != 0)
 		i = next_slot(t, i);
-	t->slot[i] = tag_bits(t, h) | (node + 1);
+	t->slot[i] = ct_tag_bits(t, h) | (node + 1);
 }
 
 /* Take node's slot out (its tuple k) and close the hole: every slot after
@@ -264,12 +254,12 @@ static void slot_add(struct ct_table *t, uint32_t node, const struct ct_tuple *k
  * into the hole, which moves on to where it was. */
 static void slot_remove(struct ct_table *t, uint32_t node, const struct ct_tuple *k)
 {
-	uint32_t hole = home_slot(t, tuple_hash(k));
+	uint32_t hole = ct_home_slot(t, ct_tuple_hash(k));
 	while ((t->slot[hole] & t->node_mask) != node + 1)
 		hole = next_slot(t, hole);
 	for (uint32_t j = next_slot(t, hole); t->slot[j] != 0; j = next_slot(t, j)) {
 		uint32_t other = (t->slot[j] & t->node_mask) - 1;
-		uint32_t home = home_slot(t, tuple_hash(tuple_of(&t->e[other >> 1], other & 1)));
+		uint32_t home = ct_home_slot(t, ct_tuple_hash(ct_tuple_of(&t->e[other >> 1], other & 1)));
 		bool stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
 		if (!stays) {
 			t->slot[hole] = t->slot[j];
@@ -289,27 +279,11 @@ static void remove_entry(struct ct_table *t, uint32_t index)
 	t->used--;
 }
 
-static inline uint32_t lookup(const struct ct_table *t, const struct ct_tuple *k, int *dir)
-{
-	uint64_t h = tuple_hash(k);
-	uint32_t want = tag_bits(t, h);
-	for (uint32_t i = home_slot(t, h), s; (s = t->slot[i]) != 0; i = next_slot(t, i)) {
-		if ((s & ~t->node_mask) != want)
-			continue;
-		uint32_t node = (s & t->node_mask) - 1;
-		if (same(tuple_of(&t->e[node >> 1], node & 1), k)) {
-			*dir = (int)(node & 1);
-			return node >> 1;
-		}
-	}
-	return CT_NIL;
-}
-
 struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,
                          enum ct_dir *dir)
 {
 	int d;
-	uint32_t i = lookup(t, pkt, &d);
+	uint32_t i = ct_lookup(t, pkt, &d);
 	if (i == CT_NIL)
 		return NULL;
 	if (t->e[i].expires <= now) {
@@ -400,51 +374,16 @@ static enum ct_verdict track_slow(struct ct_table *t, struct ct_entry *e, enum c
                                   const struct ct_tuple *pkt, int cls, synq_time_t now,
                                   struct ct_entry **entry, enum ct_dir *dir);
 
-/* Most packets: an entry both sides have answered on, moved to an ordinary
- * state. What track_slow() does for it, without the cases that cannot
- * apply (no reopening, which needs SYN_SENT next; no first-reply rules;
- * neither invalid nor ignored). False, changing nothing, for any other. */
-static inline bool track_fast(struct ct_table *t, struct ct_entry *e, enum ct_dir d, int cls,
-                              synq_time_t now)
-{
-	if (!e->seen_reply)
-		return false;
-	uint8_t old = e->state, next = next_state[d][cls][old];
-	if (next == IV || next == IG || next == CT_SYN_SENT)
-		return false;
-	t->stats.found++;
-	if (!e->assured && next == CT_ESTABLISHED &&
-	    (old == CT_SYN_RECV || old == CT_ESTABLISHED)) {
-		e->assured = true;
-		t->stats.assured++;
-	}
-	e->last_ignored = 0xff;
-	e->state = next;
-	e->expires = now + t->cfg.timeout[next];
-	return true;
-}
-
 enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
                                const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
                                struct ct_entry **entry, enum ct_dir *dir)
 {
-	int cls = flags_class(flags);
-	if (e && track_fast(t, e, d, cls, now)) {
+	if (e && ct_track_fast(t, e, d, flags, now)) {
 		*entry = e;
 		*dir = d;
 		return CT_ACCEPT;
 	}
-	return track_slow(t, e, d, pkt, cls, now, entry, dir);
-}
-
-struct ct_entry *ct_find_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
-                               synq_time_t now, enum ct_dir *dir, bool *tracked)
-{
-	*tracked = false;
-	struct ct_entry *e = ct_find(t, pkt, now, dir);
-	if (e)
-		*tracked = track_fast(t, e, *dir, flags_class(flags), now);
-	return e;
+	return track_slow(t, e, d, pkt, flags_class(flags), now, entry, dir);
 }
 
 __attribute__((noinline)) static enum ct_verdict
@@ -541,7 +480,7 @@ void ct_remove(struct ct_table *t, struct ct_entry *e)
 bool ct_tuple_taken(struct ct_table *t, const struct ct_tuple *k)
 {
 	int dir;
-	return lookup(t, k, &dir) != CT_NIL;
+	return ct_lookup(t, k, &dir) != CT_NIL;
 }
 
 uint32_t ct_table_expire(struct ct_table *t, synq_time_t now)

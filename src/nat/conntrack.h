@@ -112,7 +112,10 @@ struct ct_entry {
 	 * original, folded to 16 bits, over the two addresses and over
 	 * addresses and ports: NAT's checksum patch (RFC 1624) for a packet of
 	 * the original direction; its complement for the reply direction.
-	 * Kept by insertion and ct_set_reply(). */
+	 * Kept by insertion and ct_set_reply(), in network byte order (the
+	 * two bytes as a checksum field holds them), so that a checksum read
+	 * from the packet as it lies is patched without swapping: one's
+	 * complement addition commutes with swapping the bytes (RFC 1071). */
 	uint16_t sum_addrs, sum_all;
 };
 
@@ -142,18 +145,29 @@ struct ct_stats {
  * Removal shifts the run back over the hole (no tombstones). */
 #define CT_SLOTS_PER_ENTRY 3
 
+/* The ordinary tracking step, per table (built by ct_table_init() from
+ * the transition table): for direction, flags (FIN SYN RST PSH ACK URG)
+ * and state, the next state, with CT_STEP_ASSURES when it makes the entry
+ * assured, or CT_STEP_NONE when the packet needs the whole rules (invalid,
+ * ignored, or SYN_SENT next). */
+#define CT_STEP_NONE 0xff
+#define CT_STEP_STATE 0x0f
+#define CT_STEP_ASSURES 0x10
+
 struct ct_table {
 	struct ct_config cfg;
 	struct ct_entry *e;        /* cfg.max */
 	uint32_t *slot;            /* nslots */
 	uint32_t nslots;           /* CT_SLOTS_PER_ENTRY * cfg.max */
 	uint32_t node_bits, node_mask, tag_mask;
+	uint32_t tag_field;        /* tag_mask << node_bits */
 	uint32_t free_head, used;
 	uint32_t cursor;           /* early drop's next look */
 	synq_time_t full_window_start;   /* the rate limit's current window */
 	synq_time_t last_sweep;          /* the last full pass for expired entries */
 	uint32_t full_window_events;      /* events let through in it */
 	struct ct_stats stats;
+	uint8_t step[2][64][16];
 };
 
 /* 0, -EINVAL (max 0 or above 2^28), -ENOMEM. */
@@ -178,15 +192,6 @@ enum ct_verdict ct_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t
 enum ct_verdict ct_track_found(struct ct_table *t, struct ct_entry *e, enum ct_dir d,
                                const struct ct_tuple *pkt, uint8_t flags, synq_time_t now,
                                struct ct_entry **entry, enum ct_dir *dir);
-
-/* ct_find(), then, when the entry has seen its reply and the packet moves
- * it to an ordinary state (neither invalid, ignored, nor reopening),
- * ct_track_found()'s work on it, in one call: *tracked says whether that
- * was done (as ct_track_found() returning CT_ACCEPT for that entry and
- * direction); if not, nothing but ct_find()'s removal of an expired entry
- * has happened and the caller goes on with ct_track_found(). */
-struct ct_entry *ct_find_track(struct ct_table *t, const struct ct_tuple *pkt, uint8_t flags,
-                               synq_time_t now, enum ct_dir *dir, bool *tracked);
 
 /* The entry for this tuple in either direction, or NULL (expired ones too). */
 struct ct_entry *ct_find(struct ct_table *t, const struct ct_tuple *pkt, synq_time_t now,

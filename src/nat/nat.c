@@ -18,6 +18,7 @@
  * onto (nftables' meter is a set with timeouts); INVALID packets are
  * dropped, as the usual "ct state invalid drop" rule does. */
 #include "nat/nat.h"
+#include "nat/conntrack_fast.h"
 
 #include <errno.h>
 #include <string.h>
@@ -227,32 +228,15 @@ static bool tcp_view(const uint8_t *pkt, size_t len, struct nat_seg *seg, size_t
 	return true;
 }
 
-/* A packet of a tracked connection, its tuple as sent `from`, rewritten
- * to `to` with the entry's checksum patches for its direction (ct_entry's
- * sums): one fold for each checksum. A checksum field of 0xffff (never
- * computed, but a packet may carry anything) goes field by field, so that
- * the result is the same bits either way. */
+/* A checksum patched with one of the entry's sums (ct_entry's sum_addrs,
+ * sum_all; complemented for the reply direction): one fold. A checksum
+ * field of 0xffff (never computed, but a packet may carry anything) goes
+ * field by field (rewrite()), so that the result is the same bits either
+ * way. */
 static inline uint16_t patch(uint16_t checksum, uint16_t sum)
 {
 	uint32_t x = (uint32_t)(uint16_t)~checksum + sum;
 	return (uint16_t)~((x & 0xffffu) + (x >> 16));
-}
-
-static void translate(uint8_t *pkt, size_t ihl, const struct ct_tuple *from,
-                      const struct ct_tuple *to, uint16_t sum_addrs, uint16_t sum_all)
-{
-	uint8_t *th = pkt + ihl;
-	uint16_t ip_sum = load_be16(pkt + 10), tcp_sum = load_be16(th + 16);
-	if (ip_sum == 0xffff || tcp_sum == 0xffff) {
-		rewrite(pkt, ihl, from, to);
-		return;
-	}
-	store_be32(pkt + 12, to->src);
-	store_be32(pkt + 16, to->dst);
-	store_be16(th, to->sport);
-	store_be16(th + 2, to->dport);
-	store_be16(pkt + 10, patch(ip_sum, sum_addrs));
-	store_be16(th + 16, patch(tcp_sum, sum_all));
 }
 
 static enum nat_verdict untracked(struct nat *n, uint8_t *pkt, size_t ihl,
@@ -260,10 +244,12 @@ static enum nat_verdict untracked(struct nat *n, uint8_t *pkt, size_t ihl,
                                   enum ct_dir dir, synq_time_t now, uint8_t *reply,
                                   size_t *reply_len);
 
-enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t now,
-                            uint8_t *reply, size_t *reply_len)
+/* Any datagram: NAT's whole view of it (tcp_view()), then conntrack's
+ * whole rules (untracked() does the fast path's work too, field by field). */
+__attribute__((noinline)) static enum nat_verdict
+nat_packet_general(struct nat *n, uint8_t *pkt, size_t len, synq_time_t now, uint8_t *reply,
+                   size_t *reply_len)
 {
-	*reply_len = 0;
 	struct nat_seg seg;
 	size_t ihl;
 	if (!tcp_view(pkt, len, &seg, &ihl))
@@ -273,22 +259,59 @@ enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t
 	struct ct_tuple pkt_tuple = { .src = seg.src_addr, .dst = seg.dst_addr,
 		                      .sport = seg.src_port, .dport = seg.dst_port };
 	enum ct_dir dir = CT_ORIGINAL;
-	bool tracked;
-	struct ct_entry *known = ct_find_track(&n->ct, &pkt_tuple, seg.flags, now, &dir, &tracked);
-	if (!tracked)
-		return untracked(n, pkt, ihl, &seg, known, dir, now, reply, reply_len);
+	struct ct_entry *known = ct_find(&n->ct, &pkt_tuple, now, &dir);
+	return untracked(n, pkt, ihl, &seg, known, dir, now, reply, reply_len);
+}
+
+enum nat_verdict nat_packet(struct nat *n, uint8_t *pkt, size_t len, synq_time_t now,
+                            uint8_t *reply, size_t *reply_len)
+{
+	*reply_len = 0;
+	/* Nearly every packet: an IPv4 header without options, unfragmented
+	 * TCP, a whole TCP header (what tcp_view() checks, for ihl 5), of a
+	 * connection both sides have spoken on. Anything else, and any packet
+	 * whose tracking needs more than the ordinary step, goes the general
+	 * way, which reads the packet afresh. */
+	if (len < 40 || pkt[0] != 0x45 || pkt[9] != IPV4_PROTO_TCP ||
+	    (load_be16(pkt + 6) & 0x3fff) != 0)
+		return nat_packet_general(n, pkt, len, now, reply, reply_len);
+	uint32_t total = load_be16(pkt + 2), doff = pkt[32] >> 4;
+	if (total > len || doff < 5 || 20 + doff * 4 > total)
+		return nat_packet_general(n, pkt, len, now, reply, reply_len);
+	struct ct_tuple k = { .src = load_be32(pkt + 12), .dst = load_be32(pkt + 16),
+		              .sport = load_be16(pkt + 20), .dport = load_be16(pkt + 22) };
+	if (!inside(n, k.src) && k.dst != n->cfg.public_addr)
+		return NAT_PASS; /* neither ours nor for us: routed as it is */
+	int dir;
+	uint32_t index = ct_lookup_as(&n->ct, &k, &dir, true);
+	if (index == CT_NIL)
+		return nat_packet_general(n, pkt, len, now, reply, reply_len);
+	struct ct_entry *e = &n->ct.e[index];
+	if (e->expires <= now || !ct_track_fast(&n->ct, e, (enum ct_dir)dir, pkt[33], now))
+		return nat_packet_general(n, pkt, len, now, reply, reply_len);
 	/* A connection both sides have spoken on, tracked already: it leaves
 	 * as the other direction's tuple inverted (the packet's own tuple is
 	 * its direction's, so it changes exactly when the entry is NAT's). */
-	if (!known->translated)
+	if (!e->translated)
 		return NAT_PASS;
-	struct ct_tuple to = inverse(dir == CT_ORIGINAL ? &known->reply : &known->orig);
-	uint16_t sum_addrs = known->sum_addrs, sum_all = known->sum_all;
-	if (dir == CT_REPLY) {
-		sum_addrs = (uint16_t)~sum_addrs;
-		sum_all = (uint16_t)~sum_all;
+	const struct ct_tuple *other = dir == CT_ORIGINAL ? &e->reply : &e->orig;
+	uint16_t flip = dir == CT_ORIGINAL ? 0 : 0xffff;
+	/* both checksums as they lie (the entry's sums are kept so) */
+	uint16_t ip_sum, tcp_sum;
+	memcpy(&ip_sum, pkt + 10, sizeof ip_sum);
+	memcpy(&tcp_sum, pkt + 36, sizeof tcp_sum);
+	if (ip_sum == 0xffff || tcp_sum == 0xffff) {
+		struct ct_tuple to = inverse(other);
+		rewrite(pkt, 20, &k, &to);
+	} else {
+		store_be32(pkt + 12, other->dst);
+		store_be32(pkt + 16, other->src);
+		store_be32(pkt + 20, (uint32_t)other->dport << 16 | other->sport);
+		ip_sum = patch(ip_sum, e->sum_addrs ^ flip);
+		tcp_sum = patch(tcp_sum, e->sum_all ^ flip);
+		memcpy(pkt + 10, &ip_sum, sizeof ip_sum);
+		memcpy(pkt + 36, &tcp_sum, sizeof tcp_sum);
 	}
-	translate(pkt, ihl, &pkt_tuple, &to, sum_addrs, sum_all);
 	n->stats.translated++;
 	return NAT_PASS;
 }

@@ -13,7 +13,12 @@
  *   nat_closed_drops nat_forwarded nat_port_changed nat_forwarded_per_hour
  *   nat_assured_per_hour nat_mean_entries nat_entry_lifetime_s (over the
  *   run's second half, the last by Little's law), nat_peak_STATE per
- *   conntrack state (nat_peak_TIME_WAIT); with [nat]
+ *   conntrack state (nat_peak_TIME_WAIT); nat_entry_minutes (the table's
+ *   entries integrated over the whole run: seed 003's session-minutes),
+ *   nat_entry_minutes_STATE, nat_entry_minutes_per_visit and
+ *   nat_forwarded_per_visit (over every browser population's visits);
+ *   with [nat]
+ *   visits (browser visits begun, every population)
  *   httpd_{accepts,requests,timeouts_header,timeouts_body,keepalive_timeouts,
  *          conn_per_ip_refused,io_errors}
  *   any server counter by its nstat name (TcpExtListenOverflows) or
@@ -25,7 +30,7 @@
  *   connect_{timeout,refused,reset,closed,http_error,other}
  *   request_{timeout,refused,reset,closed,http_error,other}
  *   status_408 status_503 closed_by_server table_full peak_established
- *   syns_sent synacks_received rsts_sent time_wait (its hosts', at the end)
+ *   syns_sent synacks_received rsts_sent visits time_wait (its hosts', at the end)
  *   connect_{p50,p90,p99,max}_ms latency_{p50,p90,p99,max}_ms
  *   connects_near_Ns (connects that took N s, within -2%..+5%: the SYN
  *   retransmission steps), or a client counter by nstat name (summed over
@@ -88,6 +93,7 @@ static bool pop_metric(const struct report_pop *p, const char *x, double *out)
 		{ "closed_by_server", o->closed_by_server }, { "table_full", o->table_full },
 		{ "peak_established", o->peak_established }, { "syns_sent", o->syns_sent },
 		{ "synacks_received", o->synacks_received }, { "rsts_sent", o->rsts_sent },
+		{ "visits", o->visits },
 		{ "time_wait", p->client_time_wait },
 	};
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
@@ -159,6 +165,12 @@ bool report_metric(const struct report *r, const char *name, double *out)
 		{ "nat_entry_lifetime_s", r->nat_forwarded_per_hour > 0
 			? r->nat_mean_entries * 3600 / r->nat_forwarded_per_hour : 0 },
 		{ "nat_port_changed", (double)r->nat_stats.port_changed },
+		{ "nat_entry_minutes", r->nat_entry_minutes },
+		{ "nat_entry_minutes_per_visit",
+		  r->visits ? r->nat_entry_minutes / (double)r->visits : 0 },
+		{ "nat_forwarded_per_visit",
+		  r->visits ? (double)r->nat_stats.forwarded / (double)r->visits : 0 },
+		{ "visits", (double)r->visits },
 		{ "httpd_accepts", (double)r->httpd.accepts },
 		{ "httpd_requests", (double)r->httpd.requests },
 		{ "httpd_timeouts_header", (double)r->httpd.timeouts_header },
@@ -171,6 +183,13 @@ bool report_metric(const struct report *r, const char *name, double *out)
 		for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++)
 			if (!strcmp(name + 9, ct_state_name((enum ct_state)k))) {
 				*out = r->nat_peak_state[k];
+				return true;
+			}
+	}
+	if (!strncmp(name, "nat_entry_minutes_", 18)) {
+		for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++)
+			if (!strcmp(name + 18, ct_state_name((enum ct_state)k))) {
+				*out = r->nat_state_minutes[k];
 				return true;
 			}
 	}

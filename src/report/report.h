@@ -58,6 +58,10 @@ struct report {
 	double nat_forwarded_per_hour;     /* over the run's second half */
 	double nat_assured_per_hour;       /* ... connections that completed */
 	double nat_mean_entries;           /* ... the table's mean occupancy */
+	/* the table's entries integrated over the whole run (drain included):
+	 * entry-minutes, seed 003's session-minutes, in all and per state */
+	double nat_entry_minutes, nat_state_minutes[CT__STATES];
+	uint64_t visits;                   /* browser visits begun, every population */
 	struct sim_stats sim;
 };
 

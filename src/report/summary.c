@@ -33,6 +33,7 @@ void report_gather(struct report *r, const struct scn_world *w)
 		p->o = *scn_world_outcome(w, i);
 		scn_world_client_mib(w, i, &p->client_mib);
 		p->client_time_wait = scn_world_client_time_wait(w, i);
+		r->visits += p->o.visits;
 		if (request_model(pc->model))
 			p->success_rate = p->o.requests ? (double)p->o.responses_ok / (double)p->o.requests
 			                                : -1;
@@ -81,6 +82,9 @@ void report_gather(struct report *r, const struct scn_world *w)
 		r->nat_peak = w->peak_nat_entries;
 		for (unsigned k = 0; k < CT__STATES; k++)
 			r->nat_peak_state[k] = w->peak_nat_state[k];
+		r->nat_entry_minutes = w->nat_entry_s / 60;
+		for (unsigned k = 0; k < CT__STATES; k++)
+			r->nat_state_minutes[k] = w->nat_state_s[k] / 60;
 		r->nat_stats = w->nat->stats;
 		r->ct_stats = w->nat->ct.stats;
 		synq_time_t span = scn->run.duration_ns - w->nat_half_at;

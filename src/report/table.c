@@ -104,6 +104,15 @@ void report_print(FILE *out, const struct report *r)
 			fprintf(out, "  of them %.0f per hour completed their handshake (assured)\n",
 			        r->nat_assured_per_hour);
 		}
+		fprintf(out, "  entries integrated over the run: %.1f entry-minutes (seed 003's "
+		        "session-minutes), %.1f of them in TIME_WAIT, %.1f in ESTABLISHED",
+		        r->nat_entry_minutes, r->nat_state_minutes[CT_TIME_WAIT],
+		        r->nat_state_minutes[CT_ESTABLISHED]);
+		if (r->visits)
+			fprintf(out, "; %.2f per browser visit (%" PRIu64 " visits, %.2f connections "
+			        "each)", r->nat_entry_minutes / (double)r->visits, r->visits,
+			        (double)r->nat_stats.forwarded / (double)r->visits);
+		fprintf(out, "\n");
 		if (r->nat_stats.syn_limited || r->nat_stats.meter_limited)
 			fprintf(out, "  SYNs over the limit %" PRIu64 ", over the meter %" PRIu64 "\n",
 			        r->nat_stats.syn_limited, r->nat_stats.meter_limited);

@@ -441,13 +441,19 @@ static void response_line(struct conn *c, const char *line, size_t len)
 		c->status = st ? (uint16_t)st : 999; /* not HTTP: an HTTP failure */
 		return;
 	}
-	if (len > 15 && !strncasecmp(line, "content-length:", 15)) {
+	/* Only Content-Length and Connection are read: a cheap look at the
+	 * letters that tell them from the rest (Content-Type, Date, ...)
+	 * before comparing the names. */
+	if (len <= 11 || (line[0] | 0x20) != 'c')
+		return;
+	if ((line[3] | 0x20) == 't' && (line[8] | 0x20) == 'l' && len > 15 &&
+	    !strncasecmp(line, "content-length:", 15)) {
 		int64_t v = 0;
 		for (size_t i = 15; i < len; i++)
 			if (line[i] >= '0' && line[i] <= '9' && v < ((int64_t)1 << 50))
 				v = v * 10 + (line[i] - '0');
 		c->content_length = v;
-	} else if (len > 11 && !strncasecmp(line, "connection:", 11)) {
+	} else if ((line[3] | 0x20) == 'n' && !strncasecmp(line, "connection:", 11)) {
 		size_t i = 11;
 		while (i < len && line[i] == ' ')
 			i++;
@@ -697,6 +703,7 @@ static void browser_visit_start(struct sim *sim, void *arg)
 	if (now_of(p) >= p->stop_ns)
 		return;
 	b->visiting = true;
+	p->out.visits++;
 	b->pages_left = (uint32_t)p->cfg->pages;
 	sim_hostgroup_enter(p->group, b->host);
 	browser_start_page(b);

@@ -180,13 +180,16 @@ static void sample(struct sim *sim, void *arg)
 		uint32_t per_state[CT__STATES];
 		ct_table_count(&w->nat->ct, now, per_state);
 		uint32_t total = 0;
+		double dt = (double)w->scn->run.interval_ns / 1e9;
 		for (unsigned k = CT_SYN_SENT; k < CT__STATES; k++) {
 			row[c++] = per_state[k];
 			total += per_state[k];
 			if (per_state[k] > w->peak_nat_state[k])
 				w->peak_nat_state[k] = per_state[k];
+			w->nat_state_s[k] += per_state[k] * dt;
 		}
 		row[c++] = total;
+		w->nat_entry_s += total * dt;
 		if (total > w->peak_nat_entries)
 			w->peak_nat_entries = total;
 		if (w->nat_half_at == 0 && now >= w->scn->run.duration_ns / 2 && now > 0) {

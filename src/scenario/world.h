@@ -77,6 +77,7 @@ struct scn_outcome {
 	uint64_t syns_sent;
 	uint64_t synacks_received;
 	uint64_t rsts_sent;
+	uint64_t visits;                   /* browser: visits begun */
 	struct hist connect_time;          /* SYN to established */
 	struct hist latency;               /* request written to response read */
 };
@@ -128,6 +129,9 @@ struct scn_world {
 	uint64_t nat_half_forwarded, nat_half_assured;
 	synq_time_t nat_half_at;         /* 0: not reached yet */
 	uint64_t nat_half_entry_sum, nat_half_samples;
+	/* entries integrated over the whole run, sample by sample (each
+	 * sample's count held for one interval): entry-seconds, per state */
+	double nat_entry_s, nat_state_s[CT__STATES];
 	struct sim_link *server_link;
 	unsigned n_pops;
 	struct scn_pop *pops[SCN_POPULATIONS_MAX];

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sim/sim_impl.h"
 #include "synq/host.h"
 
 struct sim_host {
@@ -35,9 +36,11 @@ static void after_event(struct sim_host *h)
 static void host_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
                          synq_time_t now)
 {
-	(void)node;
 	struct sim_host *h = ctx;
-	synq_stack_input(h->stack, pkt, len, now);
+	if (sim_node_rx_built(node))
+		synq_stack_input_verified(h->stack, pkt, len, now);
+	else
+		synq_stack_input(h->stack, pkt, len, now);
 	after_event(h);
 }
 
@@ -52,7 +55,7 @@ static void host_timer(void *ctx, struct sim_node *node, synq_time_t now)
 static void host_output(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct sim_host *h = ctx;
-	sim_node_send(h->node, pkt, len);
+	sim_node_send_built(h->node, pkt, len);
 }
 
 static void host_log(void *ctx, const char *line)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "sim/rng.h"
+#include "sim/sim_impl.h"
 #include "synq/hostgroup.h"
 
 struct group_host {
@@ -100,7 +101,6 @@ static void after_event(struct sim_hostgroup *g, uint32_t host)
 static void group_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
                           synq_time_t now)
 {
-	(void)node;
 	struct sim_hostgroup *g = ctx;
 	if (len < 20) {
 		g->strays++;
@@ -115,7 +115,10 @@ static void group_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, 
 	}
 	struct group_host *h = &g->hosts[host];
 	h->depth++;
-	synq_stack_input(h->stack, pkt, len, now);
+	if (sim_node_rx_built(node))
+		synq_stack_input_verified(h->stack, pkt, len, now);
+	else
+		synq_stack_input(h->stack, pkt, len, now);
 	h->depth--;
 	after_event(g, host);
 }
@@ -146,7 +149,7 @@ static void group_timer(void *ctx, struct sim_node *node, synq_time_t now)
 static void group_output(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct sim_hostgroup *g = ctx;
-	sim_node_send(g->node, pkt, len);
+	sim_node_send_built(g->node, pkt, len);
 }
 
 int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,

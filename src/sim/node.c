@@ -138,7 +138,7 @@ void sim_node_output(struct sim_node *node, uint32_t iface, struct sim_packet *p
 	sim_link_transmit(i->link, (enum sim_link_end)i->end, p);
 }
 
-int sim_node_send(struct sim_node *node, const uint8_t *pkt, size_t len)
+static int node_send(struct sim_node *node, const uint8_t *pkt, size_t len, bool built)
 {
 	struct sim *sim = node->sim;
 	if (!pkt || len == 0)
@@ -160,8 +160,19 @@ int sim_node_send(struct sim_node *node, const uint8_t *pkt, size_t len)
 	struct sim_packet *p = sim_packet_alloc(sim, pkt, len);
 	if (!p)
 		return -ENOBUFS;
+	p->csum_ok = built;
 	sim_node_output(node, (uint32_t)iface, p);
 	return 0;
+}
+
+int sim_node_send(struct sim_node *node, const uint8_t *pkt, size_t len)
+{
+	return node_send(node, pkt, len, false);
+}
+
+int sim_node_send_built(struct sim_node *node, const uint8_t *pkt, size_t len)
+{
+	return node_send(node, pkt, len, true);
 }
 
 void sim_node_input(struct sim_node *node, uint32_t iface, struct sim_packet *p)
@@ -175,8 +186,11 @@ void sim_node_input(struct sim_node *node, uint32_t iface, struct sim_packet *p)
 		sim_router_input(node, p);
 		return;
 	}
-	if (node->receive)
+	if (node->receive) {
+		node->rx_csum_ok = p->csum_ok;
 		node->receive(node->ctx, node, p->data, p->len, node->sim->now);
+		node->rx_csum_ok = false;
+	}
 	sim_packet_free(node->sim, p);
 }
 

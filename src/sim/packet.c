@@ -73,6 +73,7 @@ struct sim_packet *sim_packet_alloc(struct sim *sim, const uint8_t *pkt, size_t 
 	p->link = NULL;
 	p->len = (uint32_t)len;
 	p->from = 0;
+	p->csum_ok = 0;
 	memcpy(p->data, pkt, len);
 	return p;
 }

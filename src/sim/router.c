@@ -36,8 +36,11 @@ void sim_router_input(struct sim_node *node, struct sim_packet *p)
 
 	uint32_t dst = load_be32(p->data + 16);
 	if (dst == node->addr) {
-		if (node->receive)
+		if (node->receive) {
+			node->rx_csum_ok = p->csum_ok;
 			node->receive(node->ctx, node, p->data, p->len, node->sim->now);
+			node->rx_csum_ok = false;
+		}
 		sim_packet_free(node->sim, p);
 		return;
 	}

@@ -23,6 +23,8 @@ struct sim_packet {
 	uint64_t seq;           /* sequence number it would have had */
 	uint32_t len;
 	uint8_t from;           /* enum sim_link_end it was sent from */
+	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
+	                           right (routers and NAT keep it right) */
 	uint8_t data[];
 };
 
@@ -88,6 +90,7 @@ struct sim_node {
 	struct sim_iface ifaces[SIM_NODE_IFACES_MAX];
 	struct sim_route routes[SIM_NODE_ROUTES_MAX];
 	struct sim_node_stats stats;
+	bool rx_csum_ok;           /* during receive: the packet's csum_ok */
 };
 
 struct sim {
@@ -141,6 +144,16 @@ void sim_node_drop(struct sim_node *node, struct sim_packet *p,
 /* A packet arrived on interface iface: counts, capture, then router or
  * receive callback. Takes ownership of p. */
 void sim_node_input(struct sim_node *node, uint32_t iface, struct sim_packet *p);
+
+/* sim_node_send() for a datagram a synq stack built (a host's or a host
+ * group's output): its TCP checksum is right by construction, so the
+ * stack that receives it need not sum it again (synq_stack_input_verified()). */
+int sim_node_send_built(struct sim_node *node, const uint8_t *pkt, size_t len);
+/* In a node's receive callback: whether the packet is one of those. */
+static inline bool sim_node_rx_built(const struct sim_node *node)
+{
+	return node->rx_csum_ok;
+}
 
 /* router.c: forward (or deliver locally) a packet that arrived at a router. */
 void sim_router_input(struct sim_node *node, struct sim_packet *p);

@@ -235,17 +235,34 @@ static ssize_t send_iov(struct synq_stack *s, int fd, const struct iovec *iov, i
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	ssize_t total = 0;
-	for (int i = 0; i < iovcnt; i++) {
+	/* Every iovec but the last with data is copied without a push of
+	 * its own, as tcp_sendmsg_locked() copies a whole message; the last
+	 * ends held when more follows (MSG_MORE or empty iovecs after it).
+	 * A message cut short by the buffer ends with that held push. */
+	int last = -1;
+	for (int i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len)
+			last = i;
+	bool unpushed = false;
+	for (int i = 0; i <= last; i++) {
 		if (iov[i].iov_len == 0)
 			continue;
 		bool more = (flags & MSG_MORE) || i + 1 < iovcnt;
-		ssize_t n = tcp_user_send(s, c, iov[i].iov_base, iov[i].iov_len, more);
-		if (n < 0)
+		enum tcp_send_end end = i < last ? TCP_SEND_PART
+		                        : more   ? TCP_SEND_MORE : TCP_SEND_PUSH;
+		ssize_t n = tcp_user_send(s, c, iov[i].iov_base, iov[i].iov_len, end);
+		if (n < 0) {
+			if (unpushed)
+				tcp_user_push_more(s, c);
 			return total > 0 ? total : n;
+		}
+		unpushed = end == TCP_SEND_PART;
 		total += n;
 		if ((size_t)n < iov[i].iov_len)
 			break;
 	}
+	if (unpushed)
+		tcp_user_push_more(s, c);
 	if (total > 0 && !(flags & MSG_MORE))
 		tcp_push(s, c);
 	if (total == 0 && iovcnt >= 0) {

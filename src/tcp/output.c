@@ -568,10 +568,43 @@ static void grow_head_skb(struct synq_stack *s, struct tcp_conn *c, uint32_t bud
  * segment past Nagle and the congestion window. */
 enum push_mode { PUSH_NORMAL, PUSH_FORCED, PUSH_ONE, PUSH_PROBE };
 
+/* tcp_cwnd_validate() as tcp_write_xmit() ends: when anything was sent or
+ * the congestion window is full; a writer waiting for buffer space with
+ * everything sent and the window not full starts the sndbuf chronograph. */
+static void cwnd_validate_after_push(struct synq_stack *s, struct tcp_conn *c,
+                                     bool is_cwnd_limited)
+{
+	tcp_cc_cwnd_validate(c, is_cwnd_limited);
+	if (!tcp_cc_is_cwnd_limited(c) && c->send_head == POOL_NONE &&
+	    (c->flags & TCP_CONN_NOSPACE) &&
+	    (c->state == SYNQ_TCP_ESTABLISHED || c->state == SYNQ_TCP_CLOSE_WAIT))
+		tcp_chrono_start(s, c, TCP_CHRONO_SNDBUF_LIMITED);
+}
+
+static bool push_state_ok(const struct tcp_conn *c)
+{
+	return c->state != SYNQ_TCP_SYN_SENT && c->state != SYNQ_TCP_SYN_RECV &&
+	       c->state != SYNQ_TCP_CLOSE;
+}
+
+/* A push with nothing queued (most pushes after an ACK or a read): of
+ * push_frames() only the closing congestion-window check can apply;
+ * nothing is sent and no timer changes. Kept out of push_frames() so
+ * that it costs no call. */
+static inline bool push_nothing_queued(struct synq_stack *s, struct tcp_conn *c)
+{
+	if (c->send_head != POOL_NONE)
+		return false;
+	if (push_state_ok(c) && tcp_packets_in_flight(c) >= c->snd_cwnd)
+		cwnd_validate_after_push(s, c, true);
+	return true;
+}
+
 static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode mode)
 {
-	if (c->state == SYNQ_TCP_SYN_SENT || c->state == SYNQ_TCP_SYN_RECV ||
-	    c->state == SYNQ_TCP_CLOSE)
+	if (!push_state_ok(c))
+		return;
+	if (push_nothing_queued(s, c))
 		return;
 	bool probe = mode == PUSH_PROBE;
 	bool nagle_off = mode != PUSH_NORMAL;
@@ -579,7 +612,6 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	uint32_t mss = tcp_current_mss(c);
 	uint32_t sent = 0;
 	synq_time_t rto_when = 0;
-	bool had_unsent = c->send_head != POOL_NONE;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
 	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
@@ -633,23 +665,14 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	if (sent && tcp_in_cwnd_reduction(c))
 		c->prr_out += sent;
 	is_cwnd_limited |= tcp_packets_in_flight(c) >= c->snd_cwnd;
-	if (had_unsent) {
-		/* tcp_write_xmit()'s chronographs: held by the peer's window,
-		 * or no longer */
-		if (blocked == SEND_RWND)
-			tcp_chrono_start(s, c, TCP_CHRONO_RWND_LIMITED);
-		else
-			tcp_chrono_stop(s, c, TCP_CHRONO_RWND_LIMITED);
-	}
-	if (sent || is_cwnd_limited) {
-		tcp_cc_cwnd_validate(c, is_cwnd_limited);
-		/* tcp_cwnd_validate(): not held by the congestion window,
-		 * everything sent, and the writer waits for buffer space */
-		if (!tcp_cc_is_cwnd_limited(c) && c->send_head == POOL_NONE &&
-		    (c->flags & TCP_CONN_NOSPACE) &&
-		    (c->state == SYNQ_TCP_ESTABLISHED || c->state == SYNQ_TCP_CLOSE_WAIT))
-			tcp_chrono_start(s, c, TCP_CHRONO_SNDBUF_LIMITED);
-	}
+	/* tcp_write_xmit()'s chronographs (something was queued): held by
+	 * the peer's window, or no longer */
+	if (blocked == SEND_RWND)
+		tcp_chrono_start(s, c, TCP_CHRONO_RWND_LIMITED);
+	else
+		tcp_chrono_stop(s, c, TCP_CHRONO_RWND_LIMITED);
+	if (sent || is_cwnd_limited)
+		cwnd_validate_after_push(s, c, is_cwnd_limited);
 	bool loss_probe = sent && !probe && tcp_schedule_loss_probe(s, c, false);
 	if (rto_when && !loss_probe)
 		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_when);
@@ -664,17 +687,20 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 
 void tcp_push(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, PUSH_NORMAL);
+	if (!push_nothing_queued(s, c))
+		push_frames(s, c, PUSH_NORMAL);
 }
 
 void tcp_push_forced(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, PUSH_FORCED);
+	if (!push_nothing_queued(s, c))
+		push_frames(s, c, PUSH_FORCED);
 }
 
 void tcp_push_one(struct synq_stack *s, struct tcp_conn *c)
 {
-	push_frames(s, c, PUSH_ONE);
+	if (!push_nothing_queued(s, c))
+		push_frames(s, c, PUSH_ONE);
 }
 
 /* The loss probe fires (Linux's tcp_send_loss_probe()): send new data if

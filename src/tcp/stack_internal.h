@@ -32,6 +32,10 @@ struct synq_stack {
 	uint32_t addr;
 	struct synq_stack_io io;
 	synq_time_t now;
+	/* now in whole milliseconds and (cut to 32 bits) microseconds, kept
+	 * with it: the stamps every segment takes */
+	int64_t now_ms;
+	uint32_t now_us;
 	struct synq_rng rng;         /* port choices (synq/rng.h) */
 	struct siphash_key isn_key;
 	struct siphash_key ts_key;

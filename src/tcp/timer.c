@@ -36,7 +36,7 @@ uint32_t tcp_time_to_ms(synq_time_t when)
 
 synq_time_t tcp_ms_to_time(const struct synq_stack *s, uint32_t stamp_ms)
 {
-	int64_t now_ms = s->now / SYNQ_MSEC(1);
+	int64_t now_ms = s->now_ms;
 	return SYNQ_MSEC(now_ms + (int32_t)(stamp_ms - (uint32_t)now_ms));
 }
 
@@ -72,13 +72,10 @@ synq_time_t tcp_wheel_due(const struct synq_stack *s, synq_time_t when)
 	return (s->now / jiffy + (synq_time_t)jiffies_until(s, when)) * jiffy;
 }
 
-/* The wheel's arithmetic for one jiffy length; called with a constant one
- * for each supported HZ, so that the divisions become multiplications. */
-static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_time_t jiffy,
-                                       unsigned depth, uint64_t initial)
+/* The jiffy (wheel clock) at which a timer armed at jiffy clk, delay
+ * jiffies ahead, runs. */
+static inline uint64_t wheel_bucket(uint64_t clk, uint64_t delay, unsigned depth)
 {
-	uint64_t clk = (uint64_t)(now / jiffy) + initial;
-	uint64_t delay = when > now ? (uint64_t)((when - now + jiffy - 1) / jiffy) : 0;
 	unsigned level = 0;
 	while (level + 1 < depth && delay >= wheel_level_start(level + 1))
 		level++;
@@ -86,8 +83,29 @@ static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_t
 	if (delay >= cutoff)  /* clamped to what the top level can hold */
 		delay = cutoff - ((uint64_t)1 << ((depth - 1) * WHEEL_CLK_SHIFT));
 	unsigned shift = level * WHEEL_CLK_SHIFT;
-	uint64_t bucket = (((clk + delay) >> shift) + 1) << shift;
-	return (synq_time_t)(bucket - initial) * jiffy;
+	return (((clk + delay) >> shift) + 1) << shift;
+}
+
+/* The wheel's arithmetic for one jiffy length; called with a constant one
+ * for each supported HZ, so that the divisions become multiplications. */
+static inline synq_time_t wheel_expiry(synq_time_t now, synq_time_t when, synq_time_t jiffy,
+                                       unsigned depth, uint64_t initial)
+{
+	uint64_t clk = (uint64_t)(now / jiffy) + initial;
+	uint64_t delay = when > now ? (uint64_t)((when - now + jiffy - 1) / jiffy) : 0;
+	return (synq_time_t)(wheel_bucket(clk, delay, depth) - initial) * jiffy;
+}
+
+/* The same in millisecond stamps, for a jiffy of whole milliseconds: the
+ * clock from the stack's now in milliseconds, and the result a multiple
+ * of the jiffy, so no rounding to milliseconds is left to do. */
+static inline uint32_t wheel_expiry_ms(const struct synq_stack *s, synq_time_t when,
+                                       uint32_t jiffy_ms, unsigned depth, uint64_t initial)
+{
+	synq_time_t jiffy = SYNQ_MSEC(jiffy_ms);
+	uint64_t clk = (uint64_t)s->now_ms / jiffy_ms + initial;
+	uint64_t delay = when > s->now ? (uint64_t)((when - s->now + jiffy - 1) / jiffy) : 0;
+	return (uint32_t)((wheel_bucket(clk, delay, depth) - initial) * jiffy_ms);
 }
 
 /* Linux's INITIAL_JIFFIES: jiffies start 300 s before wrapping 32 bits,
@@ -109,6 +127,23 @@ synq_time_t tcp_wheel_expiry(const struct synq_stack *s, synq_time_t when)
 	default:
 		return wheel_expiry(s->now, when, jiffy_length(s), s->cfg.hz > 100 ? 9 : 8,
 		                    INITIAL_JIFFIES(s->cfg.hz));
+	}
+}
+
+/* tcp_time_to_ms(tcp_wheel_expiry(s, when)), when not 0. */
+static uint32_t wheel_expiry_stamp(const struct synq_stack *s, synq_time_t when)
+{
+	switch (s->cfg.hz) {
+	case 0:
+		return tcp_time_to_ms(when);
+	case 250:
+		return wheel_expiry_ms(s, when, 4, 9, INITIAL_JIFFIES(250));
+	case 1000:
+		return wheel_expiry_ms(s, when, 1, 9, INITIAL_JIFFIES(1000));
+	case 100:
+		return wheel_expiry_ms(s, when, 10, 8, INITIAL_JIFFIES(100));
+	default:
+		return tcp_time_to_ms(tcp_wheel_expiry(s, when));
 	}
 }
 
@@ -233,7 +268,7 @@ static bool conn_first_ms(const struct synq_stack *s, const struct tcp_conn *c, 
 	unsigned armed = c->timers_armed;
 	if (armed == 0)
 		return false;
-	uint32_t now_ms = (uint32_t)(s->now / SYNQ_MSEC(1));
+	uint32_t now_ms = (uint32_t)s->now_ms;
 	int32_t first_delta = INT32_MAX;
 	for (int i = 0; i < TCP_TIMER__COUNT; i++) {
 		if (!(armed & (1u << i)))
@@ -263,17 +298,24 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 		c->timers_armed &= (uint8_t)~bit;
 		return;
 	}
-	uint32_t ms = tcp_time_to_ms(tcp_wheel_expiry(s, when));
+	uint32_t ms = wheel_expiry_stamp(s, when);
 	if ((c->timers_armed & bit) && c->timer_ms[t] == ms)
 		return;
 	c->timer_ms[t] = ms;
 	c->timers_armed |= (uint8_t)bit;
 	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
 	uint32_t i = *tcp_handle_slot(s, handle);
+	if (i != TCP_NONE) {
+		/* The key is never later than any armed deadline, so the
+		 * earliest is this one if it comes before the key, and
+		 * otherwise the key stays (stale or not). */
+		if ((int32_t)(ms - s->heap[i].when_ms) < 0)
+			timer_schedule_ms(s, handle, ms);
+		return;
+	}
 	uint32_t first = ms;
 	conn_first_ms(s, c, &first);
-	if (i == TCP_NONE || (int32_t)(first - s->heap[i].when_ms) < 0)
-		timer_schedule_ms(s, handle, first);
+	timer_schedule_ms(s, handle, first);
 }
 
 /* If the top slot is a connection whose key went stale, put it right (its

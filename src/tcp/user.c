@@ -148,8 +148,9 @@ static size_t skb_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t
  * buffer has room, so a write can pass the buffer's size by most of an
  * skb, as on Linux. */
 ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
-                      size_t len, bool more)
+                      size_t len, enum tcp_send_end end)
 {
+	bool more = end != TCP_SEND_PUSH;
 	if (c->state != SYNQ_TCP_ESTABLISHED && c->state != SYNQ_TCP_CLOSE_WAIT) {
 		if (c->err)
 			return -tcp_user_take_error(c);
@@ -206,21 +207,27 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		return -EAGAIN;
 	if (copied > 0 && (!more || forced_push(c)))
 		mark_push(s, c);
-	if (more) {
-		/* MSG_MORE holds a partial last segment, as TCP_CORK does, and
-		 * this push ignores an explicit one pending (Linux pushes with
-		 * TCP_NAGLE_CORK alone). */
-		uint8_t corked = c->opts.cork;
-		uint16_t pushed = c->flags & TCP_CONN_NAGLE_PUSH;
-		c->opts.cork = 1;
-		c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+	if (end == TCP_SEND_PART)
+		return (ssize_t)copied;
+	if (more)
+		tcp_user_push_more(s, c);
+	else
 		tcp_push(s, c);
-		c->opts.cork = corked;
-		c->flags |= pushed;
-	} else {
-		tcp_push(s, c);
-	}
 	return (ssize_t)copied;
+}
+
+void tcp_user_push_more(struct synq_stack *s, struct tcp_conn *c)
+{
+	/* MSG_MORE holds a partial last segment, as TCP_CORK does, and this
+	 * push ignores an explicit one pending (Linux pushes with
+	 * TCP_NAGLE_CORK alone). */
+	uint8_t corked = c->opts.cork;
+	uint16_t pushed = c->flags & TCP_CONN_NAGLE_PUSH;
+	c->opts.cork = 1;
+	c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+	tcp_push(s, c);
+	c->opts.cork = corked;
+	c->flags |= pushed;
 }
 
 int tcp_user_take_error(struct tcp_conn *c)

@@ -14,8 +14,18 @@
 #include "tcp/tcp.h"
 
 int tcp_user_connect(struct synq_stack *s, struct tcp_conn *c, uint32_t addr, uint16_t port);
+/* How a write ends: pushed; held as MSG_MORE holds it (a corked push);
+ * or not at all because the same sendmsg() goes on with another iovec
+ * (Linux's tcp_sendmsg_locked() walks every iovec before its one push). */
+enum tcp_send_end {
+	TCP_SEND_PUSH = 0,
+	TCP_SEND_MORE = 1,
+	TCP_SEND_PART = 2,
+};
 ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
-                      size_t len, bool more);
+                      size_t len, enum tcp_send_end end);
+/* The push that ends a write with TCP_SEND_MORE. */
+void tcp_user_push_more(struct synq_stack *s, struct tcp_conn *c);
 /* out may be NULL to discard; peek leaves the data queued. */
 ssize_t tcp_user_recv(struct synq_stack *s, struct tcp_conn *c, uint8_t *out, size_t len,
                       bool peek);

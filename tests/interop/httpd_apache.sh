@@ -14,16 +14,9 @@ set -uo pipefail
 
 build=${1:-build/release}
 synq=$(realpath "$build/synq")
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed${1:+, $1 skipped}"; exit 0; }
-
-if [ "$(id -u)" != 0 ]; then echo "skip: needs root for a network namespace"; finish 1; fi
-for t in apache2 slowhttptest curl; do
-  command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] ||
-    { echo "skip: $t not installed"; finish 1; }
-done
+. "$(dirname "$0")/lib/tally.sh"
+need_root "network namespaces"
+need ip apache2 slowhttptest curl
 
 ns=synq-httpd-ap$$
 dir=$(mktemp -d /tmp/synq-httpd-ap.XXXXXX)

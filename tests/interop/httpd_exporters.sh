@@ -7,15 +7,9 @@ set -uo pipefail
 
 build=${1:-build/release}
 synq=$(realpath "$build/synq")
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-finish() { echo "$pass passed, $fail failed${1:+, $1 skipped}"; exit 0; }
-
-if [ "$(id -u)" != 0 ]; then echo "skip: needs root for a network namespace"; finish 1; fi
-for t in prometheus-apache-exporter prometheus-nginx-exporter curl; do
-  command -v "$t" >/dev/null || { echo "skip: $t not installed"; finish 1; }
-done
+. "$(dirname "$0")/lib/tally.sh"
+need_root "network namespaces"
+need ip prometheus-apache-exporter prometheus-nginx-exporter curl
 
 ns=synq-httpd-ex$$
 dir=$(mktemp -d /tmp/synq-httpd-ex.XXXXXX)

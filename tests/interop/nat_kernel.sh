@@ -21,10 +21,8 @@ build=${1:-build/release}
 synq=$(realpath "$build/synq")
 . "$(dirname "$0")/lib/tally.sh"
 
-if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-for tool in ip nft conntrack tshark python3; do
-  command -v $tool >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
-done
+need_root "network namespaces"
+need ip nft conntrack tshark python3
 
 cl=synq-natc-$$ rt=synq-natr-$$ sv=synq-nats-$$
 tmp=$(mktemp -d /tmp/synq-nat-test.XXXXXX)

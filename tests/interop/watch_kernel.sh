@@ -24,15 +24,10 @@ set -uo pipefail
 
 build=${1:-build/release}
 synq=$build/synq
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-finish() { echo "$pass passed, $fail failed"; exit $((fail > 0)); }
+. "$(dirname "$0")/lib/tally.sh"
 
-if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-for tool in ip ss nstat hping3 promtool python3 curl script; do
-  command -v $tool >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
-done
+need_root "network namespaces"
+need ip ss nstat hping3 promtool python3 curl script
 [ -x "$synq" ] || { bad "$synq not built"; finish; }
 
 ns=synq-watch-$$

@@ -20,8 +20,8 @@ scenario=$(dirname "$0")/../../scenarios/timer_wheel_bursts.ini
 secs=${WHEEL_SECONDS:-30}
 . "$(dirname "$0")/lib/tally.sh"
 
-if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-command -v python3 >/dev/null || { bad "python3 missing (scripts/deps.sh)"; finish; }
+need_root "network namespaces"
+need ip python3
 
 tmp=$(mktemp -d /tmp/synq-wheel-test.XXXXXX)
 nss=()

@@ -10,11 +10,9 @@ build=${build:-build/release}
 synq=$(realpath "$build/synq")
 . "$(dirname "${BASH_SOURCE[0]}")/tally.sh"
 
-if [ "$(id -u)" != 0 ]; then echo "skip: not root (network namespaces, TUN)"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
+need_root "network namespaces, TUN"
 if [ ! -c /dev/net/tun ]; then echo "skip: no /dev/net/tun on this machine"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
-for tool in ip "$@"; do
-  command -v "$tool" >/dev/null || { bad "$tool missing (scripts/deps.sh)"; finish; }
-done
+need ip "$@"
 ns=synq-tun-$$
 addr=10.201.0.2
 url=http://$addr
