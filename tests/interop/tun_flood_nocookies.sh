@@ -38,7 +38,9 @@ for i in $(seq $probes); do
   in_ns curl -s -m $give_up -o /dev/null -w '%{time_connect}\n' "$url/" >>"$tmp/serve" 2>/dev/null &
   sleep 0.1
 done
-wait $(jobs -p | grep -vx "$flood" | grep -vx "$serve_pid")
+# the curls still running (a bare `wait` would wait for synq serve too)
+curls=$(jobs -p | grep -vx "$flood" | grep -vx "$serve_pid")
+[ -z "$curls" ] || wait $curls
 kill $flood 2>/dev/null
 stop_serve
 
