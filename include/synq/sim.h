@@ -156,10 +156,11 @@ bool sim_event_pending(const struct sim *sim, sim_event_id id);
  *     link ends of one domain.
  *   - Time advances in windows no longer than the lookahead; within one,
  *     domains run alone. What reads or changes several domains runs as a
- *     global event, between windows, before the domains' events at its
- *     time. Among a domain's events at one time, the order is that
- *     domain's scheduling order; a packet from another domain is
- *     scheduled when it is handed over, between windows.
+ *     global event, between windows. Events at one time fire in the
+ *     order they were scheduled, as with one domain, a packet from
+ *     another domain counting as scheduled when it was sent, before the
+ *     receiver's own events of that nanosecond; only such ties between
+ *     domains may order differently from a one-domain simulation.
  *   - sim_run_until() and sim_stats_get() take the root (the statistics
  *     summed over domains). A stop or livelock bound in one domain ends
  *     the run after the window it happened in; steps_max counts each
@@ -187,8 +188,8 @@ int sim_threads_set(struct sim *sim, unsigned threads);
 unsigned sim_threads(const struct sim *sim);
 
 /* An event that may touch every domain: it runs between windows, every
- * domain stopped and every clock at at, before domain events at at; fn
- * gets the root. Schedule it from outside a run or from a global event.
+ * domain stopped and every clock at at, after the domains' events at at
+ * that were scheduled before it and before the others; fn gets the root. Schedule it from outside a run or from a global event.
  * With a single domain it is sim_event_schedule(). 0, -EINVAL, -ENOSPC. */
 int sim_event_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, void *arg);
 

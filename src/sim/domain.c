@@ -15,7 +15,7 @@
  * server side and the client side).
  *
  * Windows. The run advances in windows [T, E]: T is the earliest pending
- * event of any domain, E = min(T + L - 1, until, G - 1) with G the next
+ * event of any domain, E = min(T + L - 1, until, G) with G the next
  * global event. A packet sent across a cut link inside the window leaves
  * at or after T and arrives at or after T + L > E, so no domain can
  * affect another within a window: each runs its own events up to E,
@@ -25,28 +25,36 @@
  * counters of the sending end done) on out[parity][receiver], parity
  * being the window number's lowest bit. At the start of the next window
  * the receiver takes the lists addressed to it, sender by sender in
- * domain order and each in sending order, and queues the arrivals as if
- * they had just been sent there (sim_link_deliver(): the link's FIFO or
- * an event of its own, with the receiver's next sequence numbers). The
- * order depends on simulation data only. A packet buffer freed in a
- * domain other than its pool's goes back on back[parity][owner], which
- * the owner takes at the start of the next window. The other parity's
- * lists are the ones being filled meanwhile, so a barrier between
- * windows is the only synchronisation.
+ * domain order and each in sending order, and queues the arrivals
+ * (sim_link_deliver_seq(): the link's FIFO, or an event of its own). A
+ * packet buffer freed in a domain other than its pool's goes back on
+ * back[parity][owner], which the owner takes at the start of the next
+ * window. The other parity's lists are the ones being filled meanwhile,
+ * so a barrier between windows is the only synchronisation.
+ *
+ * Tie order. Events at the same time fire in sequence-number order, as
+ * in a simulation of one domain, where a packet's number is taken when
+ * it is sent. A domain's numbers go SIM_SEQ_STEP apart, and it notes the
+ * number due each time its clock moves (marks); a packet handed over
+ * takes a number in the gap before the first mark at or after its send
+ * time, so it ties with the receiver's events as if numbered when sent
+ * (before what the receiver did at that very time). A global event
+ * records each domain's number when it is scheduled and fires after the
+ * events numbered before it, like any event. Single-domain runs are
+ * unchanged, and a split one matches them but for ties between the two
+ * sides at one nanosecond where the order cannot be known on either
+ * side alone.
  *
  * Global events. sim_event_schedule_global() schedules an event that
- * reads or changes more than one domain (a scenario's sample). It runs
- * between windows with every domain stopped and every clock at its time;
- * among events at the same time it runs first. With a single domain it
- * is an ordinary event, so single-domain runs keep their order.
+ * reads or changes more than one domain (a scenario's sample). Windows
+ * end at its time, and it runs there with every domain stopped and every
+ * clock at its time. With a single domain it is an ordinary event.
  *
  * Decisions. After each barrier every thread computes the same next step
  * from what each domain published before it (its earliest event or
- * packet in flight, a stop, an error): the window schedule, and so every
- * result, is the same with one thread or many. Tie order: within a
- * domain, by time and then by that domain's sequence numbers, as in a
- * simulation of one domain; a packet from another domain takes its
- * sequence number when it is queued at the barrier.
+ * packet in flight, whether it has work due before the next global
+ * event, a stop, an error): the window schedule, and so every result, is
+ * the same with one thread or many.
  *
  * Livelock bounds and sim_stop() are per domain: a domain that trips one
  * stops at once, the others finish the window, and the run ends there.
@@ -62,6 +70,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,12 +93,25 @@ struct sim_worker {
 	pthread_t tid;
 };
 
+/* A global event, and where it falls among each domain's events at its
+ * time: before those scheduled there after it was (a domain's sequence
+ * numbers at the moment it was scheduled). */
+struct global_event {
+	synq_time_t at;
+	uint64_t order;
+	uint64_t snap[SIM_DOMAINS_MAX];
+	sim_event_fn fn;
+	void *arg;
+};
+
 struct sim_par {
 	struct sim *dom[SIM_DOMAINS_MAX];
 	unsigned n;
 	synq_time_t lookahead;     /* SYNQ_TIME_NEVER: no cut link */
-	struct sim_queue global;
-	synq_time_t global_next;   /* published with the domains' next */
+	/* pending global events by (at, order); changed only between windows */
+	struct global_event *gev;
+	uint32_t n_gev, cap_gev;
+	uint64_t gev_order;
 	uint64_t global_run;
 	uint64_t global_exhausted;
 	unsigned threads_want;     /* 0: default */
@@ -153,22 +175,40 @@ static synq_time_t min_time(synq_time_t a, synq_time_t b)
 	return a < b ? a : b;
 }
 
+/* A domain numbers its events SIM_SEQ_STEP apart and logs its clock,
+ * to number the packets handed over to it in between (window_open()). */
+static void domain_setup(struct sim *d)
+{
+	d->out_min = SYNQ_TIME_NEVER;
+	sim_queue_spread_seq(&d->queue);
+	d->seq_end = sim_queue_seq_now(&d->queue);
+	d->logging = true;
+}
+
+void sim_time_mark(struct sim *sim, synq_time_t time)
+{
+	if (sim->n_marks == sim->cap_marks) {
+		uint32_t cap = sim->cap_marks ? 2 * sim->cap_marks : 256;
+		struct sim_time_mark *m = realloc(sim->marks, cap * sizeof *m);
+		if (!m)
+			return; /* the packets take a later number: still the same on every run */
+		sim->marks = m;
+		sim->cap_marks = cap;
+	}
+	sim->marks[sim->n_marks++] = (struct sim_time_mark){
+		.time = time, .seq = sim_queue_seq_now(&sim->queue) };
+}
+
 static int par_create(struct sim *root)
 {
 	struct sim_par *par = calloc(1, sizeof *par);
 	if (!par)
 		return -ENOMEM;
-	int err = sim_queue_init(&par->global, root->cfg.events_max);
-	if (err) {
-		free(par);
-		return err;
-	}
 	par->dom[0] = root;
 	par->n = 1;
 	par->lookahead = SYNQ_TIME_NEVER;
-	par->global_next = SYNQ_TIME_NEVER;
-	root->out_min = SYNQ_TIME_NEVER;
 	root->par = par;
+	domain_setup(root);
 	return 0;
 }
 
@@ -198,7 +238,7 @@ int sim_domain_add(struct sim *sim, struct sim **out)
 	d->root = root;
 	d->domain = par->n;
 	d->now = root->now;
-	d->out_min = SYNQ_TIME_NEVER;
+	domain_setup(d);
 	/* A stream of its own decided by the seed and the index, without
 	 * drawing from the root's (links and models split that one). */
 	uint64_t seed = root->cfg.seed ^ 0x9e3779b97f4a7c15ull * d->domain;
@@ -266,18 +306,35 @@ int sim_event_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, 
 	struct sim_par *par = root->par;
 	if (at < root->now || at == SYNQ_TIME_NEVER || !fn)
 		return -EINVAL;
-	int err = sim_queue_add(&par->global, at, fn, arg, NULL);
-	if (err == -ENOSPC)
+	if (par->n_gev >= root->cfg.events_max) {
 		par->global_exhausted++;
-	par->global_next = sim_queue_next_time(&par->global);
-	return err;
+		return -ENOSPC;
+	}
+	if (par->n_gev == par->cap_gev) {
+		uint32_t cap = par->cap_gev ? 2 * par->cap_gev : 8;
+		struct global_event *g = realloc(par->gev, cap * sizeof *g);
+		if (!g)
+			return -ENOMEM;
+		par->gev = g;
+		par->cap_gev = cap;
+	}
+	struct global_event e = { .at = at, .order = par->gev_order++, .fn = fn, .arg = arg };
+	for (unsigned i = 0; i < par->n; i++)
+		e.snap[i] = sim_queue_seq_now(&par->dom[i]->queue);
+	uint32_t pos = par->n_gev;
+	while (pos > 0 && par->gev[pos - 1].at > at)
+		pos--;
+	memmove(&par->gev[pos + 1], &par->gev[pos], (par->n_gev - pos) * sizeof e);
+	par->gev[pos] = e;
+	par->n_gev++;
+	return 0;
 }
 
 void sim_par_stats_add(const struct sim *root, struct sim_stats *out)
 {
 	const struct sim_par *par = root->par;
 	out->events_run += par->global_run;
-	out->events_pending += par->global.len;
+	out->events_pending += par->n_gev;
 	out->events_exhausted += par->global_exhausted;
 	for (unsigned i = 0; i < par->n; i++) {
 		const struct sim *d = par->dom[i];
@@ -297,9 +354,24 @@ void sim_par_stats_add(const struct sim *root, struct sim_stats *out)
 
 /* ------------------------------------------------------------ windows */
 
-static synq_time_t domain_next(struct sim *d)
+
+/* The sequence number of a packet sent to d at time sent in the last
+ * window: after every number d gave out up to that time (the first mark
+ * past it, or the window's end), before the ones it gave out later, and
+ * after the packets already handed over at that point. *mark walks d's
+ * marks along one sender's packets, which come in the order sent. */
+static uint64_t handover_seq(struct sim *d, uint32_t *mark, synq_time_t sent)
 {
-	return min_time(sim_queue_next_time(&d->queue), d->out_min);
+	while (*mark < d->n_marks && d->marks[*mark].time < sent)
+		(*mark)++;
+	uint64_t base = *mark < d->n_marks ? d->marks[*mark].seq : d->seq_end;
+	if (base != d->in_base) {
+		d->in_base = base;
+		d->in_count = 0;
+	}
+	if (d->in_count < SIM_SEQ_STEP - 1)
+		d->in_count++; /* (65535 at one point: they tie, in heap order) */
+	return base - SIM_SEQ_STEP + d->in_count;
 }
 
 /* The start of domain d's window of the given parity: its buffers back,
@@ -321,30 +393,46 @@ static void window_open(struct sim_par *par, struct sim *d, unsigned parity)
 		struct sim_packet_list *in = &o->out[prev][d->domain];
 		struct sim_packet *p = in->head;
 		*in = (struct sim_packet_list){ 0 };
+		uint32_t mark = 0;
 		while (p) {
 			struct sim_packet *next = p->next_free;
-			sim_link_deliver(d, p);
+			p->seq = handover_seq(d, &mark, (synq_time_t)p->seq);
+			sim_link_deliver_seq(d, p);
 			p = next;
 		}
 	}
+	d->n_marks = 0;
 	d->out_min = SYNQ_TIME_NEVER;
 }
 
-static void publish(struct sim *d, unsigned parity)
+/* What the decision after a window needs from d. */
+static void publish(struct sim_par *par, struct sim *d, unsigned parity)
 {
-	d->pub[parity].next = domain_next(d);
+	synq_time_t t = sim_queue_next_time(&d->queue);
+	bool before = false;
+	if (par->n_gev) {
+		const struct global_event *g = &par->gev[0];
+		before = d->out_min < g->at || t < g->at ||
+		         (t == g->at && sim_queue_next_seq(&d->queue) < g->snap[d->domain]);
+	}
+	d->pub[parity].next = min_time(t, d->out_min);
+	d->pub[parity].before_global = before;
 	d->pub[parity].halt = d->stopped || d->error;
 }
 
-static void window_run(struct sim_par *par, struct sim *d, unsigned parity, synq_time_t end)
+/* Domain d's share of a window: its events up to end, and at end only
+ * those before the global event there, if any (seq_limit). */
+static void window_run(struct sim_par *par, struct sim *d, unsigned parity, synq_time_t end,
+                       bool to_global)
 {
 	window_open(par, d, parity);
-	d->error = sim_domain_run(d, end);
+	d->error = sim_domain_run(d, end, to_global ? par->gev[0].snap[d->domain] : UINT64_MAX);
 	if (!d->error && !d->stopped && d->now < end) {
 		d->now = end;
 		d->instant_steps = 0;
 	}
-	publish(d, parity);
+	d->seq_end = sim_queue_seq_now(&d->queue);
+	publish(par, d, parity);
 }
 
 /* Between windows, on thread 0 with every domain stopped: the earliest
@@ -358,15 +446,15 @@ static void global_run(struct sim_par *par, synq_time_t at, unsigned parity)
 			d->instant_steps = 0;
 		}
 	}
-	struct sim_queue_fire fire;
-	sim_queue_pop(&par->global, &fire);
+	struct global_event e = par->gev[0];
+	par->n_gev--;
+	memmove(&par->gev[0], &par->gev[1], par->n_gev * sizeof e);
 	par->global_run++;
 	par->globals++;
-	fire.fn(par->dom[0], fire.arg);
+	e.fn(par->dom[0], e.arg);
 	/* it may have scheduled events or stopped the run */
 	for (unsigned i = 0; i < par->n; i++)
-		publish(par->dom[i], parity);
-	par->global_next = sim_queue_next_time(&par->global);
+		publish(par, par->dom[i], parity);
 }
 
 /* The run, as every thread sees it: the same decisions from the same
@@ -381,16 +469,17 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 	for (;;) {
 		unsigned parity = (unsigned)(window & 1);
 		synq_time_t next = SYNQ_TIME_NEVER;
-		bool halt = false;
+		bool halt = false, before = false;
 		for (unsigned i = 0; i < par->n; i++) {
 			const struct sim *d = par->dom[i];
 			next = min_time(next, d->pub[parity].next);
 			halt |= d->pub[parity].halt;
+			before |= d->pub[parity].before_global;
 		}
 		if (halt)
 			break;
-		synq_time_t g = par->global_next;
-		if (g != SYNQ_TIME_NEVER && g <= par->until && g <= next) {
+		synq_time_t g = par->n_gev ? par->gev[0].at : SYNQ_TIME_NEVER;
+		if (g <= par->until && !before) {
 			if (threads > 1)
 				barrier_wait(&par->bar);
 			if (t == 0)
@@ -404,12 +493,12 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 		synq_time_t end = par->until;
 		if (par->lookahead != SYNQ_TIME_NEVER && par->lookahead <= end - next)
 			end = next + par->lookahead - 1;
-		if (g != SYNQ_TIME_NEVER && g - 1 < end)
-			end = g - 1;
+		if (g < end)
+			end = g;
 		window++;
 		uint64_t t0 = par->profile ? wall_ns() : 0;
 		for (unsigned i = t; i < par->n; i += threads) {
-			window_run(par, par->dom[i], (unsigned)(window & 1), end);
+			window_run(par, par->dom[i], (unsigned)(window & 1), end, end == g);
 			if (par->profile) {
 				uint64_t t1 = wall_ns();
 				par->busy_ns[i] += t1 - t0;
@@ -485,9 +574,8 @@ int sim_par_run_until(struct sim *root, synq_time_t until)
 		d->stopped = false;
 		d->error = 0;
 		d->steps = 0;
-		publish(d, (unsigned)(par->window & 1));
+		publish(par, d, (unsigned)(par->window & 1));
 	}
-	par->global_next = sim_queue_next_time(&par->global);
 	if (par->threads > 1)
 		barrier_wait(&par->bar); /* the workers start */
 	uint64_t window = par_loop(par, 0, par->window);
@@ -537,11 +625,13 @@ void sim_par_destroy(struct sim *root)
 		for (unsigned i = 0; i < par->n_workers; i++)
 			pthread_join(par->workers[i].tid, NULL);
 	}
+	free(root->marks);
 	for (unsigned i = 1; i < par->n; i++) {
+		free(par->dom[i]->marks);
 		sim_fini(par->dom[i]);
 		free(par->dom[i]);
 	}
-	sim_queue_fini(&par->global);
+	free(par->gev);
 	free(par);
 	root->par = NULL;
 }

@@ -249,6 +249,7 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	p->from = (uint8_t)from;
 	p->arrival = arrival;
 	if (link->cut) {
+		p->seq = (uint64_t)now;
 		/* the far end's domain takes it at the next barrier */
 		struct sim_packet_list *l = &sim->out[sim->parity][link->end[!from].node->sim->domain];
 		p->next_free = NULL;
@@ -263,6 +264,34 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		return;
 	}
 	sim_link_deliver(sim, p);
+}
+
+void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p)
+{
+	struct sim_link_dir *d = &p->link->dir[p->from];
+	bool in_order = d->rx.fifo_tail == NULL || p->arrival >= d->rx.fifo_tail->arrival;
+	if (sim->queue.len + sim->fifo_pending >= sim->queue.max) {
+		sim->events_exhausted++;
+		sim_packet_free(sim, p);
+		return;
+	}
+	if (!in_order) {
+		/* out of order (jitter, reordering): an event of its own */
+		if (sim_queue_add_seq(&sim->queue, p->arrival, p->seq, link_arrive, p, NULL) != 0) {
+			sim->events_exhausted++;
+			sim_packet_free(sim, p);
+		}
+		return;
+	}
+	p->next_free = NULL;
+	if (d->rx.fifo_tail == NULL) {
+		d->rx.fifo_head = d->rx.fifo_tail = p;
+		sim_queue_add_seq(&sim->queue, p->arrival, p->seq, link_fifo_arrive, d, NULL);
+		return;
+	}
+	d->rx.fifo_tail->next_free = p;
+	d->rx.fifo_tail = p;
+	sim->fifo_pending++;
 }
 
 void sim_link_deliver(struct sim *sim, struct sim_packet *p)

@@ -145,12 +145,14 @@ void sim_stop(struct sim *sim)
 	sim->stopped = true;
 }
 
-int sim_domain_run(struct sim *sim, synq_time_t until)
+int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit)
 {
 	uint64_t steps_max = sim->cfg.steps_max;
 	for (;;) {
 		synq_time_t next = sim_queue_next_time(&sim->queue);
 		if (next > until || next == SYNQ_TIME_NEVER)
+			break;
+		if (next == until && sim_queue_next_seq(&sim->queue) >= seq_limit)
 			break;
 		if (next == sim->now) {
 			if (sim->instant_steps >= sim->cfg.instant_steps_max)
@@ -162,6 +164,8 @@ int sim_domain_run(struct sim *sim, synq_time_t until)
 		sim_queue_pop(&sim->queue, &fire);
 		assert(fire.time >= sim->now); /* the clock never goes back */
 		if (fire.time != sim->now) {
+			if (sim->logging)
+				sim_time_mark(sim, fire.time);
 			sim->now = fire.time;
 			sim->instant_steps = 0;
 		}
@@ -185,7 +189,7 @@ int sim_run_until(struct sim *sim, synq_time_t until)
 		return -EINVAL;
 	sim->stopped = false;
 	sim->steps = 0;
-	int err = sim_domain_run(sim, until);
+	int err = sim_domain_run(sim, until, UINT64_MAX);
 	if (err || sim->stopped)
 		return err;
 	if (until != SYNQ_TIME_NEVER && until != sim->now) {

@@ -21,7 +21,8 @@ struct sim_packet {
 	struct sim_packet *next_free;  /* also the next in its link's FIFO */
 	struct sim_link *link;  /* the link carrying it */
 	synq_time_t arrival;    /* in a link's FIFO: when, and the event */
-	uint64_t seq;           /* sequence number it would have had */
+	uint64_t seq;           /* sequence number it would have had; across a
+	                           cut link, until handed over: the send time */
 	uint32_t len;
 	uint8_t from;           /* enum sim_link_end it was sent from */
 	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
@@ -153,6 +154,7 @@ struct sim {
 	 * whether the domain stopped or failed. */
 	struct {
 		synq_time_t next;
+		bool before_global; /* has work due before the next global event */
 		bool halt;
 	} pub[2];
 	synq_time_t out_min;     /* earliest arrival in out[parity] */
@@ -160,6 +162,17 @@ struct sim {
 	 * domain d: out[b][d]; buffers of domain d freed here: back[b][d]. */
 	struct sim_packet_list out[2][SIM_DOMAINS_MAX];
 	struct sim_packet_list back[2][SIM_DOMAINS_MAX];
+	/* Where the clock went in the last window: each new time with the
+	 * sequence number due then; and the number due at its end. A packet
+	 * from another domain is numbered from them (domain.c). */
+	bool logging;
+	struct sim_time_mark {
+		synq_time_t time;
+		uint64_t seq;
+	} *marks;
+	uint32_t n_marks, cap_marks;
+	uint64_t seq_end;
+	uint64_t in_base, in_count; /* numbering of handed-over packets */
 };
 
 /* packet.c */
@@ -176,16 +189,22 @@ void sim_link_fini(struct sim_link *link);
 /* Queue the arrival of p (link, from and arrival set) in sim, the domain
  * of the receiving node: a packet from another domain, at a barrier. */
 void sim_link_deliver(struct sim *sim, struct sim_packet *p);
+/* The same with p->seq already decided (a packet from another domain). */
+void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p);
 
 /* sim.c */
 /* Set up sim's queue and pool from cfg (resolved already). */
 int sim_init(struct sim *sim, const struct sim_config *cfg);
 void sim_fini(struct sim *sim);
-/* The run loop of one domain: events due at or before until, at most
- * while no stop or livelock bound trips. */
-int sim_domain_run(struct sim *sim, synq_time_t until);
+/* The run loop of one domain: events due before until, and those at
+ * until with a sequence number below seq_limit (UINT64_MAX: all), while
+ * no stop or livelock bound trips. 0 or -ELOOP. */
+int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit);
 
 /* domain.c */
+/* The clock of a domain that logs moves to time: remember the sequence
+ * number due at that moment. */
+void sim_time_mark(struct sim *sim, synq_time_t time);
 /* Run a simulation with domains (sim_run_until() of the root). */
 int sim_par_run_until(struct sim *sim, synq_time_t until);
 void sim_par_destroy(struct sim *sim);
