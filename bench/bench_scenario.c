@@ -13,6 +13,11 @@
  *                            SYN/s spoofed flood against backlog 511 with
  *                            SYN cookies, plus 1000 browsers (event model,
  *                            room for all of them). Median of 3.
+ *   sim_window_ns            the cost of one window of a simulation in two
+ *                            domains (src/sim/domain.c) that has almost
+ *                            nothing to do: a packet bouncing over a 1 us
+ *                            link, 200 000 windows; with two threads it is
+ *                            the barrier's round trip between the cores.
  *   sim_bytes_per_idle_conn  1 000 000 established idle connections in one
  *                            simulation: the clients' and the server's
  *                            sides (the server never accepts: they wait in
@@ -29,8 +34,8 @@
  * conns and flood worlds run in two simulation domains (server side,
  * clients) on as many threads as SYNQ_SIM_THREADS or the cores allow;
  * the first round's line gives the threads, the run's wall time and the
- * CPU time of the calling thread and of the others. Arguments (conns,
- * flood, idle) pick some of the figures; none: all three. Every
+ * CPU time of the calling thread and of the others. Arguments (window,
+ * conns, flood, idle) pick some of the figures; none: all of them. Every
  * run is a child process of its own, as synq sim is: glibc reuses freed
  * memory for later calloc()s and then has to clear it, so a second world
  * built in the same process pays for the first one's pages. */
@@ -289,6 +294,40 @@ static int bench_idle(void)
 	return 0;
 }
 
+static void bounce(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
+                   synq_time_t now)
+{
+	(void)ctx, (void)now;
+	sim_node_send(node, pkt, len);
+}
+
+static int bench_window(void)
+{
+	struct sim *sim, *dom;
+	struct sim_node *a, *b;
+	struct sim_link *link;
+	struct sim_link_config lc;
+	sim_link_config_init(&lc);
+	lc.delay_ns = SYNQ_USEC(1);
+	struct sim_node_config ca = { .name = "a", .kind = SIM_NODE_HOST, .receive = bounce };
+	struct sim_node_config cb = { .name = "b", .kind = SIM_NODE_HOST, .receive = bounce };
+	uint8_t pkt[40] = { 0x45 };
+	if (sim_create(NULL, &sim) || sim_domain_add(sim, &dom) || sim_node_add(sim, &ca, &a) ||
+	    sim_node_add(dom, &cb, &b) || sim_link_add(sim, &lc, a, b, &link) ||
+	    sim_node_send(a, pkt, sizeof pkt))
+		return -1;
+	const synq_time_t windows = 200000;
+	double t0 = bench_now_s();
+	if (sim_run_until(sim, windows * lc.delay_ns))
+		return -1;
+	double t1 = bench_now_s();
+	printf("window: %u thread%s, %.3f s for %lld windows\n", sim_threads(sim),
+	       sim_threads(sim) == 1 ? "" : "s", t1 - t0, (long long)windows);
+	bench_line("sim_window_ns", (t1 - t0) / (double)windows * 1e9, "ns");
+	sim_destroy(sim);
+	return 0;
+}
+
 static bool wanted(int argc, char **argv, const char *name)
 {
 	if (argc < 2)
@@ -316,6 +355,8 @@ int main(int argc, char **argv)
 		    WEXITSTATUS(status) != 0)
 			return 1;
 	}
+	if (wanted(argc, argv, "window") && bench_window())
+		return 1;
 	if (wanted(argc, argv, "conns") && bench_conns())
 		return 1;
 	if (wanted(argc, argv, "flood") && bench_flood())
