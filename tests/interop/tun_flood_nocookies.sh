@@ -11,14 +11,16 @@
 # the periods and phase measured in this run (the shell loop's period is
 # a few ms above the 100 ms it sleeps, so the probes sweep the flood's
 # period; see scripts/experiments/syn_flood_connect_times.sh, which adds
-# the kernel itself). Checks:
+# the kernel itself); the simulated probes go on four times as long, so
+# the prediction is not one more sample of 150. Checks:
 #   the flood fills the queue: synq drops SYNs (TCPReqQFullDrop), sends no
 #   cookies
 #   real curls and simulated clients both connect at the 1 s and 3 s
-#   retransmissions (at least 5 % of them at each)
+#   retransmissions (at least 3 % of them at each: 5 of the 150 curls)
 #   the two connect-time distributions over the retransmission steps are
-#   within 0.25 of each other (total variation distance; two samples of
-#   150 from one distribution differ by about 0.13 on average)
+#   within 0.25 of each other (total variation distance over these ten
+#   bins; samples of 150 and 600 from one distribution differ by about
+#   0.10 on average, by more than 0.22 about once in a thousand)
 #
 #   tests/interop/tun_flood_nocookies.sh BUILD_DIR
 set -uo pipefail
@@ -51,12 +53,12 @@ cookies=$(sed -n 's/.*TcpExtSyncookiesSent=\([0-9]*\).*/\1/p' "$tmp/serve.log")
   bad "queue drops '${drops:-}', cookies sent '${cookies:-}': $(tail -2 "$tmp/serve.log")"
 [ "$(wc -l <"$tmp/serve")" = $probes ] || bad "$(wc -l <"$tmp/serve") of $probes curls reported"
 
-python3 "$steps" scenario "$tmp/serve.pcap" "$tmp/starts" $probes $give_up >"$tmp/sim.ini" &&
+python3 "$steps" scenario "$tmp/serve.pcap" "$tmp/starts" $probes $give_up 4 >"$tmp/sim.ini" &&
   "$synq" sim "$tmp/sim.ini" --out "$tmp/sim" >"$tmp/sim.txt" 2>&1; sim_rc=$?
 if [ $sim_rc = 0 ]; then
   echo "measured: $(grep -E '^(rate|start)' "$tmp/sim.ini" | tr '\n' ' ')"
   python3 "$steps" table sim="$tmp/sim/connect_times.csv:$tmp/sim.txt" serve="$tmp/serve" \
-    --max-tv 0.25 --min-share 0.05 1 3 >"$tmp/table"; rc=$?
+    --max-tv 0.25 --min-share 0.03 1 3 >"$tmp/table"; rc=$?
   cat "$tmp/table"
   [ $rc = 0 ] && ok "curls connect at the steps synq sim predicts ($(grep -o 'total variation.*' "$tmp/table"))" ||
     bad "connect times differ from the prediction (table above)"

@@ -3,12 +3,15 @@
 SYN retransmission schedule (Linux 6.18, tcp_syn_linear_timeouts 4: SYNs at
 0, 1, 2, 3, 4, 5, 7, 11, 19 s), for the no-cookie flood experiment and test.
 
-  connect_steps.py scenario PCAP STARTS PROBES TIMEOUT
+  connect_steps.py scenario PCAP STARTS PROBES TIMEOUT [REPEAT]
       The synq sim scenario of the same run: tcp_syncookies 0, backlog 16,
       the flood and the probes at the rates and phase measured in synq
       serve's pcap (nanosecond pcap, raw IPv4: the flood's period and first
       SYN) and the probe loop's start times (one epoch time a line: the
-      probes' period), each probe giving up after TIMEOUT seconds.
+      probes' period), each probe giving up after TIMEOUT seconds. The
+      simulated probes go on REPEAT times as long (default 1) at the same
+      period: a prediction from more clients than the real run had, so
+      that its shares are not one more small sample.
   connect_steps.py table [--max-tv X] [--min-share S STEP...] NAME=SOURCE...
       The share of clients at each step, then each run's total variation
       distance from the first. SOURCE is a file of curl time_connect
@@ -72,7 +75,7 @@ timeout = %(timeout)ds
 """
 
 
-def scenario(pcap_path, starts_path, probes, timeout):
+def scenario(pcap_path, starts_path, probes, timeout, repeat):
     flood, probe = syn_times(pcap_path)
     if len(flood) < 2 or not probe:
         sys.exit('connect_steps.py: %s holds %d flood SYNs and %d probe SYNs'
@@ -81,7 +84,7 @@ def scenario(pcap_path, starts_path, probes, timeout):
     probe_period = (starts[-1] - starts[0]) / (len(starts) - 1)
     flood_period = (flood[-1] - flood[0]) / (len(flood) - 1)
     start = probe[0] - flood[0]
-    stop = start + probes * probe_period
+    stop = start + probes * repeat * probe_period
     print(SCENARIO % dict(duration=int(stop) + timeout + 2, flood_rate=1 / flood_period,
                           probe_rate=1 / probe_period, start=start, stop=stop, timeout=timeout))
 
@@ -147,8 +150,9 @@ def table(args):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 6 and sys.argv[1] == 'scenario':
-        scenario(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    if len(sys.argv) in (6, 7) and sys.argv[1] == 'scenario':
+        scenario(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]),
+                 int(sys.argv[6]) if len(sys.argv) == 7 else 1)
     elif len(sys.argv) > 2 and sys.argv[1] == 'table':
         sys.exit(table(sys.argv[2:]))
     else:
