@@ -121,6 +121,15 @@ struct sim_par {
 	struct sim_barrier bar;
 	_Atomic bool exit;
 	synq_time_t until;         /* of the run in progress */
+	/* pacing (par_loop()): thread 0 alone for the windows after one of
+	 * this parity; the window count when it hands back; the run over */
+	_Atomic uint64_t solo_after; /* windows after this one: thread 0 alone */
+	bool done;
+	struct sim_pace {
+		unsigned phase, count;
+		uint64_t since, par_ns, solo_ns;
+	} pace;
+	uint64_t solo_windows;
 	uint64_t window;           /* windows run so far */
 	uint64_t globals;          /* global events run so far */
 	/* SYNQ_SIM_PROFILE set: wall nanoseconds each domain spent in its
@@ -457,17 +466,65 @@ static void global_run(struct sim_par *par, synq_time_t at, unsigned parity)
 		publish(par, par->dom[i], parity);
 }
 
+/* Pacing. Threads only pay when each has a core: on a machine busy with
+ * other work the barrier's sleeps and wake-ups cost more than the
+ * windows' work. So thread 0 times the two ways now and then (PROBE
+ * windows each) and runs the next RUN windows the faster way: with every
+ * thread, or alone while the others sleep at the barrier. Which thread
+ * runs a domain's window never changes a result. */
+#define PACE_PROBE 64u
+#define PACE_RUN 2048u
+
+enum pace_phase { PACE_TIME_PAR, PACE_TIME_SOLO, PACE_RUN_CHOSEN };
+
+/* After window w on thread 0: the way to run the windows that follow. */
+static bool pace(struct sim_par *par, bool solo)
+{
+	struct sim_pace *pc = &par->pace;
+	unsigned len = pc->phase == PACE_RUN_CHOSEN ? PACE_RUN : PACE_PROBE;
+	if (++pc->count < len)
+		return solo;
+	uint64_t now = wall_ns();
+	uint64_t per = (now - pc->since) / len;
+	pc->count = 0;
+	pc->since = now;
+	switch (pc->phase) {
+	case PACE_TIME_PAR:
+		pc->par_ns = per;
+		pc->phase = PACE_TIME_SOLO;
+		return true;
+	case PACE_TIME_SOLO:
+		pc->solo_ns = per;
+		pc->phase = PACE_RUN_CHOSEN;
+		return pc->solo_ns < pc->par_ns;
+	default:
+		pc->phase = PACE_TIME_PAR;
+		return false;
+	}
+}
+
 /* The run, as every thread sees it: the same decisions from the same
  * published values, thread t running its share of each window. Values
  * are published by window parity, so that a fast thread writing the
  * next window's cannot change what a slow one is still deciding from;
- * a global event waits until every thread has decided. Returns the
- * window count. */
+ * a global event waits until every thread has decided. When thread 0
+ * goes on alone (pace()) it says from which window, before a barrier;
+ * the others then wait at the barrier until it wants them again or the
+ * run is over (it writes solo_after only while they run with it, so a
+ * slow one cannot miss it). Returns the window count. */
 static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 {
-	unsigned threads = par->threads;
+	bool solo = par->threads == 1; /* thread 0's view */
 	for (;;) {
 		unsigned parity = (unsigned)(window & 1);
+		if (t != 0 && atomic_load_explicit(&par->solo_after, memory_order_relaxed) == window) {
+			barrier_wait(&par->bar); /* until thread 0 wants us */
+			window = par->window;
+			if (par->done)
+				break;
+			continue;
+		}
+		unsigned threads = solo ? 1 : par->threads;
 		synq_time_t next = SYNQ_TIME_NEVER;
 		bool halt = false, before = false;
 		for (unsigned i = 0; i < par->n; i++) {
@@ -505,10 +562,27 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 				t0 = t1;
 			}
 		}
+		if (t == 0 && par->threads > 1) {
+			bool next_solo = pace(par, solo);
+			par->solo_windows += solo;
+			if (!solo && next_solo)
+				atomic_store_explicit(&par->solo_after, window, memory_order_relaxed);
+			if (solo && !next_solo) {
+				par->window = window;
+				barrier_wait(&par->bar); /* the others join again */
+			}
+			solo = next_solo;
+		}
 		if (threads > 1)
 			barrier_wait(&par->bar);
 		if (par->profile)
 			par->wait_ns[t] += wall_ns() - t0;
+	}
+	if (t == 0 && par->threads > 1 && solo) {
+		/* the others wait at the barrier: let them go */
+		par->window = window;
+		par->done = true;
+		barrier_wait(&par->bar);
 	}
 	return window;
 }
@@ -569,6 +643,9 @@ int sim_par_run_until(struct sim *root, synq_time_t until)
 	if (!par->threads)
 		threads_start(par);
 	par->until = until;
+	par->done = false;
+	atomic_store(&par->solo_after, UINT64_MAX);
+	par->pace = (struct sim_pace){ .since = wall_ns() };
 	for (unsigned i = 0; i < par->n; i++) {
 		struct sim *d = par->dom[i];
 		d->stopped = false;
@@ -609,10 +686,10 @@ void sim_par_destroy(struct sim *root)
 	if (!par)
 		return;
 	if (par->profile) {
-		fprintf(stderr, "sim: %u domains on %u threads, %llu windows (lookahead %lld ns), "
-		        "%llu global events\n", par->n, par->threads,
-		        (unsigned long long)par->window, (long long)par->lookahead,
-		        (unsigned long long)par->globals);
+		fprintf(stderr, "sim: %u domains on %u threads, %llu windows (%llu on thread 0 "
+		        "alone; lookahead %lld ns), %llu global events\n", par->n, par->threads,
+		        (unsigned long long)par->window, (unsigned long long)par->solo_windows,
+		        (long long)par->lookahead, (unsigned long long)par->globals);
 		for (unsigned i = 0; i < par->n; i++)
 			fprintf(stderr, "sim: domain %u: %llu events, %.3f s in windows\n", i,
 			        (unsigned long long)par->dom[i]->events_run, par->busy_ns[i] / 1e9);
