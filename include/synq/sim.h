@@ -167,7 +167,10 @@ bool sim_event_pending(const struct sim *sim, sim_event_id id);
  *     domain's events on its own.
  *
  * The results depend on the domains and the seed, not on the number of
- * threads. */
+ * threads, nor on which thread runs which window: thread 0 runs windows
+ * alone while that is faster (a machine whose cores are busy elsewhere;
+ * SYNQ_SIM_PACE=0 forbids it). SYNQ_SIM_PROFILE set: the time each
+ * domain and thread spent is told on stderr at sim_destroy(). */
 
 #define SIM_DOMAINS_MAX 8u
 
@@ -189,8 +192,10 @@ unsigned sim_threads(const struct sim *sim);
 
 /* An event that may touch every domain: it runs between windows, every
  * domain stopped and every clock at at, after the domains' events at at
- * that were scheduled before it and before the others; fn gets the root. Schedule it from outside a run or from a global event.
- * With a single domain it is sim_event_schedule(). 0, -EINVAL, -ENOSPC. */
+ * that were scheduled before it and before the others; fn gets the root.
+ * Schedule it from outside a run or from a global event, after the
+ * domains are added: with a single domain it is sim_event_schedule().
+ * 0, -EINVAL, -ENOSPC, -ENOMEM. */
 int sim_event_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, void *arg);
 
 /* ---------------------------------------------------------------- run */
