@@ -82,6 +82,19 @@
 
 #include "sim/sim_impl.h"
 
+/* Under valgrind the default is one thread: callgrind counts a run's
+ * instructions (--toggle-collect=sim_run_until sees the calling thread
+ * only), and the threads would only take turns anyway. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#endif
+#endif
+#ifndef UNDER_VALGRIND
+#define UNDER_VALGRIND() false
+#endif
+
 /* Rounds of spinning before a barrier sleeps: about 50 us (23 ns a pause
  * on the 2-core EPYC VM this was tuned on). */
 #define SPIN_ROUNDS 2000u
@@ -617,6 +630,8 @@ static unsigned threads_default(const struct sim_par *par)
 		if (*end == '\0' && v <= SIM_DOMAINS_MAX)
 			want = (unsigned)v;
 	}
+	if (!want && UNDER_VALGRIND())
+		want = 1;
 	if (!want) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		want = cores > 0 ? (unsigned)cores : 1;
