@@ -69,6 +69,7 @@ struct synq_stack {
 	struct timer_slot *heap;
 	uint32_t heap_len;
 	uint32_t heap_cap;
+	bool heap_top_settled;       /* heap[0]'s key is its exact deadline */
 
 	/* TIME-WAITs by deadline */
 	uint32_t tw_head;
