@@ -51,6 +51,14 @@ BENCH_SRCS := $(wildcard bench/bench_*.c)
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# The stack and the httpd run on every segment and every event: at -O3
+# (more inlining) they take 5% fewer instructions per simulated HTTP
+# connection under callgrind than at -O2, with the same output. LTO keeps
+# each function's level from its compile.
+ifeq ($(FLAVOUR),release)
+HOT_SRCS := $(foreach d,src/ip src/tcp src/tcp/listen src/sock src/stack src/app,$(wildcard $(d)/*.c))
+$(call obj,$(HOT_SRCS)): CFLAGS := $(WARN) $(subst -O2,-O3,$(OPT)) -fPIC
+endif
 LIB := $(BUILD)/libsynq.a
 SYNQ := $(BUILD)/synq
 TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
