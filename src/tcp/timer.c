@@ -370,12 +370,17 @@ synq_time_t tcp_timer_next(const struct synq_stack *s)
 	return m->heap_len ? tcp_ms_to_time(m, m->heap[0].when_ms) : SYNQ_TIME_NEVER;
 }
 
-void tcp_timers_run(struct synq_stack *s)
+/* Is the top's key due now? tcp_ms_to_time(key) <= now, with now_ms the
+ * whole milliseconds of now. A stale key is never later than the true
+ * one: nothing is due while the top's key is in the future, stale or not. */
+static bool heap_top_due(const struct synq_stack *s)
 {
-	/* A stale key is never later than the true one: nothing is due while
-	 * the top's key is in the future, stale or not. */
-	/* tcp_ms_to_time(stamp) <= now, with now_ms = now in whole ms */
-	while (s->heap_len > 0 && (int32_t)(s->heap[0].when_ms - (uint32_t)s->now_ms) <= 0) {
+	return s->heap_len > 0 && (int32_t)(s->heap[0].when_ms - (uint32_t)s->now_ms) <= 0;
+}
+
+static void __attribute__((noinline)) timers_run_due(struct synq_stack *s)
+{
+	while (heap_top_due(s)) {
 		if (heap_settle_top(s))
 			continue;
 		uint32_t handle = s->heap[0].handle;
@@ -388,4 +393,11 @@ void tcp_timers_run(struct synq_stack *s)
 		}
 	}
 	tcp_timewait_expire(s);
+}
+
+void tcp_timers_run(struct synq_stack *s)
+{
+	/* Every segment and every wakeup asks; mostly nothing is due. */
+	if (heap_top_due(s) || tcp_timewait_due(s))
+		timers_run_due(s);
 }
