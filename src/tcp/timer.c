@@ -309,21 +309,20 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 		return;
 	c->timer_ms[t] = ms;
 	c->timers_armed |= (uint8_t)bit;
-	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
-	uint32_t i = *tcp_handle_slot(s, handle);
+	uint32_t i = c->timer_slot;  /* *tcp_handle_slot() of its handle */
 	if (i != TCP_NONE) {
 		/* The key is never later than any armed deadline, so the
 		 * earliest is this one if it comes before the key, and
 		 * otherwise the key stays (stale or not). */
 		if ((int32_t)(ms - s->heap[i].when_ms) < 0)
-			timer_schedule_ms(s, handle, ms);
+			timer_schedule_ms(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)), ms);
 		else if (i == 0)
 			s->heap_top_settled = false;
 		return;
 	}
 	uint32_t first = ms;
 	conn_first_ms(s, c, &first);
-	timer_schedule_ms(s, handle, first);
+	timer_schedule_ms(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)), first);
 }
 
 /* If the top slot is a connection whose key went stale, put it right (its
