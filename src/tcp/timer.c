@@ -359,13 +359,21 @@ void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_tim
 	tcp_conn_timer_set(s, c, t, 0);
 }
 
+static void __attribute__((noinline)) settle(struct synq_stack *s)
+{
+	while (heap_settle_top(s))
+		;
+}
+
 synq_time_t tcp_timer_next(const struct synq_stack *s)
 {
 	/* Settling reorders the heap but changes no deadline: the stack is
 	 * the same to every observer (and it is never a const object). */
 	struct synq_stack *m = (struct synq_stack *)s;
-	while (heap_settle_top(m))
-		;
+	if (m->heap_len == 0)
+		return SYNQ_TIME_NEVER;
+	if (!m->heap_top_settled)
+		settle(m);  /* read after every event: settled mostly */
 	return m->heap_len ? tcp_ms_to_time(m, m->heap[0].when_ms) : SYNQ_TIME_NEVER;
 }
 
