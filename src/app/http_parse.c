@@ -23,8 +23,8 @@ void http_request_init(struct http_request *req)
 }
 
 /* RFC 9110 5.6.2 tchar: DIGIT, ALPHA and "!#$%&'*+-.^_`|~", a bit per
- * byte value below 128. */
-static const uint64_t tchar_bits[2] = {
+ * byte value (none at 128 and above). */
+static const uint64_t tchar_bits[4] = {
 	/* 0-63: ! # $ % & ' * + - . and 0-9 */
 	(1ull << '!') | (1ull << '#') | (1ull << '$') | (1ull << '%') | (1ull << '&') |
 	        (1ull << '\'') | (1ull << '*') | (1ull << '+') | (1ull << '-') | (1ull << '.') |
@@ -37,7 +37,7 @@ static const uint64_t tchar_bits[2] = {
 
 static bool is_tchar(uint8_t c)
 {
-	return c < 128 && ((tchar_bits[c >> 6] >> (c & 63)) & 1);
+	return (tchar_bits[c >> 6] >> (c & 63)) & 1;
 }
 
 static uint8_t lower(uint8_t c)

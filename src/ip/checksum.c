@@ -115,11 +115,13 @@ uint64_t inet_sum_pseudo(uint32_t src_addr, uint32_t dst_addr, uint8_t protocol,
 
 uint16_t inet_sum_finish(uint64_t sum)
 {
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	uint16_t memory_order = (uint16_t)sum;
+	/* Fold the halves with end-around carry: 64 to 32, then 32 to 16. */
+	uint32_t hi32 = (uint32_t)(sum >> 32);
+	uint32_t s32 = (uint32_t)sum + hi32;
+	s32 += s32 < hi32;
+	uint16_t hi16 = (uint16_t)(s32 >> 16);
+	uint16_t memory_order = (uint16_t)((uint16_t)s32 + hi16);
+	memory_order = (uint16_t)(memory_order + (memory_order < hi16));
 	uint8_t b[2];
 	memcpy(b, &memory_order, 2);
 	return (uint16_t)~load_be16(b);

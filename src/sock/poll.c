@@ -144,13 +144,11 @@ int synq_epoll_ctl(struct synq_stack *s, int epfd, int op, int fd,
 	}
 }
 
-int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *events, int max)
+/* The walk, for a set with something on its ready list. */
+static int __attribute__((noinline)) epoll_collect(struct synq_stack *s, struct sock_entry *ep,
+                                                   int epfd, struct synq_epoll_event *events,
+                                                   int max)
 {
-	struct sock_entry *ep = sock_lookup(s, epfd);
-	if (ep == NULL)
-		return -EBADF;
-	if (ep->kind != SOCK_EPOLL || max <= 0)
-		return -EINVAL;
 	int n = 0;
 	/* Walk the list once; level-triggered entries that were reported go
 	 * back to its end, as Linux's ep_send_events() does. */
@@ -180,6 +178,19 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 			break;
 	}
 	return n;
+}
+
+int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *events, int max)
+{
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	if (ep == NULL)
+		return -EBADF;
+	if (ep->kind != SOCK_EPOLL || max <= 0)
+		return -EINVAL;
+	/* Asked after every event: mostly nothing is ready. */
+	if (ep->ready_head == SOCK_NONE)
+		return 0;
+	return epoll_collect(s, ep, epfd, events, max);
 }
 
 void sock_epoll_forget(struct synq_stack *s, int fd)

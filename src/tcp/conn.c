@@ -158,10 +158,19 @@ uint32_t tcp_conn_isn(struct synq_stack *s, const struct tcp_tuple *t)
 	return hash + (uint32_t)(s->now >> 6);
 }
 
-/* Timestamp offsets as Linux's secure_tcp_ts_off(): per address pair. */
+/* Timestamp offsets as Linux's secure_tcp_ts_off(): per address pair.
+ * The hash is remembered per pair (a direct-mapped table): a passive open
+ * asks for it at the SYN-ACK and again for the child, and a client host
+ * for every connection to the same server. */
 uint32_t tcp_conn_ts_offset(struct synq_stack *s, const struct tcp_tuple *t)
 {
-	return (uint32_t)siphash_2u32(&s->ts_key, t->local_addr, t->remote_addr);
+	struct ts_memo *m = &s->ts_memo[(t->local_addr ^ t->remote_addr) % TS_MEMO_SLOTS];
+	if (m->gen == s->ts_memo_gen && m->local_addr == t->local_addr &&
+	    m->remote_addr == t->remote_addr)
+		return m->offset;
+	uint32_t off = (uint32_t)siphash_2u32(&s->ts_key, t->local_addr, t->remote_addr);
+	*m = (struct ts_memo){ t->local_addr, t->remote_addr, off, s->ts_memo_gen };
+	return off;
 }
 
 /* Linux's tcp_sync_mss() and tcp_bound_to_half_wnd(): the payload of a

@@ -2,6 +2,7 @@
 /* Building and sending segments: the options we carry, what may leave now
  * (receive window, congestion window, Nagle), the ACKs we owe, resets.
  * Linux's tcp_output.c is the model; the window we advertise is window.c's. */
+#include <stddef.h>
 #include <string.h>
 
 #include "tcp/chrono.h"
@@ -70,11 +71,17 @@ static void ack_sent(struct synq_stack *s, struct tcp_conn *c)
 static void transmit(struct synq_stack *s, struct tcp_conn *c, uint32_t seq, uint8_t flags,
                      const uint8_t *data, uint16_t len)
 {
-	struct tcp_segment seg = {
-		.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
-		.seq = seq, .ack = c->rcv_nxt, .flags = flags, .payload = data,
-		.payload_len = len,
-	};
+	/* Zeroed but for the SACK blocks, which are read only up to
+	 * sack_count (a segment is built for every one sent). */
+	struct tcp_segment seg;
+	memset(&seg, 0, offsetof(struct tcp_segment, opt.sack));
+	seg.src_port = c->tuple.local_port;
+	seg.dst_port = c->tuple.remote_port;
+	seg.seq = seq;
+	seg.ack = c->rcv_nxt;
+	seg.flags = flags;
+	seg.payload = data;
+	seg.payload_len = len;
 	fill_timestamp(s, c, &seg.opt);
 	if (!(flags & TCP_RST))
 		add_sack_blocks(c, &seg.opt);

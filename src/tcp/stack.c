@@ -18,8 +18,18 @@ uint64_t tcp_random(struct synq_stack *s)
 }
 
 /* The random state and every key, from the seed alone. */
+/* Forget every remembered timestamp offset (ts_key changed). */
+static void ts_memo_forget(struct synq_stack *s)
+{
+	if (++s->ts_memo_gen == 0) {
+		memset(s->ts_memo, 0, sizeof s->ts_memo);
+		s->ts_memo_gen = 1;
+	}
+}
+
 static void derive_secrets(struct synq_stack *s)
 {
+	ts_memo_forget(s);
 	uint64_t sm = s->seed;
 	synq_rng_seed(&s->rng, synq_splitmix64_next(&sm));
 	struct siphash_key *keys[] = { &s->isn_key, &s->ts_key, &s->hash_key,
@@ -41,6 +51,7 @@ void synq_stack_set_secrets(struct synq_stack *s, const uint64_t words[SYNQ_SECR
 	}
 	synq_rng_seed(&s->rng, words[10]);
 	s->ip_id = (uint16_t)words[11];
+	ts_memo_forget(s);
 }
 
 static void pool_empty(struct pool *p)

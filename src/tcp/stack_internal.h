@@ -21,6 +21,13 @@ struct window_memo {
 	uint32_t space, mss, window;
 };
 
+/* Timestamp offsets computed lately, by address pair (conn.c): an entry
+ * counts only while its gen is the stack's ts_memo_gen. */
+#define TS_MEMO_SLOTS 256
+struct ts_memo {
+	uint32_t local_addr, remote_addr, offset, gen;
+};
+
 /* Port slots remembered for a cheap reset; beyond this, reset clears the
  * whole port table. */
 #define BOUND_TOUCHED_MAX 32
@@ -42,6 +49,8 @@ struct synq_stack {
 	struct siphash_key hash_key;
 	struct siphash_key cookie_key[2];
 	uint16_t ip_id;
+	uint32_t ts_memo_gen;        /* bumped whenever ts_key changes */
+	struct ts_memo ts_memo[TS_MEMO_SLOTS];
 
 	struct synq_mib mib;
 	struct synq_drop_counts drops;
@@ -69,6 +78,7 @@ struct synq_stack {
 	struct timer_slot *heap;
 	uint32_t heap_len;
 	uint32_t heap_cap;
+	bool heap_top_settled;       /* heap[0]'s key is its exact deadline */
 
 	/* TIME-WAITs by deadline */
 	uint32_t tw_head;

@@ -162,6 +162,8 @@ static bool slot_before(const struct timer_slot *a, const struct timer_slot *b)
 
 static void heap_place(struct synq_stack *s, uint32_t i, struct timer_slot v)
 {
+	if (i == 0)
+		s->heap_top_settled = false;
 	s->heap[i] = v;
 	*tcp_handle_slot(s, v.handle) = i;
 }
@@ -212,6 +214,8 @@ static void timer_schedule_ms(struct synq_stack *s, uint32_t handle, uint32_t wh
 	uint32_t i = *slot;
 	int32_t moved = (int32_t)(when_ms - s->heap[i].when_ms);
 	s->heap[i].when_ms = when_ms;
+	if (i == 0)
+		s->heap_top_settled = false;
 	if (moved < 0)
 		sift_up(s, i);
 	else if (moved > 0)
@@ -296,6 +300,8 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 	unsigned bit = 1u << t;
 	if (when == 0) {
 		c->timers_armed &= (uint8_t)~bit;
+		if (c->timer_slot == 0)
+			s->heap_top_settled = false;  /* its key may go stale */
 		return;
 	}
 	uint32_t ms = wheel_expiry_stamp(s, when);
@@ -303,19 +309,20 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
 		return;
 	c->timer_ms[t] = ms;
 	c->timers_armed |= (uint8_t)bit;
-	uint32_t handle = TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c));
-	uint32_t i = *tcp_handle_slot(s, handle);
+	uint32_t i = c->timer_slot;  /* *tcp_handle_slot() of its handle */
 	if (i != TCP_NONE) {
 		/* The key is never later than any armed deadline, so the
 		 * earliest is this one if it comes before the key, and
 		 * otherwise the key stays (stale or not). */
 		if ((int32_t)(ms - s->heap[i].when_ms) < 0)
-			timer_schedule_ms(s, handle, ms);
+			timer_schedule_ms(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)), ms);
+		else if (i == 0)
+			s->heap_top_settled = false;
 		return;
 	}
 	uint32_t first = ms;
 	conn_first_ms(s, c, &first);
-	timer_schedule_ms(s, handle, first);
+	timer_schedule_ms(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)), first);
 }
 
 /* If the top slot is a connection whose key went stale, put it right (its
@@ -323,19 +330,23 @@ void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer
  * answer true; false when the top is exact or the heap empty. */
 static bool heap_settle_top(struct synq_stack *s)
 {
-	if (s->heap_len == 0)
+	if (s->heap_len == 0 || s->heap_top_settled)
 		return false;
 	uint32_t handle = s->heap[0].handle;
-	if (TCP_HANDLE_KIND(handle) != TCP_OBJ_CONN)
+	if (TCP_HANDLE_KIND(handle) != TCP_OBJ_CONN) {
+		s->heap_top_settled = true;  /* a request's key is exact */
 		return false;
+	}
 	const struct tcp_conn *c = tcp_conn_at(s, TCP_HANDLE_INDEX(handle));
 	uint32_t first = 0;
 	if (!conn_first_ms(s, c, &first)) {
 		tcp_timer_cancel(s, handle);
 		return true;
 	}
-	if (first == s->heap[0].when_ms)
+	if (first == s->heap[0].when_ms) {
+		s->heap_top_settled = true;
 		return false;
+	}
 	s->heap[0].when_ms = first;  /* later than the stale key */
 	sift_down(s, 0);
 	return true;
@@ -348,21 +359,35 @@ void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_tim
 	tcp_conn_timer_set(s, c, t, 0);
 }
 
+static void __attribute__((noinline)) settle(struct synq_stack *s)
+{
+	while (heap_settle_top(s))
+		;
+}
+
 synq_time_t tcp_timer_next(const struct synq_stack *s)
 {
 	/* Settling reorders the heap but changes no deadline: the stack is
 	 * the same to every observer (and it is never a const object). */
 	struct synq_stack *m = (struct synq_stack *)s;
-	while (heap_settle_top(m))
-		;
+	if (m->heap_len == 0)
+		return SYNQ_TIME_NEVER;
+	if (!m->heap_top_settled)
+		settle(m);  /* read after every event: settled mostly */
 	return m->heap_len ? tcp_ms_to_time(m, m->heap[0].when_ms) : SYNQ_TIME_NEVER;
 }
 
-void tcp_timers_run(struct synq_stack *s)
+/* Is the top's key due now? tcp_ms_to_time(key) <= now, with now_ms the
+ * whole milliseconds of now. A stale key is never later than the true
+ * one: nothing is due while the top's key is in the future, stale or not. */
+static bool heap_top_due(const struct synq_stack *s)
 {
-	/* A stale key is never later than the true one: nothing is due while
-	 * the top's key is in the future, stale or not. */
-	while (s->heap_len > 0 && tcp_ms_to_time(s, s->heap[0].when_ms) <= s->now) {
+	return s->heap_len > 0 && (int32_t)(s->heap[0].when_ms - (uint32_t)s->now_ms) <= 0;
+}
+
+static void __attribute__((noinline)) timers_run_due(struct synq_stack *s)
+{
+	while (heap_top_due(s)) {
 		if (heap_settle_top(s))
 			continue;
 		uint32_t handle = s->heap[0].handle;
@@ -375,4 +400,11 @@ void tcp_timers_run(struct synq_stack *s)
 		}
 	}
 	tcp_timewait_expire(s);
+}
+
+void tcp_timers_run(struct synq_stack *s)
+{
+	/* Every segment and every wakeup asks; mostly nothing is due. */
+	if (heap_top_due(s) || tcp_timewait_due(s))
+		timers_run_due(s);
 }

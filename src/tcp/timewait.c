@@ -72,11 +72,22 @@ synq_time_t tcp_timewait_next_deadline(const struct synq_stack *s)
 	return tcp_ms_to_time(s, tw->deadline_ms);
 }
 
+/* tcp_ms_to_time(deadline_ms) <= now, with now_ms = now in whole ms */
+static bool tw_due(const struct synq_stack *s, const struct tcp_timewait *tw)
+{
+	return (int32_t)(tw->deadline_ms - (uint32_t)s->now_ms) <= 0;
+}
+
+bool tcp_timewait_due(const struct synq_stack *s)
+{
+	return s->tw_head != TCP_NONE && tw_due(s, tw_at((struct synq_stack *)s, s->tw_head));
+}
+
 void tcp_timewait_expire(struct synq_stack *s)
 {
 	while (s->tw_head != TCP_NONE) {
 		struct tcp_timewait *tw = tw_at(s, s->tw_head);
-		if (tcp_ms_to_time(s, tw->deadline_ms) > s->now)
+		if (!tw_due(s, tw))
 			break;
 		tcp_timewait_free(s, tw);
 	}

@@ -40,6 +40,8 @@ void tcp_timewait_input(struct synq_stack *s, struct tcp_timewait *tw,
 void tcp_timewait_free(struct synq_stack *s, struct tcp_timewait *tw);
 /* Expire due TIME-WAITs; the next TIME-WAIT deadline (SYNQ_TIME_NEVER). */
 void tcp_timewait_expire(struct synq_stack *s);
+/* Is the oldest TIME-WAIT due now? */
+bool tcp_timewait_due(const struct synq_stack *s);
 synq_time_t tcp_timewait_next_deadline(const struct synq_stack *s);
 
 #endif
