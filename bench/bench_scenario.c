@@ -13,6 +13,13 @@
  *                            SYN/s spoofed flood against backlog 511 with
  *                            SYN cookies, plus 1000 browsers (event model,
  *                            room for all of them). Median of 3.
+ *   sim_window_ns            the cost of one window of a simulation in two
+ *                            domains (src/sim/domain.c) that has almost
+ *                            nothing to do: a packet bouncing over a 1 us
+ *                            link, 200 000 windows; with two threads (and
+ *                            SYNQ_SIM_PACE=0, set here: no window run by
+ *                            one thread alone) it is the barrier's round
+ *                            trip between the cores.
  *   sim_bytes_per_idle_conn  1 000 000 established idle connections in one
  *                            simulation: the clients' and the server's
  *                            sides (the server never accepts: they wait in
@@ -25,7 +32,12 @@
  * are printed beside the figures. On a shared machine wall time counts
  * other people's work too, so each timed figure has a twin measured in
  * this process's CPU time (sim_conns_per_cpu_s, sim_flood_60s_cpu_s);
- * callgrind's instruction counts are the repeatable comparison. Every
+ * callgrind's instruction counts are the repeatable comparison. The
+ * conns and flood worlds run in two simulation domains (server side,
+ * clients) on as many threads as SYNQ_SIM_THREADS or the cores allow;
+ * the first round's line gives the threads, the run's wall time and the
+ * CPU time of the calling thread and of the others. Arguments (window,
+ * conns, flood, idle) pick some of the figures; none: all of them. Every
  * run is a child process of its own, as synq sim is: glibc reuses freed
  * memory for later calloc()s and then has to clear it, so a second world
  * built in the same process pays for the first one's pages. */
@@ -71,14 +83,21 @@ struct run_result {
 	double run_s;
 	double cpu_s;       /* build and run, this process's CPU time */
 	double build_cpu_s;
+	double run_main_cpu_s; /* the run, the calling thread's CPU time */
+	unsigned threads;
 	struct report report;
 };
 
-static double cpu_now_s(void)
+static double clock_s(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now_s(void)
+{
+	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static int run_scenario(const char *name, const char *text, struct run_result *out)
@@ -96,12 +115,15 @@ static int run_scenario(const char *name, const char *text, struct run_result *o
 	int err = scn_world_build(&w, &scn, NULL, why, sizeof why);
 	double t1 = bench_now_s();
 	double c1 = cpu_now_s();
+	double m1 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	if (!err)
 		err = scn_world_run(&w, why, sizeof why);
 	double t2 = bench_now_s();
 	double c2 = cpu_now_s();
 	out->cpu_s = c2 - c0;
 	out->build_cpu_s = c1 - c0;
+	out->run_main_cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - m1;
+	out->threads = err ? 1 : sim_threads(w.sim);
 	if (err) {
 		fprintf(stderr, "bench_scenario: %s: %s\n", name, why);
 		scn_world_free(&w);
@@ -173,6 +195,14 @@ static long rss_bytes(void)
 	return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE);
 }
 
+static void print_threads(const char *name, const struct run_result *r)
+{
+	double run_cpu = r->cpu_s - r->build_cpu_s;
+	printf("%s: %u thread%s, run %.2f s wall, CPU %.2f s calling thread + %.2f s others\n",
+	       name, r->threads, r->threads == 1 ? "" : "s", r->run_s, r->run_main_cpu_s,
+	       run_cpu - r->run_main_cpu_s);
+}
+
 static int bench_conns(void)
 {
 	double rate[ROUNDS], cpu_rate[ROUNDS];
@@ -189,6 +219,7 @@ static int bench_conns(void)
 			       (unsigned long long)done, 100 * r.report.legit_success_rate,
 			       (unsigned long long)r.report.legit_wanted,
 			       (unsigned long long)r.report.events_run, r.run_s, r.build_s);
+		print_threads("conns", &r);
 	}
 	double med = bench_median(rate, ROUNDS);
 	bench_line_vs("sim_conns_per_wall_s", med, "conns/s", "target_500000", 500000);
@@ -213,6 +244,7 @@ static int bench_flood(void)
 			       100 * r.report.legit_success_rate,
 			       (unsigned long long)r.report.legit_wanted,
 			       (unsigned long long)r.report.events_run);
+		print_threads("flood", &r);
 	}
 	double med = bench_median(wall, ROUNDS);
 	printf("bench: sim_flood_60s_wall_s %.2f s vs target_3 %.2f\n", med, med / 3.0);
@@ -264,22 +296,74 @@ static int bench_idle(void)
 	return 0;
 }
 
-int main(void)
+static void bounce(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
+                   synq_time_t now)
+{
+	(void)ctx, (void)now;
+	sim_node_send(node, pkt, len);
+}
+
+static int bench_window(void)
+{
+	struct sim *sim, *dom;
+	struct sim_node *a, *b;
+	struct sim_link *link;
+	struct sim_link_config lc;
+	sim_link_config_init(&lc);
+	lc.delay_ns = SYNQ_USEC(1);
+	struct sim_node_config ca = { .name = "a", .kind = SIM_NODE_HOST, .receive = bounce };
+	struct sim_node_config cb = { .name = "b", .kind = SIM_NODE_HOST, .receive = bounce };
+	uint8_t pkt[40] = { 0x45 };
+	setenv("SYNQ_SIM_PACE", "0", 1);
+	if (sim_create(NULL, &sim) || sim_domain_add(sim, &dom) || sim_node_add(sim, &ca, &a) ||
+	    sim_node_add(dom, &cb, &b) || sim_link_add(sim, &lc, a, b, &link) ||
+	    sim_node_send(a, pkt, sizeof pkt))
+		return -1;
+	const synq_time_t windows = 200000;
+	double t0 = bench_now_s();
+	if (sim_run_until(sim, windows * lc.delay_ns))
+		return -1;
+	double t1 = bench_now_s();
+	printf("window: %u thread%s, %.3f s for %lld windows\n", sim_threads(sim),
+	       sim_threads(sim) == 1 ? "" : "s", t1 - t0, (long long)windows);
+	bench_line("sim_window_ns", (t1 - t0) / (double)windows * 1e9, "ns");
+	sim_destroy(sim);
+	unsetenv("SYNQ_SIM_PACE");
+	return 0;
+}
+
+static bool wanted(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
 {
 	/* the memory figure in a fresh child: nothing freed yet to reuse, and
 	 * nothing left behind for the timed runs */
 	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int rc = bench_idle();
-		fflush(stdout);
-		_exit(rc ? 1 : 0);
+	if (wanted(argc, argv, "idle")) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			int rc = bench_idle();
+			fflush(stdout);
+			_exit(rc ? 1 : 0);
+		}
+		int status;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0)
+			return 1;
 	}
-	int status;
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
+	if (wanted(argc, argv, "window") && bench_window())
 		return 1;
-	if (bench_conns() || bench_flood())
+	if (wanted(argc, argv, "conns") && bench_conns())
+		return 1;
+	if (wanted(argc, argv, "flood") && bench_flood())
 		return 1;
 	return 0;
 }

@@ -60,10 +60,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "harness/wire.h" /* first: the wire calls below go to the harness's copy */
 #include "ip/byteorder.h"
 #include "ip/checksum.h"
-#include "ip/ipv4.h"
-#include "ip/tcp_wire.h"
 #include "synq/config.h"
 #include "synq/socket.h"
 #include "synq/stack.h"
@@ -146,13 +145,8 @@ static uint32_t rd32(struct scene *c)
  * reproducer: build/fuzz/stack_input crash-file. */
 static int trace = -1;
 
-static void trace_segment(const struct scene *c, const char *dir, const uint8_t *pkt,
-                          size_t len)
+static void trace_print(const struct scene *c, const char *dir, const uint8_t *pkt, size_t len)
 {
-	if (trace < 0)
-		trace = getenv("STACK_INPUT_TRACE") != NULL;
-	if (!trace)
-		return;
 	struct ipv4_view ip;
 	struct tcp_segment seg;
 	char flags[16];
@@ -168,6 +162,15 @@ static void trace_segment(const struct scene *c, const char *dir, const uint8_t 
 	        seg.opt.sack_count ? " sack" : "", len);
 }
 
+static inline void trace_segment(const struct scene *c, const char *dir, const uint8_t *pkt,
+                                 size_t len)
+{
+	if (trace < 0)
+		trace = getenv("STACK_INPUT_TRACE") != NULL;
+	if (trace)
+		trace_print(c, dir, pkt, len);
+}
+
 static void seq_max(uint32_t *cur, uint32_t v)
 {
 	if ((int32_t)(v - *cur) > 0)
@@ -179,8 +182,10 @@ static void seq_max(uint32_t *cur, uint32_t v)
 static void on_output(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct scene *c = ctx;
-	struct ipv4_view ip;
-	struct tcp_segment seg;
+	/* Static, as inject()'s buffers: no ASan stack redzones to poison
+	 * and clear for every datagram. */
+	static struct ipv4_view ip;
+	static struct tcp_segment seg;
 	trace_segment(c, "out", pkt, len);
 	assert(len <= MTU + STACK_INPUT_MTU_SLACK);
 	assert(ipv4_parse(pkt, len, &ip) == SYNQ_DROP_NONE);
@@ -219,7 +224,8 @@ static void on_output(void *ctx, const uint8_t *pkt, size_t len)
 
 /* --------------------------------------------------------- invariants */
 
-static void check_usage(const struct scene *c)
+/* next: the stack's next deadline, as it is now. */
+static void check_usage_at(const struct scene *c, synq_time_t next)
 {
 	struct synq_stack_usage u;
 	synq_stack_usage(c->s, &u);
@@ -227,19 +233,27 @@ static void check_usage(const struct scene *c)
 	                                       &u.time_wait, &u.listeners, &u.buffers };
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		assert(t[i]->used <= t[i]->capacity);
-	assert(synq_stack_next_deadline(c->s) >= c->now);
+	assert(next >= c->now);
 	assert(synq_stack_now(c->s) == c->now);
 }
 
-static void advance(struct scene *c, synq_time_t to)
+static void check_usage(const struct scene *c)
+{
+	check_usage_at(c, synq_stack_next_deadline(c->s));
+}
+
+/* Returns the next deadline after the advance. */
+static synq_time_t advance(struct scene *c, synq_time_t to)
 {
 	if (to > c->now)
 		c->now = to;
 	synq_stack_advance(c->s, c->now);
 	/* Everything due has run: nothing may be left due now (a timer that
 	 * re-arms itself for the same instant would spin a driver). */
-	assert(synq_stack_next_deadline(c->s) > c->now);
-	check_usage(c);
+	synq_time_t next = synq_stack_next_deadline(c->s);
+	assert(next > c->now);
+	check_usage_at(c, next);
+	return next;
 }
 
 /* ----------------------------------------------------------- segments */
@@ -274,16 +288,21 @@ static void inject(struct scene *c, const struct seg_spec *sp)
 	              (sp->raw_opt ? sp->raw_len : tcp_options_size(&sp->opt));
 	size_t plen = sp->payload_len % (room + 1);
 	size_t off = sp->raw_opt ? sp->raw_len : 0;
-	if (sp->raw_opt)
+	/* The payload is the pattern itself, unless raw option bytes go in
+	 * front of it. */
+	const uint8_t *body = repeated;
+	if (sp->raw_opt) {
 		memcpy(payload, sp->raw_opt, sp->raw_len);
-	memcpy(payload + off, repeated, plen);
+		memcpy(payload + off, repeated, plen);
+		body = payload;
+	}
 	struct ipv4_fields ipf = { .src_addr = PEER_ADDR, .dst_addr = STACK_ADDR,
 	                           .id = (uint16_t)c->sent, .ttl = 64,
 	                           .protocol = IPV4_PROTO_TCP, .dont_fragment = true };
 	struct tcp_segment seg = {
 		.src_port = f->peer_port, .dst_port = f->stack_port, .seq = sp->seq,
 		.ack = sp->ack, .flags = sp->flags, .window = sp->window, .urg_ptr = sp->urg,
-		.payload = payload, .payload_len = (uint16_t)(off + plen),
+		.payload = body, .payload_len = (uint16_t)(off + plen),
 	};
 	if (!sp->raw_opt)
 		seg.opt = sp->opt;
@@ -538,6 +557,7 @@ static void scene_setup(struct scene *c)
 		*c = saved;
 		return;
 	}
+	*c = (struct scene){ 0 };
 	if (stack == NULL) {
 		struct synq_stack_io io = { .output = on_output, .ctx = c };
 		int err = synq_stack_new(&stack, &cfg, STACK_ADDR, 1, &io);
@@ -632,18 +652,18 @@ static void scene_teardown(struct scene *c)
 	 * restore puts the default back. */
 	synq_stack_config(c->s)->tcp_orphan_retries = 1;
 	synq_time_t limit = c->now + DRAIN_LIMIT;
+	synq_time_t next = synq_stack_next_deadline(c->s);
 	for (int steps = 0; steps < DRAIN_STEPS; steps++) {
-		synq_time_t next = synq_stack_next_deadline(c->s);
 		if (next == SYNQ_TIME_NEVER || next > limit)
 			break;
-		advance(c, next);
+		next = advance(c, next);
 	}
 	struct synq_stack_usage u;
 	synq_stack_usage(c->s, &u);
 	if (trace)
 		fprintf(stderr, "drained at %.3f s, next deadline %lld: %u sockets, %u listeners, "
 		        "%u requests, %u connections, %u TIME-WAIT, %u buffers in use\n",
-		        (double)c->now / 1e9, (long long)synq_stack_next_deadline(c->s),
+		        (double)c->now / 1e9, (long long)next,
 		        u.sockets.used, u.listeners.used, u.requests.used, u.connections.used,
 		        u.time_wait.used, u.buffers.used);
 	assert(u.sockets.used == 0);
@@ -652,13 +672,12 @@ static void scene_teardown(struct scene *c)
 	assert(u.connections.used == 0);
 	assert(u.time_wait.used == 0);
 	assert(u.buffers.used == 0);
-	assert(synq_stack_next_deadline(c->s) == SYNQ_TIME_NEVER);
+	assert(next == SYNQ_TIME_NEVER);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scene c;
-	memset(&c, 0, sizeof c);
 	scene_setup(&c);
 	c.in = data;
 	c.left = size;

@@ -11,6 +11,8 @@
  * split off the simulation's seeded one in the order links are created.
  * Events at the same virtual time fire in the order they were scheduled.
  * Same seed, same calls: same events, same counters, same pcap bytes.
+ * A simulation split into domains (below) runs on several threads with
+ * the same results as on one: the thread count is not one of the inputs.
  *
  * Time. synq_time_t nanoseconds, starting at 0. The clock only moves
  * forward, and only inside sim_run_until().
@@ -131,6 +133,70 @@ int sim_event_cancel(struct sim *sim, sim_event_id id);
  * -ENOENT (not pending), -EINVAL (time in the past). */
 int sim_event_reschedule(struct sim *sim, sim_event_id id, synq_time_t at);
 bool sim_event_pending(const struct sim *sim, sim_event_id id);
+
+/* ---------------------------------------------------------------- domains */
+
+/* A simulation may be split into domains that run on several cores
+ * (src/sim/domain.c has the design). The simulation sim_create() returns
+ * is its root and domain 0; sim_domain_add() adds another, a struct sim
+ * of its own with its own clock, events, packet pool (packets_max and
+ * events_max each), generator and counters, owned by the root (no
+ * sim_destroy() of its own).
+ *
+ *   - A node belongs to the domain given to sim_node_add() (or
+ *     sim_host_add(), sim_hostgroup_add()); its callbacks receive that
+ *     domain, and sim_now(), sim_event_schedule() and friends on it act
+ *     there. A callback must touch nothing of another domain's: its
+ *     nodes, their stacks, its events.
+ *   - A link between nodes of different domains (a cut link) needs a
+ *     delay above zero in both directions (-EINVAL otherwise, also from
+ *     sim_link_configure()); the smallest is the lookahead. Add domains,
+ *     nodes and links, configure cut links and attach captures before the
+ *     run or from a global event. A pcap writer may serve only nodes and
+ *     link ends of one domain.
+ *   - Time advances in windows no longer than the lookahead; within one,
+ *     domains run alone. What reads or changes several domains runs as a
+ *     global event, between windows. Events at one time fire in the
+ *     order they were scheduled, as with one domain, a packet from
+ *     another domain counting as scheduled when it was sent, before the
+ *     receiver's own events of that nanosecond; only such ties between
+ *     domains may order differently from a one-domain simulation.
+ *   - sim_run_until() and sim_stats_get() take the root (the statistics
+ *     summed over domains). A stop or livelock bound in one domain ends
+ *     the run after the window it happened in; steps_max counts each
+ *     domain's events on its own.
+ *
+ * The results depend on the domains and the seed, not on the number of
+ * threads, nor on which thread runs which window: thread 0 runs windows
+ * alone while that is faster (a machine whose cores are busy elsewhere;
+ * SYNQ_SIM_PACE=0 forbids it). SYNQ_SIM_PROFILE set: the time each
+ * domain and thread spent is told on stderr at sim_destroy(). */
+
+#define SIM_DOMAINS_MAX 8u
+
+/* 0, -ENOSPC (SIM_DOMAINS_MAX), -EBUSY (the simulation has run), -ENOMEM. */
+int sim_domain_add(struct sim *sim, struct sim **out);
+struct sim *sim_domain_root(struct sim *sim);
+unsigned sim_domain_count(const struct sim *sim);
+unsigned sim_domain_index(const struct sim *sim);
+/* The smallest delay of a cut link; SYNQ_TIME_NEVER without one. */
+synq_time_t sim_lookahead(const struct sim *sim);
+
+/* Threads to run the domains on: 0 (the default) means the environment
+ * variable SYNQ_SIM_THREADS if set, else the online cores; never more
+ * than the domains. Set before the first sim_run_until(): 0, -EINVAL
+ * (above SIM_DOMAINS_MAX), -EBUSY (already running). */
+int sim_threads_set(struct sim *sim, unsigned threads);
+/* The threads the run uses (1 before the first run of a split simulation). */
+unsigned sim_threads(const struct sim *sim);
+
+/* An event that may touch every domain: it runs between windows, every
+ * domain stopped and every clock at at, after the domains' events at at
+ * that were scheduled before it and before the others; fn gets the root.
+ * Schedule it from outside a run or from a global event, after the
+ * domains are added: with a single domain it is sim_event_schedule().
+ * 0, -EINVAL, -ENOSPC, -ENOMEM. */
+int sim_event_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, void *arg);
 
 /* ---------------------------------------------------------------- run */
 

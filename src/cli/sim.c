@@ -2,7 +2,7 @@
 /* synq sim: a scenario file in, a report out.
  *
  *   synq sim FILE [--set section.key=value]... [--seed N] [--duration D]
- *                 [--out DIR] [--row FILE] [--no-plots] [--quiet]
+ *                 [--out DIR] [--row FILE] [--no-plots] [--quiet] [--threads N]
  *   synq sim            the built-in scenario (what make demo runs)
  *   synq sim --keys     every section and key, as docs/scenarios.md lists them
  *
@@ -35,6 +35,9 @@ static void sim_usage(FILE *out)
 	        "                           --set kernel.net.ipv4.tcp_syncookies=0\n"
 	        "  --seed N                 seed of every random choice (run.seed)\n"
 	        "  --duration D             simulated time, e.g. 30s (run.duration)\n"
+	        "  --threads N              threads to run the simulation on (1: serial;\n"
+	        "                           default: run.threads, else one per domain and\n"
+	        "                           core); the results are the same for any N\n"
 	        "  --out DIR                write CSV, JSON, plots and index.html to DIR\n"
 	        "  --row FILE               write the one-line sweep row (CSV) to FILE\n"
 	        "  --no-plots               with --out: skip gnuplot and index.html's plots\n"
@@ -172,6 +175,15 @@ int cli_sim(int argc, char **argv)
 			if (!v)
 				return CLI_EXIT_USAGE;
 			duration = v;
+		} else if (cli_option_match(argc, argv, &i, "sim", "--threads", &v)) {
+			/* not an override: the report and scenario.ini stay the
+			 * same whatever the thread count (world.c reads it) */
+			uint64_t n;
+			if (!v || !cli_parse_u64("sim", "--threads", v, &n) || n < 1 || n > 8) {
+				fprintf(stderr, "synq sim: --threads takes 1 to 8\n");
+				return CLI_EXIT_USAGE;
+			}
+			setenv("SYNQ_SIM_THREADS", v, 1);
 		} else if (cli_option_match(argc, argv, &i, "sim", "--out", &v)) {
 			if (!v)
 				return CLI_EXIT_USAGE;

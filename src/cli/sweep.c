@@ -278,8 +278,14 @@ static int run_all(const struct grid *g, const char *dir, unsigned jobs)
 				status = CLI_EXIT_FAILURE;
 				break;
 			}
-			if (pid == 0)
+			if (pid == 0) {
+				/* points run side by side already: each one's
+				 * simulation on one thread (the results are the
+				 * same; two threads a point would only contend) */
+				if (jobs > 1)
+					setenv("SYNQ_SIM_THREADS", "1", 0);
 				_exit(run_point(g, next, dir));
+			}
 			next++;
 			running++;
 		}

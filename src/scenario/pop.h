@@ -15,6 +15,7 @@ struct browser;
 
 struct scn_pop {
 	struct scn_world *world;
+	struct sim *sim;               /* the domain its node lives in */
 	const struct scn_population *cfg;
 	unsigned index;
 	struct sim_hostgroup *group;   /* models on stacks */

@@ -70,6 +70,8 @@ struct scn_run {
 	synq_time_t interval_ns;   /* sampling period of every series */
 	uint64_t seed;
 	bool pcap_server;          /* capture everything at the server */
+	uint64_t domains;          /* 0: two when the world can be split, 1: one */
+	uint64_t threads;          /* 0: as many as domains and cores allow */
 };
 
 enum scn_server_model {

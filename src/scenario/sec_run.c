@@ -21,6 +21,15 @@ static const struct scn_key run_keys[] = {
 	  .def = "1", .doc = "Seed of every random choice in the run (--seed overrides)." },
 	RUN_KEY("pcap", SCN_T_BOOL, pcap_server, "no",
 	        "Capture every packet the server sends and receives to server.pcap."),
+	{ .name = "domains", .type = SCN_T_COUNT, .offset = offsetof(struct scn_run, domains),
+	  .def = "0", .max = 2,
+	  .doc = "0: run the server side and the populations as two simulation domains when every "
+	         "population's link has a delay (results differ from one domain's in the order of "
+	         "events at the same nanosecond); 1: one domain." },
+	{ .name = "threads", .type = SCN_T_COUNT, .offset = offsetof(struct scn_run, threads),
+	  .def = "0", .max = 8,
+	  .doc = "Threads to run the domains on (--threads overrides); 0: SYNQ_SIM_THREADS if set, "
+	         "else one per domain up to the online cores. The results never depend on it." },
 };
 
 static void *run_open(struct scenario *scn, const char *instance, struct scn_where where,

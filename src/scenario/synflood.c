@@ -217,7 +217,7 @@ int scn_synflood_create(struct scn_pop *p, char *why, size_t why_cap)
 		.name = p->cfg->name, .addr = SCN_POP_PREFIX(p->index) + 1, .kind = SIM_NODE_HOST,
 		.receive = flood_receive, .timer = flood_tick, .ctx = p,
 	};
-	int err = sim_node_add(p->world->sim, &nc, &p->node);
+	int err = sim_node_add(p->sim, &nc, &p->node);
 	if (err)
 		snprintf(why, why_cap, "attack %s: cannot add its node: %s", p->cfg->name,
 		         strerror(-err));

@@ -125,7 +125,7 @@ static enum scn_fail fail_of_errno(int err)
 
 static synq_time_t now_of(const struct scn_pop *p)
 {
-	return sim_now(p->world->sim);
+	return sim_now(p->sim);
 }
 
 static struct conn *conn_at(struct scn_pop *p, uint32_t slot)
@@ -169,7 +169,7 @@ static struct conn *conn_alloc(struct scn_pop *p)
 static void conn_timer_cancel(struct conn *c)
 {
 	if (c->timer) {
-		sim_event_cancel(c->pop->world->sim, c->timer);
+		sim_event_cancel(c->pop->sim, c->timer);
 		c->timer = 0;
 	}
 }
@@ -223,7 +223,7 @@ static void arm_request_timeout(struct conn *c)
 	if (p->cfg->timeout_ns <= 0)
 		return;
 	conn_timer_cancel(c);
-	sim_event_schedule(p->world->sim, now_of(p) + p->cfg->timeout_ns, request_timeout, c,
+	sim_event_schedule(p->sim, now_of(p) + p->cfg->timeout_ns, request_timeout, c,
 	                   &c->timer);
 }
 
@@ -332,7 +332,7 @@ static void slowloris_send(struct conn *c, bool first)
 	c->headers_sent++;
 	if (n > 0)
 		synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, buf, (size_t)n);
-	sim_event_schedule(p->world->sim, now_of(p) + p->cfg->interval_ns, slowloris_tick, c,
+	sim_event_schedule(p->sim, now_of(p) + p->cfg->interval_ns, slowloris_tick, c,
 	                   &c->timer);
 }
 
@@ -383,7 +383,7 @@ static void on_connected(struct conn *c)
 	case SCN_MODEL_IDLE:
 		c->phase = PH_IDLE;
 		if (p->cfg->hold_ns > 0)
-			sim_event_schedule(p->world->sim, now + p->cfg->hold_ns, idle_hold_over, c,
+			sim_event_schedule(p->sim, now + p->cfg->hold_ns, idle_hold_over, c,
 			                   &c->timer);
 		break;
 	case SCN_MODEL_SLOWLORIS:
@@ -716,7 +716,7 @@ static void browser_page_done(struct browser *b)
 	synq_time_t now = now_of(p);
 	if (--b->pages_left > 0) {
 		synq_time_t t = now + scn_dist_sample(&p->cfg->think, &p->rng);
-		sim_event_schedule(p->world->sim, t, browser_think_over, b, &b->ev);
+		sim_event_schedule(p->sim, t, browser_think_over, b, &b->ev);
 		return;
 	}
 	b->visiting = false;
@@ -729,7 +729,7 @@ static void browser_page_done(struct browser *b)
 		}
 	}
 	synq_time_t t = now + scn_dist_sample(&p->cfg->pause, &p->rng);
-	sim_event_schedule(p->world->sim, t, browser_visit_start, b, &b->ev);
+	sim_event_schedule(p->sim, t, browser_visit_start, b, &b->ev);
 }
 
 static void browser_start_page(struct browser *b)
@@ -819,7 +819,7 @@ static void browsers_start(struct scn_pop *p)
 		struct browser *b = &p->browsers[i];
 		synq_time_t t = p->cfg->start_ns +
 		                (synq_time_t)sim_rng_below(&p->rng, (uint64_t)(spread > 0 ? spread : 1));
-		sim_event_schedule(p->world->sim, t, browser_visit_start, b, &b->ev);
+		sim_event_schedule(p->sim, t, browser_visit_start, b, &b->ev);
 	}
 }
 
@@ -889,7 +889,7 @@ static void spawner_kick(struct scn_pop *p)
 	synq_time_t now = now_of(p);
 	if (now >= p->stop_ns)
 		return;
-	if (sim_event_schedule(p->world->sim, now, spawn, p, &p->spawner) == 0)
+	if (sim_event_schedule(p->sim, now, spawn, p, &p->spawner) == 0)
 		p->spawner_armed = true;
 }
 
@@ -949,6 +949,7 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	p->free_head = NONE;
 	p->port = (uint16_t)(cfg->port ? cfg->port : scn->server.port);
 	p->stop_ns = scn_population_stop(scn, cfg);
+	p->sim = w->client_sim;
 	sim_rng_split(sim_rng_get(w->sim), &p->rng);
 	*out = p;
 	if (cfg->model == SCN_MODEL_SYNFLOOD)
@@ -987,7 +988,7 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 		.name = name, .first_addr = SCN_POP_PREFIX(index) + 1, .count = p->hosts,
 		.stack = &kcfg, .seed = sim_rng_next(&p->rng), .app = pop_app, .app_ctx = p,
 	};
-	int err = sim_hostgroup_add(w->sim, &gc, &p->group);
+	int err = sim_hostgroup_add(p->sim, &gc, &p->group);
 	if (err) {
 		snprintf(why, why_cap, "population %s: cannot create %u client hosts: %s",
 		         cfg->name, p->hosts, strerror(-err));
@@ -1015,7 +1016,7 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 void scn_pop_start(struct scn_pop *p)
 {
 	const struct scn_population *cfg = p->cfg;
-	struct sim *sim = p->world->sim;
+	struct sim *sim = p->sim;
 	if (cfg->start_ns >= p->stop_ns)
 		return;
 	switch (cfg->model) {

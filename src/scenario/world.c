@@ -207,7 +207,7 @@ static void sample(struct sim *sim, void *arg)
 	if (w->opt.progress)
 		w->opt.progress(w->opt.progress_ctx, now, w->end_ns);
 	if (now + w->scn->run.interval_ns <= w->end_ns)
-		sim_event_schedule(sim, now + w->scn->run.interval_ns, sample, w, NULL);
+		sim_event_schedule_global(sim, now + w->scn->run.interval_ns, sample, w);
 }
 
 /* ------------------------------------------------------------ server */
@@ -231,6 +231,21 @@ static void server_app(void *ctx, struct sim_host *host)
 }
 
 /* ------------------------------------------------------------ build */
+
+/* The populations get a domain of their own when each one's link to the
+ * hub has a delay (a cut link needs one) and the scenario allows it. */
+static bool world_splits(const struct scenario *scn)
+{
+	if (scn->run.domains == 1 || scn->n_populations == 0)
+		return false;
+	for (unsigned i = 0; i < scn->n_populations; i++) {
+		const struct scn_population *pc = &scn->population[i];
+		const struct scn_link *sl = pc->link[0] ? scn_link_find(scn, pc->link) : NULL;
+		if (sl && sl->cfg.delay_ns <= 0)
+			return false;
+	}
+	return true;
+}
 
 static int open_pcap(struct scn_world *w, const char *name, struct synq_pcap **out,
                      char *why, size_t why_cap)
@@ -266,6 +281,15 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 		snprintf(why, why_cap, "cannot create the simulation: %s", strerror(-err));
 		return err;
 	}
+	w->client_sim = w->sim;
+	if (world_splits(scn) && (err = sim_domain_add(w->sim, &w->client_sim))) {
+		snprintf(why, why_cap, "cannot add a simulation domain: %s", strerror(-err));
+		return err;
+	}
+	/* SYNQ_SIM_THREADS (synq sim --threads) comes before [run] threads */
+	const char *env_threads = getenv("SYNQ_SIM_THREADS");
+	if (scn->run.threads && !(env_threads && *env_threads))
+		sim_threads_set(w->sim, (unsigned)scn->run.threads);
 	uint64_t seed_state = scn->run.seed;
 	struct sim_host_config hc = {
 		.name = "server", .addr = SCN_SERVER_ADDR, .stack = &scn->kernel,
@@ -369,7 +393,7 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 	w->mib_last = w->mib_start;
 	for (unsigned i = 0; i < w->n_pops; i++)
 		scn_pop_start(w->pops[i]);
-	if ((err = sim_event_schedule(w->sim, 0, sample, w, NULL)))
+	if ((err = sim_event_schedule_global(w->sim, 0, sample, w)))
 		return err;
 	why[0] = '\0';
 	return 0;

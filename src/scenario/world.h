@@ -17,6 +17,13 @@
  * a router joined to the server by that link, so that everybody shares
  * the server's access link as on the Internet.
  *
+ * Domains. When every population's link has a delay (and [run] domains
+ * is not 1), the populations (client host groups and attackers) run in a
+ * simulation domain of their own, and the server, the router and what
+ * extensions build in the other (the root): the populations' links are
+ * the cut, their smallest delay the lookahead (include/synq/sim.h). The
+ * per-interval sample and the run's end touch both, as global events.
+ *
  * Extensions. A section kind with a build hook (section.h) is built after
  * the server (and router) and before the populations: it may add nodes and
  * links of its own and set w->hub, and every population then attaches to
@@ -114,7 +121,8 @@ struct nat;
 struct scn_world {
 	const struct scenario *scn;
 	struct scn_world_options opt;
-	struct sim *sim;
+	struct sim *sim;             /* the root: the server side's domain */
+	struct sim *client_sim;      /* the populations' domain (world.c) */
 	struct sim_host *server;
 	struct scn_server_inst *srv;
 	struct sim_node *router;     /* NULL: populations join the server */

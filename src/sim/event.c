@@ -116,7 +116,7 @@ int sim_queue_init(struct sim_queue *q, uint32_t max)
 {
 	if (max == 0 || max == SLOT_NONE)
 		return -EINVAL;
-	*q = (struct sim_queue){ .max = max, .free_head = SLOT_NONE };
+	*q = (struct sim_queue){ .max = max, .free_head = SLOT_NONE, .seq_step = 1 };
 	return 0;
 }
 
@@ -127,9 +127,17 @@ void sim_queue_fini(struct sim_queue *q)
 	*q = (struct sim_queue){ .free_head = SLOT_NONE };
 }
 
+void sim_queue_spread_seq(struct sim_queue *q)
+{
+	q->next_seq = (q->next_seq + SIM_SEQ_STEP - 1) / SIM_SEQ_STEP * SIM_SEQ_STEP + SIM_SEQ_STEP;
+	q->seq_step = SIM_SEQ_STEP;
+}
+
 uint64_t sim_queue_take_seq(struct sim_queue *q)
 {
-	return q->next_seq++;
+	uint64_t seq = q->next_seq;
+	q->next_seq += q->seq_step;
+	return seq;
 }
 
 int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
@@ -139,7 +147,7 @@ int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
 		return -EINVAL;
 	int err = sim_queue_add_seq(q, time, q->next_seq, fn, arg, id);
 	if (err == 0)
-		q->next_seq++;
+		q->next_seq += q->seq_step;
 	return err;
 }
 
@@ -213,7 +221,8 @@ int sim_queue_move(struct sim_queue *q, sim_event_id id, synq_time_t time)
 		return -ENOENT;
 	close_hole(q);
 	uint32_t pos = q->slots[index].pos;
-	struct sim_queue_entry e = { .time = time, .seq = q->next_seq++, .slot = index };
+	struct sim_queue_entry e = { .time = time, .seq = q->next_seq, .slot = index };
+	q->next_seq += q->seq_step;
 	heap_fix(q, pos, e);
 	return 0;
 }

@@ -53,7 +53,12 @@ struct sim_queue {
 	                        entries until the next add fills the hole or
 	                        another call closes it (event.c) */
 	uint64_t next_seq;
+	uint64_t seq_step;   /* 1; SIM_SEQ_STEP in a simulation with domains,
+	                        whose packets from other domains take the
+	                        numbers in between (domain.c) */
 };
+
+#define SIM_SEQ_STEP ((uint64_t)1 << 16)
 
 /* What sim_queue_pop() hands back. */
 struct sim_queue_fire {
@@ -71,6 +76,10 @@ void sim_queue_fini(struct sim_queue *q);
  * arrays fails. */
 int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
                   void *arg, sim_event_id *id);
+
+/* From now on, space sequence numbers SIM_SEQ_STEP apart, the next one
+ * a multiple of it above every number given so far. */
+void sim_queue_spread_seq(struct sim_queue *q);
 
 /* Take the next sequence number now, for an event added later with
  * sim_queue_add_seq(): it then sits among ties as if added at this
@@ -91,6 +100,16 @@ bool sim_queue_pending(const struct sim_queue *q, sim_event_id id);
 
 /* Time of the earliest pending event, SYNQ_TIME_NEVER if there is none. */
 synq_time_t sim_queue_next_time(struct sim_queue *q);
+/* Its sequence number, after sim_queue_next_time() found one. */
+static inline uint64_t sim_queue_next_seq(const struct sim_queue *q)
+{
+	return q->heap[0].seq;
+}
+/* The sequence number the next add will take. */
+static inline uint64_t sim_queue_seq_now(const struct sim_queue *q)
+{
+	return q->next_seq;
+}
 
 /* Remove the earliest event into *fire. False if the queue is empty. */
 bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire);

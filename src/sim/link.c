@@ -38,24 +38,35 @@ static bool link_config_valid(const struct sim_link_config *cfg)
 int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
                  struct sim_node *a, struct sim_node *b, struct sim_link **out)
 {
-	if (!link_config_valid(cfg) || !a || !b || a == b || a->sim != sim ||
-	    b->sim != sim || !out)
+	if (!link_config_valid(cfg) || !a || !b || a == b || !sim || !out)
 		return -EINVAL;
+	/* The ends may be in different domains of the same simulation: a
+	 * cut link, whose delay is the lookahead (domain.c). */
+	struct sim *root = sim->root;
+	if (a->sim->root != root || b->sim->root != root)
+		return -EINVAL;
+	bool cut = a->sim != b->sim;
 	if (a->n_ifaces == SIM_NODE_IFACES_MAX || b->n_ifaces == SIM_NODE_IFACES_MAX ||
-	    sim->n_links == SIM_LINKS_MAX)
+	    root->n_links == SIM_LINKS_MAX)
 		return -ENOSPC;
-	if (sim->n_links == sim->links_cap) {
-		uint32_t cap = sim->links_cap ? sim->links_cap * 2 : 16;
-		struct sim_link **links = realloc(sim->links, cap * sizeof *links);
+	if (cut) {
+		int err = sim_par_cut_link(root, cfg);
+		if (err)
+			return err;
+	}
+	if (root->n_links == root->links_cap) {
+		uint32_t cap = root->links_cap ? root->links_cap * 2 : 16;
+		struct sim_link **links = realloc(root->links, cap * sizeof *links);
 		if (!links)
 			return -ENOMEM;
-		sim->links = links;
-		sim->links_cap = cap;
+		root->links = links;
+		root->links_cap = cap;
 	}
 	struct sim_link *link = calloc(1, sizeof *link);
 	if (!link)
 		return -ENOMEM;
-	link->sim = sim;
+	link->sim = root;
+	link->cut = cut;
 	struct sim_node *nodes[2] = { a, b };
 	for (int e = 0; e < 2; e++) {
 		struct sim_node *n = nodes[e];
@@ -65,9 +76,9 @@ int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
 		link->dir[e].cfg = *cfg;
 		/* Each direction gets its own stream, decided by the seed and
 		 * the order of creation only. */
-		sim_rng_split(&sim->rng, &link->dir[e].rng);
+		sim_rng_split(&root->rng, &link->dir[e].rng);
 	}
-	sim->links[sim->n_links++] = link;
+	root->links[root->n_links++] = link;
 	*out = link;
 	return 0;
 }
@@ -85,6 +96,11 @@ int sim_link_configure(struct sim_link *link, enum sim_link_end from,
 {
 	if (!link_config_valid(cfg) || (from != SIM_LINK_A && from != SIM_LINK_B))
 		return -EINVAL;
+	if (link->cut) {
+		int err = sim_par_cut_link(link->sim, cfg);
+		if (err)
+			return err;
+	}
 	link->dir[from].cfg = *cfg;
 	return 0;
 }
@@ -115,7 +131,9 @@ void sim_link_stats_get(const struct sim_link *link, enum sim_link_end from,
 {
 	const struct sim_link_dir *d = &link->dir[from & 1];
 	*out = d->stats;
-	out->queue_pkts = waiting_count(d, link->sim->now);
+	out->rx_packets = d->rx.packets;
+	out->rx_bytes = d->rx.bytes;
+	out->queue_pkts = waiting_count(d, link->end[from & 1].node->sim->now);
 }
 
 /* Make room for one more waiting packet (capacity stays a power of two). */
@@ -147,8 +165,8 @@ static void link_arrive(struct sim *sim, void *arg)
 	struct sim_link *link = p->link;
 	struct sim_link_dir *d = &link->dir[p->from];
 	struct sim_link_endpoint *to = &link->end[!p->from];
-	d->stats.rx_packets++;
-	d->stats.rx_bytes += p->len;
+	d->rx.packets++;
+	d->rx.bytes += p->len;
 	if (to->pcap)
 		synq_pcap_write(to->pcap, sim->now, p->data, p->len);
 	sim_node_input(to->node, to->iface, p);
@@ -159,13 +177,13 @@ static void link_arrive(struct sim *sim, void *arg)
 static void link_fifo_arrive(struct sim *sim, void *arg)
 {
 	struct sim_link_dir *d = arg;
-	struct sim_packet *p = d->fifo_head;
-	d->fifo_head = p->next_free;
-	if (d->fifo_head == NULL)
-		d->fifo_tail = NULL;
-	if (d->fifo_head) {
+	struct sim_packet *p = d->rx.fifo_head;
+	d->rx.fifo_head = p->next_free;
+	if (d->rx.fifo_head == NULL)
+		d->rx.fifo_tail = NULL;
+	if (d->rx.fifo_head) {
 		/* cannot fail: one event left the queue for it */
-		sim_queue_add_seq(&sim->queue, d->fifo_head->arrival, d->fifo_head->seq,
+		sim_queue_add_seq(&sim->queue, d->rx.fifo_head->arrival, d->rx.fifo_head->seq,
 		                  link_fifo_arrive, d, NULL);
 		sim->fifo_pending--;
 	}
@@ -175,7 +193,8 @@ static void link_fifo_arrive(struct sim *sim, void *arg)
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
                        struct sim_packet *p)
 {
-	struct sim *sim = link->sim;
+	struct sim_link_endpoint *at = &link->end[from];
+	struct sim *sim = at->node->sim; /* the sending domain */
 	struct sim_link_dir *d = &link->dir[from];
 	synq_time_t now = sim->now;
 
@@ -214,7 +233,6 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	d->busy_until = finish;
 	d->stats.tx_packets++;
 	d->stats.tx_bytes += p->len;
-	struct sim_link_endpoint *at = &link->end[from];
 	if (at->pcap)
 		synq_pcap_write(at->pcap, now, p->data, p->len);
 
@@ -229,7 +247,58 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		arrival += d->cfg.reorder_delay_ns;
 	p->link = link;
 	p->from = (uint8_t)from;
-	if (d->fifo_tail != NULL && arrival < d->fifo_tail->arrival) {
+	p->arrival = arrival;
+	if (link->cut) {
+		p->seq = (uint64_t)now;
+		/* the far end's domain takes it at the next barrier */
+		struct sim_packet_list *l = &sim->out[sim->parity][link->end[!from].node->sim->domain];
+		p->next_free = NULL;
+		if (l->tail)
+			l->tail->next_free = p;
+		else
+			l->head = p;
+		l->tail = p;
+		l->n++;
+		if (arrival < sim->out_min)
+			sim->out_min = arrival;
+		return;
+	}
+	sim_link_deliver(sim, p);
+}
+
+void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p)
+{
+	struct sim_link_dir *d = &p->link->dir[p->from];
+	bool in_order = d->rx.fifo_tail == NULL || p->arrival >= d->rx.fifo_tail->arrival;
+	if (sim->queue.len + sim->fifo_pending >= sim->queue.max) {
+		sim->events_exhausted++;
+		sim_packet_free(sim, p);
+		return;
+	}
+	if (!in_order) {
+		/* out of order (jitter, reordering): an event of its own */
+		if (sim_queue_add_seq(&sim->queue, p->arrival, p->seq, link_arrive, p, NULL) != 0) {
+			sim->events_exhausted++;
+			sim_packet_free(sim, p);
+		}
+		return;
+	}
+	p->next_free = NULL;
+	if (d->rx.fifo_tail == NULL) {
+		d->rx.fifo_head = d->rx.fifo_tail = p;
+		sim_queue_add_seq(&sim->queue, p->arrival, p->seq, link_fifo_arrive, d, NULL);
+		return;
+	}
+	d->rx.fifo_tail->next_free = p;
+	d->rx.fifo_tail = p;
+	sim->fifo_pending++;
+}
+
+void sim_link_deliver(struct sim *sim, struct sim_packet *p)
+{
+	struct sim_link_dir *d = &p->link->dir[p->from];
+	synq_time_t arrival = p->arrival;
+	if (d->rx.fifo_tail != NULL && arrival < d->rx.fifo_tail->arrival) {
 		/* out of order (jitter, reordering): an event of its own */
 		if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)
 			sim_packet_free(sim, p); /* counted in sim events_exhausted */
@@ -240,15 +309,14 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		sim_packet_free(sim, p);
 		return;
 	}
-	p->arrival = arrival;
 	p->seq = sim_queue_take_seq(&sim->queue);
 	p->next_free = NULL;
-	if (d->fifo_tail == NULL) {
-		d->fifo_head = d->fifo_tail = p;
+	if (d->rx.fifo_tail == NULL) {
+		d->rx.fifo_head = d->rx.fifo_tail = p;
 		sim_queue_add_seq(&sim->queue, arrival, p->seq, link_fifo_arrive, d, NULL);
 		return;
 	}
-	d->fifo_tail->next_free = p;
-	d->fifo_tail = p;
+	d->rx.fifo_tail->next_free = p;
+	d->rx.fifo_tail = p;
 	sim->fifo_pending++;
 }

@@ -14,15 +14,17 @@ int sim_node_add(struct sim *sim, const struct sim_node_config *cfg,
 {
 	if (!cfg || !out || (cfg->kind != SIM_NODE_HOST && cfg->kind != SIM_NODE_ROUTER))
 		return -EINVAL;
-	if (sim->n_nodes == SIM_NODES_MAX)
+	/* The node lives in domain sim; the root keeps the list. */
+	struct sim *root = sim->root;
+	if (root->n_nodes == SIM_NODES_MAX)
 		return -ENOSPC;
-	if (sim->n_nodes == sim->nodes_cap) {
-		uint32_t cap = sim->nodes_cap ? sim->nodes_cap * 2 : 16;
-		struct sim_node **nodes = realloc(sim->nodes, cap * sizeof *nodes);
+	if (root->n_nodes == root->nodes_cap) {
+		uint32_t cap = root->nodes_cap ? root->nodes_cap * 2 : 16;
+		struct sim_node **nodes = realloc(root->nodes, cap * sizeof *nodes);
 		if (!nodes)
 			return -ENOMEM;
-		sim->nodes = nodes;
-		sim->nodes_cap = cap;
+		root->nodes = nodes;
+		root->nodes_cap = cap;
 	}
 	struct sim_node *node = calloc(1, sizeof *node);
 	if (!node)
@@ -39,7 +41,7 @@ int sim_node_add(struct sim *sim, const struct sim_node_config *cfg,
 	node->timer = cfg->timer;
 	node->ctx = cfg->ctx;
 	node->timer_deadline = SYNQ_TIME_NEVER;
-	sim->nodes[sim->n_nodes++] = node;
+	root->nodes[root->n_nodes++] = node;
 	*out = node;
 	return 0;
 }

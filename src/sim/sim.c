@@ -23,6 +23,26 @@ static int config_resolve(const struct sim_config *in, struct sim_config *out)
 	return 0;
 }
 
+int sim_init(struct sim *sim, const struct sim_config *cfg)
+{
+	sim->cfg = *cfg;
+	int err = sim_queue_init(&sim->queue, sim->cfg.events_max);
+	if (err)
+		return err;
+	err = sim_packet_pool_init(sim);
+	if (err)
+		sim_queue_fini(&sim->queue);
+	return err;
+}
+
+void sim_fini(struct sim *sim)
+{
+	/* Packets still in flight belong to pending events; their buffers go
+	 * with the slabs. */
+	sim_queue_fini(&sim->queue);
+	sim_packet_pool_fini(sim);
+}
+
 int sim_create(const struct sim_config *cfg, struct sim **out)
 {
 	if (!out)
@@ -30,28 +50,25 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 	struct sim *sim = calloc(1, sizeof *sim);
 	if (!sim)
 		return -ENOMEM;
-	int err = config_resolve(cfg, &sim->cfg);
+	struct sim_config resolved;
+	int err = config_resolve(cfg, &resolved);
 	if (!err)
-		err = sim_queue_init(&sim->queue, sim->cfg.events_max);
+		err = sim_init(sim, &resolved);
 	if (err) {
 		free(sim);
 		return err;
 	}
+	sim->root = sim;
 	sim_rng_seed(&sim->rng, sim->cfg.seed);
-	err = sim_packet_pool_init(sim);
-	if (err) {
-		sim_queue_fini(&sim->queue);
-		free(sim);
-		return err;
-	}
 	*out = sim;
 	return 0;
 }
 
 void sim_destroy(struct sim *sim)
 {
-	if (!sim)
+	if (!sim || sim->root != sim)
 		return;
+	sim_par_destroy(sim);
 	for (uint32_t i = 0; i < sim->n_links; i++) {
 		sim_link_fini(sim->links[i]);
 		free(sim->links[i]);
@@ -60,10 +77,7 @@ void sim_destroy(struct sim *sim)
 		free(sim->nodes[i]);
 	free(sim->links);
 	free(sim->nodes);
-	/* Packets still in flight belong to pending events; their buffers go
-	 * with the slabs. */
-	sim_queue_fini(&sim->queue);
-	sim_packet_pool_fini(sim);
+	sim_fini(sim);
 	free(sim);
 }
 
@@ -88,6 +102,8 @@ void sim_stats_get(const struct sim *sim, struct sim_stats *out)
 		.packets_exhausted = sim->packets_exhausted,
 		.events_exhausted = sim->events_exhausted,
 	};
+	if (sim->par)
+		sim_par_stats_add(sim, out);
 }
 
 int sim_event_schedule(struct sim *sim, synq_time_t at, sim_event_fn fn,
@@ -129,37 +145,53 @@ void sim_stop(struct sim *sim)
 	sim->stopped = true;
 }
 
-int sim_run_until(struct sim *sim, synq_time_t until)
+int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit)
 {
-	if (until < sim->now)
-		return -EINVAL;
-	sim->stopped = false;
-	uint64_t steps = 0;
 	uint64_t steps_max = sim->cfg.steps_max;
 	for (;;) {
 		synq_time_t next = sim_queue_next_time(&sim->queue);
 		if (next > until || next == SYNQ_TIME_NEVER)
 			break;
+		if (next == until && sim_queue_next_seq(&sim->queue) >= seq_limit)
+			break;
 		if (next == sim->now) {
 			if (sim->instant_steps >= sim->cfg.instant_steps_max)
 				return -ELOOP;
 		}
-		if (steps_max && steps >= steps_max)
+		if (steps_max && sim->steps >= steps_max)
 			return -ELOOP;
 		struct sim_queue_fire fire;
 		sim_queue_pop(&sim->queue, &fire);
 		assert(fire.time >= sim->now); /* the clock never goes back */
 		if (fire.time != sim->now) {
+			if (sim->logging)
+				sim_time_mark(sim, fire.time);
 			sim->now = fire.time;
 			sim->instant_steps = 0;
 		}
 		sim->instant_steps++;
 		sim->events_run++;
-		steps++;
+		sim->steps++;
 		fire.fn(sim, fire.arg);
 		if (sim->stopped)
 			return 0;
 	}
+	return 0;
+}
+
+int sim_run_until(struct sim *sim, synq_time_t until)
+{
+	if (sim->root != sim)
+		return -EINVAL; /* a domain: run the simulation, its root */
+	if (sim->par)
+		return sim_par_run_until(sim, until);
+	if (until < sim->now)
+		return -EINVAL;
+	sim->stopped = false;
+	sim->steps = 0;
+	int err = sim_domain_run(sim, until, UINT64_MAX);
+	if (err || sim->stopped)
+		return err;
 	if (until != SYNQ_TIME_NEVER && until != sim->now) {
 		sim->now = until;
 		sim->instant_steps = 0;

@@ -15,16 +15,19 @@
 #define SIM_NODES_MAX (1u << 20)
 #define SIM_LINKS_MAX (1u << 20)
 
+
 /* One datagram in flight, in a buffer from the simulation's pool. */
 struct sim_packet {
 	struct sim_packet *next_free;  /* also the next in its link's FIFO */
 	struct sim_link *link;  /* the link carrying it */
 	synq_time_t arrival;    /* in a link's FIFO: when, and the event */
-	uint64_t seq;           /* sequence number it would have had */
+	uint64_t seq;           /* sequence number it would have had; across a
+	                           cut link, until handed over: the send time */
 	uint32_t len;
 	uint8_t from;           /* enum sim_link_end it was sent from */
 	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
 	                           right (routers and NAT keep it right) */
+	uint8_t owner;          /* the domain whose pool the buffer is from */
 	uint8_t data[];
 };
 
@@ -41,12 +44,17 @@ struct sim_link_dir {
 	uint32_t waiting_cap;
 	uint32_t waiting_head;
 	uint32_t waiting_len;
-	/* Packets in flight whose arrivals come in sending order (a fixed
-	 * delay): only the first has an event in the queue, the rest wait
-	 * here with the time and sequence number their event would have had,
-	 * so they leave the queue in the same order, keeping it small. */
-	struct sim_packet *fifo_head, *fifo_tail;
-	struct sim_link_stats stats;
+	struct sim_link_stats stats; /* rx_packets, rx_bytes: in rx below */
+	/* The receiving end's part, touched only by the domain of the node
+	 * at the far end (domain.c): on its own cache line. Packets in
+	 * flight whose arrivals come in sending order (a fixed delay): only
+	 * the first has an event in the queue, the rest wait here with the
+	 * time and sequence number their event would have had, so they
+	 * leave the queue in the same order, keeping it small. */
+	struct {
+		_Alignas(64) struct sim_packet *fifo_head, *fifo_tail;
+		uint64_t packets, bytes;
+	} rx;
 };
 
 struct sim_link_endpoint {
@@ -56,7 +64,8 @@ struct sim_link_endpoint {
 };
 
 struct sim_link {
-	struct sim *sim;
+	struct sim *sim;         /* the root simulation */
+	bool cut;                /* its ends are in different domains */
 	struct sim_link_endpoint end[2];
 	struct sim_link_dir dir[2]; /* dir[e]: sends from end e */
 };
@@ -93,6 +102,18 @@ struct sim_node {
 	bool rx_csum_ok;           /* during receive: the packet's csum_ok */
 };
 
+/* A list of packets chained through next_free. */
+struct sim_packet_list {
+	struct sim_packet *head, *tail;
+	uint32_t n;
+};
+
+struct sim_par;
+
+/* A simulation, or one domain of it (domain.c): a clock, an event queue,
+ * a packet pool and counters of its own. The simulation sim_create()
+ * returns is its root and also domain 0; nodes added to a domain live in
+ * it, and everything their callbacks do happens there. */
 struct sim {
 	struct sim_config cfg;
 	synq_time_t now;
@@ -120,6 +141,38 @@ struct sim {
 	struct sim_link **links;
 	uint32_t n_links;
 	uint32_t links_cap;
+
+	/* Domains (domain.c). */
+	struct sim *root;        /* itself for the root */
+	struct sim_par *par;     /* root only, once a second domain exists */
+	uint32_t domain;         /* index, 0 for the root */
+	unsigned parity;         /* of the window running (or last run) */
+	int error;               /* -ELOOP met in a window */
+	uint64_t steps;          /* events run in this sim_run_until() call */
+	/* Published for the decision after a window (domain.c), by the
+	 * window's parity: the earliest event or packet in flight, and
+	 * whether the domain stopped or failed. */
+	struct {
+		synq_time_t next;
+		bool before_global; /* has work due before the next global event */
+		bool halt;
+	} pub[2];
+	synq_time_t out_min;     /* earliest arrival in out[parity] */
+	/* Packets sent across a cut link in the window of parity b, for
+	 * domain d: out[b][d]; buffers of domain d freed here: back[b][d]. */
+	struct sim_packet_list out[2][SIM_DOMAINS_MAX];
+	struct sim_packet_list back[2][SIM_DOMAINS_MAX];
+	/* Where the clock went in the last window: each new time with the
+	 * sequence number due then; and the number due at its end. A packet
+	 * from another domain is numbered from them (domain.c). */
+	bool logging;
+	struct sim_time_mark {
+		synq_time_t time;
+		uint64_t seq;
+	} *marks;
+	uint32_t n_marks, cap_marks;
+	uint64_t seq_end;
+	uint64_t in_base, in_count; /* numbering of handed-over packets */
 };
 
 /* packet.c */
@@ -133,6 +186,32 @@ void sim_packet_free(struct sim *sim, struct sim_packet *p);
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
                        struct sim_packet *p);
 void sim_link_fini(struct sim_link *link);
+/* Queue the arrival of p (link, from and arrival set) in sim, the domain
+ * of the receiving node: a packet from another domain, at a barrier. */
+void sim_link_deliver(struct sim *sim, struct sim_packet *p);
+/* The same with p->seq already decided (a packet from another domain). */
+void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p);
+
+/* sim.c */
+/* Set up sim's queue and pool from cfg (resolved already). */
+int sim_init(struct sim *sim, const struct sim_config *cfg);
+void sim_fini(struct sim *sim);
+/* The run loop of one domain: events due before until, and those at
+ * until with a sequence number below seq_limit (UINT64_MAX: all), while
+ * no stop or livelock bound trips. 0 or -ELOOP. */
+int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit);
+
+/* domain.c */
+/* The clock of a domain that logs moves to time: remember the sequence
+ * number due at that moment. */
+void sim_time_mark(struct sim *sim, synq_time_t time);
+/* Run a simulation with domains (sim_run_until() of the root). */
+int sim_par_run_until(struct sim *sim, synq_time_t until);
+void sim_par_destroy(struct sim *sim);
+int sim_par_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, void *arg);
+/* Add a cut link's delay to the lookahead; 0 or -EINVAL (zero delay). */
+int sim_par_cut_link(struct sim *sim, const struct sim_link_config *cfg);
+void sim_par_stats_add(const struct sim *sim, struct sim_stats *out);
 
 /* node.c */
 /* The interface a packet to dst leaves by, or -1 (no route). */
