@@ -20,6 +20,7 @@
 #include "scenario/hist.h"
 #include "synq/hostgroup.h"
 #include "synq/socket.h"
+#include "slurp.h"
 
 /* ------------------------------------------------------------ hist */
 
@@ -146,21 +147,11 @@ static const char determinism_ini[] =
 	"[clients.api]\nmodel = poisson\nrate = 40/s\n"
 	"[attack.flood]\nmodel = synflood\nrate = 2000/s\nrst = yes\nsources = 500\n";
 
-static char *slurp(const char *dir, const char *name, size_t *len)
+static char *must_slurp(const char *dir, const char *name, size_t *len)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
+	char *buf = slurp(dir, name, len);
+	if (buf == NULL)
+		fail_msg("cannot open %s/%s", dir, name);
 	return buf;
 }
 
@@ -196,8 +187,8 @@ static void test_same_seed_same_bytes(void **state)
 	unsigned differ = 0;
 	for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
 		size_t la, lb, lc;
-		char *fa = slurp(a, outputs[i], &la), *fb = slurp(b, outputs[i], &lb),
-		     *fc = slurp(c, outputs[i], &lc);
+		char *fa = must_slurp(a, outputs[i], &la), *fb = must_slurp(b, outputs[i], &lb),
+		     *fc = must_slurp(c, outputs[i], &lc);
 		assert_true(la > 0);
 		if (la != lb || memcmp(fa, fb, la))
 			fail_msg("%s differs between two runs with seed 5", outputs[i]);

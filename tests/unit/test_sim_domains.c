@@ -21,6 +21,7 @@
 #include "scenario/world.h"
 #include "synq/rng.h"
 #include "synq/sim.h"
+#include "slurp.h"
 
 /* ------------------------------------------------------------ the rules */
 
@@ -278,24 +279,6 @@ static void a_stop_ends_the_run_after_its_window(void **state)
 }
 
 /* ------------------------------------------------------------ scenarios */
-
-static char *slurp(const char *dir, const char *name, size_t *len)
-{
-	char path[600];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 static const char captured_ini[] =
 	"[run]\nduration = 3s\ninterval = 100ms\npcap = yes\n"
