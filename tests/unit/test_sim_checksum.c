@@ -85,6 +85,14 @@ static uint64_t csum_errors(struct world *w)
 	return synq_stack_mib(sim_host_stack(w->host))->value[SYNQ_MIB_TcpInCsumErrors];
 }
 
+/* Send a datagram from node and run the simulation to until. */
+static void send_and_run(struct sim *sim, struct sim_node *node, const uint8_t *buf, size_t n,
+                         synq_time_t until)
+{
+	assert_int_equal(sim_node_send(node, buf, n), 0);
+	assert_int_equal(sim_run_until(sim, until), 0);
+}
+
 static void stack_datagrams_are_marked_others_not(void **state)
 {
 	(void)state;
@@ -94,16 +102,14 @@ static void stack_datagrams_are_marked_others_not(void **state)
 	 * datagram it built, which arrives marked. */
 	uint8_t buf[128];
 	size_t n = peer_syn(buf, sizeof buf, false);
-	assert_int_equal(sim_node_send(w.peer, buf, n), 0);
-	assert_int_equal(sim_run_until(w.sim, SYNQ_MSEC(10)), 0);
+	send_and_run(w.sim, w.peer, buf, n, SYNQ_MSEC(10));
 	assert_int_equal(w.seen.packets, 1);
 	assert_int_equal(w.seen.built, 1);
 	/* A datagram handed to sim_node_send() is not marked, even one that
 	 * came from a stack before (here the reset, sent back unchanged). */
 	struct world w2;
 	world_setup(&w2);
-	assert_int_equal(sim_node_send(sim_host_node(w2.host), buf, n), 0);
-	assert_int_equal(sim_run_until(w2.sim, SYNQ_MSEC(10)), 0);
+	send_and_run(w2.sim, sim_host_node(w2.host), buf, n, SYNQ_MSEC(10));
 	assert_int_equal(w2.seen.packets, 1);
 	assert_int_equal(w2.seen.built, 0);
 	world_teardown(&w2);
@@ -117,13 +123,11 @@ static void foreign_datagrams_are_still_checked(void **state)
 	world_setup(&w);
 	uint8_t buf[128];
 	size_t n = peer_syn(buf, sizeof buf, true);
-	assert_int_equal(sim_node_send(w.peer, buf, n), 0);
-	assert_int_equal(sim_run_until(w.sim, SYNQ_MSEC(10)), 0);
+	send_and_run(w.sim, w.peer, buf, n, SYNQ_MSEC(10));
 	assert_int_equal(csum_errors(&w), 1);
 	assert_int_equal(w.seen.packets, 0); /* dropped: no reset */
 	n = peer_syn(buf, sizeof buf, false);
-	assert_int_equal(sim_node_send(w.peer, buf, n), 0);
-	assert_int_equal(sim_run_until(w.sim, SYNQ_MSEC(20)), 0);
+	send_and_run(w.sim, w.peer, buf, n, SYNQ_MSEC(20));
 	assert_int_equal(csum_errors(&w), 1);
 	assert_int_equal(w.seen.packets, 1);  /* the reset */
 	world_teardown(&w);
