@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/cacheline.h"
 #include "sim/sim_impl.h"
 #include "synq/pcap.h"
 
@@ -62,7 +63,7 @@ int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
 		root->links = links;
 		root->links_cap = cap;
 	}
-	struct sim_link *link = calloc(1, sizeof *link);
+	struct sim_link *link = calloc_lines(1, sizeof *link);
 	if (!link)
 		return -ENOMEM;
 	link->sim = root;
@@ -140,7 +141,7 @@ void sim_link_stats_get(const struct sim_link *link, enum sim_link_end from,
 static int waiting_grow(struct sim_link_dir *d)
 {
 	uint32_t cap = d->waiting_cap ? d->waiting_cap * 2 : WAITING_INITIAL_CAP;
-	synq_time_t *ring = malloc(cap * sizeof *ring);
+	synq_time_t *ring = calloc_lines(cap, sizeof *ring);
 	if (!ring)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < d->waiting_len; i++)

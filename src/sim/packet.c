@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cacheline.h"
 #include "sim/sim_impl.h"
 
 #define SLAB_PACKETS 256u
@@ -46,7 +47,7 @@ static int pool_grow(struct sim *sim)
 		sim->slabs = slabs;
 		sim->slabs_cap = cap;
 	}
-	uint8_t *slab = malloc(count * sim->packet_stride);
+	uint8_t *slab = calloc_lines(count, sim->packet_stride);
 	if (!slab)
 		return -ENOMEM;
 	sim->slabs[sim->n_slabs++] = slab;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cacheline.h"
 #include "ip/ipv4.h"
 #include "synq/rng.h"
 #include "tcp/core.h"
@@ -122,7 +123,7 @@ int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
 	*out = NULL;
 	if (!config_usable(cfg) || io == NULL || io->output == NULL)
 		return -EINVAL;
-	struct synq_stack *s = calloc(1, sizeof *s);
+	struct synq_stack *s = calloc_lines(1, sizeof *s);
 	if (s == NULL)
 		return -ENOMEM;
 	s->cfg = *cfg;
@@ -144,13 +145,13 @@ int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
 	 * the header is enough (and 2 KB less to write per segment). */
 	s->segbufs.clear_size = sizeof(struct segbuf);
 	uint32_t nbuckets = round_up_pow2(objects > 16 ? objects : 16);
-	s->buckets = malloc(nbuckets * sizeof *s->buckets);
+	s->buckets = calloc_lines(nbuckets, sizeof *s->buckets);
 	s->bucket_mask = nbuckets - 1;
 	s->bound_mask = 65535;
-	s->bound_ports = calloc(s->bound_mask + 1, sizeof *s->bound_ports);
+	s->bound_ports = calloc_lines(s->bound_mask + 1, sizeof *s->bound_ports);
 	s->heap_cap = timed ? timed : 1;
 	s->tw_head = s->tw_tail = TCP_NONE;
-	s->heap = malloc(s->heap_cap * sizeof *s->heap);
+	s->heap = calloc_lines(s->heap_cap, sizeof *s->heap);
 	if (err || !s->buckets || !s->bound_ports || !s->heap) {
 		tcp_stack_destroy(s);
 		return -ENOMEM;
