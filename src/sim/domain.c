@@ -26,11 +26,10 @@
  * being the window number's lowest bit. At the start of the next window
  * the receiver takes the lists addressed to it, sender by sender in
  * domain order and each in sending order, and queues the arrivals
- * (sim_link_deliver_seq(): the link's FIFO, or an event of its own). A
- * packet buffer freed in a domain other than its pool's goes back on
- * back[parity][owner], which the owner takes at the start of the next
- * window. The other parity's lists are the ones being filled meanwhile,
- * so a barrier between windows is the only synchronisation.
+ * (sim_link_deliver_seq(): the link's FIFO, or an event of its own). The
+ * buffer stays with the receiver when freed (packet.c). The other
+ * parity's lists are the ones being filled meanwhile, so a barrier
+ * between windows is the only synchronisation.
  *
  * Tie order. Events at the same time fire in sequence-number order, as
  * in a simulation of one domain, where a packet's number is taken when
@@ -411,8 +410,8 @@ static uint64_t handover_seq(struct sim *d, uint32_t *mark, synq_time_t sent)
 	return base - SIM_SEQ_STEP + d->in_count;
 }
 
-/* The start of domain d's window of the given parity: its buffers back,
- * the packets sent to it in the previous window queued. */
+/* The start of domain d's window of the given parity: the packets sent to
+ * it in the previous window queued. */
 static void window_open(struct sim_par *par, struct sim *d, unsigned parity)
 {
 	unsigned prev = parity ^ 1;
@@ -421,12 +420,6 @@ static void window_open(struct sim_par *par, struct sim *d, unsigned parity)
 		struct sim *o = par->dom[i];
 		if (o == d)
 			continue;
-		struct sim_packet_list *back = &o->back[prev][d->domain];
-		if (back->head) {
-			back->tail->next_free = d->packet_free;
-			d->packet_free = back->head;
-			*back = (struct sim_packet_list){ 0 };
-		}
 		struct sim_packet_list *in = &o->out[prev][d->domain];
 		struct sim_packet *p = in->head;
 		*in = (struct sim_packet_list){ 0 };

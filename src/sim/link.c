@@ -73,6 +73,7 @@ int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
 		struct sim_node *n = nodes[e];
 		link->end[e].node = n;
 		link->end[e].iface = (uint8_t)n->n_ifaces;
+		link->end[e].domain = (uint8_t)n->sim->domain;
 		n->ifaces[n->n_ifaces++] = (struct sim_iface){ .link = link, .end = (uint8_t)e };
 		link->dir[e].cfg = *cfg;
 		/* Each direction gets its own stream, decided by the seed and
@@ -252,7 +253,7 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	if (link->cut) {
 		p->seq = (uint64_t)now;
 		/* the far end's domain takes it at the next barrier */
-		struct sim_packet_list *l = &sim->out[sim->parity][link->end[!from].node->sim->domain];
+		struct sim_packet_list *l = &sim->out[sim->parity][link->end[!from].domain];
 		p->next_free = NULL;
 		if (l->tail)
 			l->tail->next_free = p;

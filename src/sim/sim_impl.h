@@ -27,7 +27,6 @@ struct sim_packet {
 	uint8_t from;           /* enum sim_link_end it was sent from */
 	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
 	                           right (routers and NAT keep it right) */
-	uint8_t owner;          /* the domain whose pool the buffer is from */
 	uint8_t data[];
 };
 
@@ -61,6 +60,10 @@ struct sim_link_endpoint {
 	struct sim_node *node;
 	struct synq_pcap *pcap;
 	uint8_t iface;          /* index in node->ifaces */
+	uint8_t domain;         /* node->sim->domain, kept here: a sender in
+	                           another domain must not read the node's
+	                           domain, whose lines that domain writes all
+	                           the time (a cache miss per packet) */
 };
 
 struct sim_link {
@@ -159,9 +162,8 @@ struct sim {
 	} pub[2];
 	synq_time_t out_min;     /* earliest arrival in out[parity] */
 	/* Packets sent across a cut link in the window of parity b, for
-	 * domain d: out[b][d]; buffers of domain d freed here: back[b][d]. */
+	 * domain d: out[b][d]. */
 	struct sim_packet_list out[2][SIM_DOMAINS_MAX];
-	struct sim_packet_list back[2][SIM_DOMAINS_MAX];
 	/* Where the clock went in the last window: each new time with the
 	 * sequence number due then; and the number due at its end. A packet
 	 * from another domain is numbered from them (domain.c). */
