@@ -253,14 +253,13 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	if (link->cut) {
 		p->seq = (uint64_t)now;
 		/* the far end's domain takes it at the next barrier */
-		struct sim_packet_list *l = &sim->out[sim->parity][link->end[!from].domain];
-		p->next_free = NULL;
-		if (l->tail)
-			l->tail->next_free = p;
-		else
-			l->head = p;
-		l->tail = p;
-		l->n++;
+		struct sim_mailbox *box = &sim->out[sim->parity][link->end[!from].domain];
+		if (box->n == box->cap && sim_mailbox_grow(box) != 0) {
+			sim->events_exhausted++; /* as when its event finds no room */
+			sim_packet_free(sim, p);
+			return;
+		}
+		box->pkt[box->n++] = p;
 		if (arrival < sim->out_min)
 			sim->out_min = arrival;
 		return;
