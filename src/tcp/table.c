@@ -96,6 +96,12 @@ struct tcp_listener *tcp_listener_lookup(struct synq_stack *s, uint32_t addr, ui
 
 static uint32_t *port_slot(struct synq_stack *s, uint16_t port, bool for_insert)
 {
+	/* No port was ever bound (a client's stack, which only connects):
+	 * nothing to find, and no need to read a random slot of a 256 KiB
+	 * table, a page the process touches for the first time and a cache
+	 * miss at every connect(). */
+	if (!for_insert && s->bound_touched == 0)
+		return NULL;
 	uint32_t i = (port * 0x9e3779b1u) >> 16 & s->bound_mask;
 	for (uint32_t probes = 0; probes <= s->bound_mask; probes++) {
 		uint32_t *e = &s->bound_ports[(i + probes) & s->bound_mask];
