@@ -27,9 +27,11 @@
  * the receiver takes the lists addressed to it, sender by sender in
  * domain order and each in sending order, and queues the arrivals
  * (sim_link_deliver_seq(): the link's FIFO, or an event of its own). The
- * buffer stays with the receiver when freed (packet.c). The other
- * parity's lists are the ones being filled meanwhile, so a barrier
- * between windows is the only synchronisation.
+ * receiver keeps the buffer when it frees it, unless it has plenty: then
+ * the buffer goes back on back[parity][owner], which the owner takes at
+ * the start of the next window (packet.c). The other parity's lists are
+ * the ones being filled meanwhile, so a barrier between windows is the
+ * only synchronisation.
  *
  * Tie order. Events at the same time fire in sequence-number order, as
  * in a simulation of one domain, where a packet's number is taken when
@@ -427,8 +429,8 @@ int sim_mailbox_grow(struct sim_mailbox *box)
 	return 0;
 }
 
-/* The start of domain d's window of the given parity: the packets sent to
- * it in the previous window queued. */
+/* The start of domain d's window of the given parity: its buffers back,
+ * the packets sent to it in the previous window queued. */
 static void window_open(struct sim_par *par, struct sim *d, unsigned parity)
 {
 	unsigned prev = parity ^ 1;
@@ -437,6 +439,13 @@ static void window_open(struct sim_par *par, struct sim *d, unsigned parity)
 		struct sim *o = par->dom[i];
 		if (o == d)
 			continue;
+		struct sim_packet_list *back = &o->back[prev][d->domain];
+		if (back->head) {
+			back->tail->next_free = d->packet_free;
+			d->packet_free = back->head;
+			d->packet_free_n += back->n;
+			*back = (struct sim_packet_list){ 0 };
+		}
 		struct sim_mailbox *in = &o->out[prev][d->domain];
 		uint32_t mark = 0;
 		for (uint32_t k = 0; k < in->n; k++) {

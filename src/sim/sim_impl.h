@@ -27,6 +27,7 @@ struct sim_packet {
 	uint8_t from;           /* enum sim_link_end it was sent from */
 	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
 	                           right (routers and NAT keep it right) */
+	uint8_t owner;          /* the domain whose slab the buffer is in */
 	uint8_t data[];
 };
 
@@ -105,6 +106,12 @@ struct sim_node {
 	bool rx_csum_ok;           /* during receive: the packet's csum_ok */
 };
 
+/* A list of packets chained through next_free. */
+struct sim_packet_list {
+	struct sim_packet *head, *tail;
+	uint32_t n;
+};
+
 /* Packets sent across a cut link in one window, for one receiving
  * domain, in sending order. An array rather than a list: the receiver
  * walks it on another core, and from an array it can fetch the packets'
@@ -133,6 +140,7 @@ struct sim {
 
 	/* Packet pool: fixed-size buffers carved from slabs, on a free list. */
 	struct sim_packet *packet_free;
+	uint32_t packet_free_n;    /* buffers on packet_free */
 	size_t packet_stride;
 	void **slabs;
 	uint32_t n_slabs;
@@ -167,6 +175,9 @@ struct sim {
 	/* Packets sent across a cut link in the window of parity b, for
 	 * domain d: out[b][d]. */
 	struct sim_mailbox out[2][SIM_DOMAINS_MAX];
+	/* Buffers of domain d's slabs this domain gave up in the window of
+	 * parity b (packet.c): back[b][d]. */
+	struct sim_packet_list back[2][SIM_DOMAINS_MAX];
 	/* Where the clock went in the last window: each new time with the
 	 * sequence number due then; and the number due at its end. A packet
 	 * from another domain is numbered from them (domain.c). */
