@@ -344,6 +344,7 @@ static bool wanted(int argc, char **argv, const char *name)
 
 int main(int argc, char **argv)
 {
+	scn_malloc_tune(); /* as synq does */
 	/* the memory figure in a fresh child: nothing freed yet to reuse, and
 	 * nothing left behind for the timed runs */
 	fflush(stdout);

@@ -41,7 +41,7 @@ static inline void *alloc_lines(size_t count, size_t size, size_t *bytes)
  * which stay untouched (no resident memory) until used, where clearing
  * them here would touch every page. Only their two ends can share a line
  * with a neighbour. */
-#define CACHELINE_CALLOC_MIN (256u * 1024)
+#define CACHELINE_CALLOC_MIN (64u * 1024)
 
 /* count * size zeroed bytes on lines of their own, or NULL. */
 static inline void *calloc_lines(size_t count, size_t size)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "scenario/world.h"
 
 static const struct cli_command commands[] = {
 	{ "sim", cli_sim, "run a scenario file and report (docs/scenarios.md)" },
@@ -31,6 +32,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	scn_malloc_tune();
 	if (argc < 2) {
 		fprintf(stderr, "synq: no command given\n");
 		usage(stderr);

@@ -4,6 +4,7 @@
  * accept queues (checked after every event on the server), and one row of
  * the series per interval. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,11 @@ static void server_app(void *ctx, struct sim_host *host)
 		w->ival_syn_recv = li.syn_recv;
 	if (li.accept_len > w->ival_accept)
 		w->ival_accept = li.accept_len;
+}
+
+void scn_malloc_tune(void)
+{
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 }
 
 /* ------------------------------------------------------------ build */

@@ -158,6 +158,14 @@ struct scn_world {
 	char error_text[160];
 };
 
+/* For a program that builds worlds, once at its start: every block of
+ * 64 KiB or more comes from mmap(), so that the big zeroed tables of a
+ * world's thousands of stacks (pools, hash buckets) stay untouched until
+ * used. Otherwise glibc serves them from its heap once big blocks have
+ * been freed (its mmap threshold grows), and calloc() clears them page
+ * by page: most of the time to build a world of 1000 client hosts. */
+void scn_malloc_tune(void);
+
 /* Build the world for scn (which must outlive it). 0, or -errno with a
  * one-line reason in why. */
 int scn_world_build(struct scn_world *w, const struct scenario *scn,

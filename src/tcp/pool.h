@@ -26,6 +26,7 @@ struct pool {
 	uint32_t high_water;  /* objects ever touched: the free list starts here */
 	uint32_t free_head;
 	uint64_t overflows;
+	size_t mapped_bytes;  /* base is a mapping of this size, or 0: calloc() */
 };
 
 /* Returns 0 or -ENOMEM. */

@@ -68,10 +68,9 @@ void tcp_stack_reset(struct synq_stack *s)
 	bool objects = s->conns.used || s->requests.used || s->timewaits.used ||
 	               s->listeners.used;
 	if (objects) {
-		/* Chains still hang off the buckets: empty them all. With
-		 * every object gone they are already empty. */
-		for (uint32_t i = 0; i <= s->bucket_mask; i++)
-			s->buckets[i] = TCP_NONE;
+		/* Chains still hang off the buckets: empty them all (0 is
+		 * empty, table.c). With every object gone they are already. */
+		memset(s->buckets, 0, (s->bucket_mask + 1) * sizeof *s->buckets);
 	}
 	struct pool *pools[] = { &s->conns, &s->requests, &s->timewaits, &s->listeners,
 	                         &s->segbufs };
@@ -156,8 +155,6 @@ int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
 		tcp_stack_destroy(s);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < nbuckets; i++)
-		s->buckets[i] = TCP_NONE;
 	*out = s;
 	return 0;
 }

@@ -42,9 +42,19 @@ _Static_assert(offsetof(struct tcp_conn, tuple) == offsetof(struct hashed, tuple
 _Static_assert(offsetof(struct tcp_request, tuple) == offsetof(struct hashed, tuple), "");
 _Static_assert(offsetof(struct tcp_timewait, tuple) == offsetof(struct hashed, tuple), "");
 
+/* A bucket holds the complement of its chain's first handle, so that an
+ * empty bucket (TCP_NONE) is 0: the table starts as memory fresh from
+ * calloc(), pages the kernel maps only when a chain first lands there,
+ * instead of being filled with TCP_NONE at every stack's creation (a
+ * megabyte for each of a thousand client stacks). */
+static uint32_t *bucket_of(const struct synq_stack *s, const struct tcp_tuple *t)
+{
+	return &s->buckets[tuple_hash(s, t) & s->bucket_mask];
+}
+
 uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t)
 {
-	uint32_t h = s->buckets[tuple_hash(s, t) & s->bucket_mask];
+	uint32_t h = ~*bucket_of(s, t);
 	while (h != TCP_NONE) {
 		const struct hashed *o = hashed_at(s, h);
 		if (tcp_tuple_equal(&o->tuple, t))
@@ -57,22 +67,28 @@ uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t)
 void tcp_table_insert(struct synq_stack *s, uint32_t handle)
 {
 	struct hashed *o = hashed_at(s, handle);
-	uint32_t *bucket = &s->buckets[tuple_hash(s, &o->tuple) & s->bucket_mask];
-	o->hash_next = *bucket;
-	*bucket = handle;
+	uint32_t *bucket = bucket_of(s, &o->tuple);
+	o->hash_next = ~*bucket;
+	*bucket = ~handle;
 }
 
 void tcp_table_remove(struct synq_stack *s, uint32_t handle)
 {
 	struct hashed *o = hashed_at(s, handle);
-	uint32_t *link = &s->buckets[tuple_hash(s, &o->tuple) & s->bucket_mask];
-	while (*link != TCP_NONE) {
-		if (*link == handle) {
-			*link = o->hash_next;
+	uint32_t *bucket = bucket_of(s, &o->tuple);
+	if (~*bucket == handle) {
+		*bucket = ~o->hash_next;
+		o->hash_next = TCP_NONE;
+		return;
+	}
+	for (uint32_t h = ~*bucket; h != TCP_NONE;) {
+		struct hashed *prev = hashed_at(s, h);
+		if (prev->hash_next == handle) {
+			prev->hash_next = o->hash_next;
 			o->hash_next = TCP_NONE;
 			return;
 		}
-		link = &hashed_at(s, *link)->hash_next;
+		h = prev->hash_next;
 	}
 }
 
