@@ -22,10 +22,12 @@ static const struct scn_key run_keys[] = {
 	RUN_KEY("pcap", SCN_T_BOOL, pcap_server, "no",
 	        "Capture every packet the server sends and receives to server.pcap."),
 	{ .name = "domains", .type = SCN_T_COUNT, .offset = offsetof(struct scn_run, domains),
-	  .def = "0", .max = 2,
+	  .def = "0", .max = 8,
 	  .doc = "0: run the server side and the populations as two simulation domains when every "
 	         "population's link has a delay (results differ from one domain's in the order of "
-	         "events at the same nanosecond); 1: one domain." },
+	         "events at the same nanosecond); 1: one domain; N above 2: the server side and the "
+	         "populations spread over N - 1 domains (at most one each), for more threads to share; "
+	         "results depend on N, never on the threads." },
 	{ .name = "threads", .type = SCN_T_COUNT, .offset = offsetof(struct scn_run, threads),
 	  .def = "0", .max = 8,
 	  .doc = "Threads to run the domains on (--threads overrides); 0: SYNQ_SIM_THREADS if set, "

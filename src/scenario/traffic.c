@@ -950,7 +950,7 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	p->free_head = NONE;
 	p->port = (uint16_t)(cfg->port ? cfg->port : scn->server.port);
 	p->stop_ns = scn_population_stop(scn, cfg);
-	p->sim = w->client_sim;
+	p->sim = scn_world_population_sim(w, index);
 	sim_rng_split(sim_rng_get(w->sim), &p->rng);
 	*out = p;
 	if (cfg->model == SCN_MODEL_SYNFLOOD)

@@ -238,19 +238,22 @@ void scn_malloc_tune(void)
 
 /* ------------------------------------------------------------ build */
 
-/* The populations get a domain of their own when each one's link to the
- * hub has a delay (a cut link needs one) and the scenario allows it. */
-static bool world_splits(const struct scenario *scn)
+/* How many domains the populations run in: 0 when they share the root,
+ * which they do when a population's link has no delay (a cut link needs
+ * one) or [run] domains = 1. Otherwise [run] domains - 1 (0 and 2: one),
+ * but never more than there are populations. */
+static unsigned population_domains(const struct scenario *scn)
 {
 	if (scn->run.domains == 1 || scn->n_populations == 0)
-		return false;
+		return 0;
 	for (unsigned i = 0; i < scn->n_populations; i++) {
 		const struct scn_population *pc = &scn->population[i];
 		const struct scn_link *sl = pc->link[0] ? scn_link_find(scn, pc->link) : NULL;
 		if (sl && sl->cfg.delay_ns <= 0)
-			return false;
+			return 0;
 	}
-	return true;
+	unsigned n = scn->run.domains > 2 ? (unsigned)scn->run.domains - 1 : 1;
+	return n < scn->n_populations ? n : scn->n_populations;
 }
 
 static int open_pcap(struct scn_world *w, const char *name, struct synq_pcap **out,
@@ -287,10 +290,15 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 		snprintf(why, why_cap, "cannot create the simulation: %s", strerror(-err));
 		return err;
 	}
-	w->client_sim = w->sim;
-	if (world_splits(scn) && (err = sim_domain_add(w->sim, &w->client_sim))) {
-		snprintf(why, why_cap, "cannot add a simulation domain: %s", strerror(-err));
-		return err;
+	w->pop_sim[0] = w->sim;
+	w->n_pop_sims = 1;
+	unsigned split = population_domains(scn);
+	for (unsigned i = 0; i < split; i++) {
+		if ((err = sim_domain_add(w->sim, &w->pop_sim[i]))) {
+			snprintf(why, why_cap, "cannot add a simulation domain: %s", strerror(-err));
+			return err;
+		}
+		w->n_pop_sims = i + 1;
 	}
 	/* SYNQ_SIM_THREADS (synq sim --threads) comes before [run] threads */
 	const char *env_threads = getenv("SYNQ_SIM_THREADS");

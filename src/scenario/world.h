@@ -18,11 +18,14 @@
  * the server's access link as on the Internet.
  *
  * Domains. When every population's link has a delay (and [run] domains
- * is not 1), the populations (client host groups and attackers) run in a
- * simulation domain of their own, and the server, the router and what
- * extensions build in the other (the root): the populations' links are
- * the cut, their smallest delay the lookahead (include/synq/sim.h). The
- * per-interval sample and the run's end touch both, as global events.
+ * is not 1), the populations (client host groups and attackers) run in
+ * simulation domains of their own, and the server, the router and what
+ * extensions build in the root: the populations' links are the cut,
+ * their smallest delay the lookahead (include/synq/sim.h). [run] domains
+ * = N above 2 spreads the populations over N - 1 domains, population i in
+ * the (i mod (N - 1))th, so that threads have more than two to share. The
+ * per-interval sample and the run's end touch every domain, as global
+ * events.
  *
  * Extensions. A section kind with a build hook (section.h) is built after
  * the server (and router) and before the populations: it may add nodes and
@@ -122,7 +125,10 @@ struct scn_world {
 	const struct scenario *scn;
 	struct scn_world_options opt;
 	struct sim *sim;             /* the root: the server side's domain */
-	struct sim *client_sim;      /* the populations' domain (world.c) */
+	/* the populations' domains (world.c): population i runs in
+	 * pop_sim[i % n_pop_sims]; the root when the world is not split */
+	struct sim *pop_sim[SIM_DOMAINS_MAX];
+	unsigned n_pop_sims;
 	struct sim_host *server;
 	struct scn_server_inst *srv;
 	struct sim_node *router;     /* NULL: populations join the server */
@@ -173,6 +179,12 @@ int scn_world_build(struct scn_world *w, const struct scenario *scn,
 /* Run to the end. 0 or -errno (why says what). */
 int scn_world_run(struct scn_world *w, char *why, size_t why_cap);
 void scn_world_free(struct scn_world *w);
+
+/* The domain population i runs in. */
+static inline struct sim *scn_world_population_sim(const struct scn_world *w, unsigned i)
+{
+	return w->pop_sim[i % w->n_pop_sims];
+}
 
 /* Per population, after the run. */
 const struct scn_outcome *scn_world_outcome(const struct scn_world *w, unsigned pop);

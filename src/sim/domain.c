@@ -154,6 +154,14 @@ struct sim_par {
 	bool pace_off;             /* SYNQ_SIM_PACE=0: every window on every thread */
 	uint64_t window;           /* windows run so far */
 	uint64_t globals;          /* global events run so far */
+	/* Which thread runs each domain in a window of each parity: thread 0
+	 * writes the other parity's from plan[] while the window runs
+	 * (balance()). */
+	struct {
+		_Alignas(64) uint8_t thread_of[SIM_DOMAINS_MAX];
+	} share[2];
+	uint8_t plan[SIM_DOMAINS_MAX];
+	uint64_t plan_since[SIM_DOMAINS_MAX]; /* work_ns[1] at the last plan */
 	/* SYNQ_SIM_PROFILE set: wall nanoseconds each domain spent in its
 	 * windows and each thread waiting at barriers, told at the end */
 	bool profile;
@@ -526,7 +534,7 @@ static void global_run(struct sim_par *par, synq_time_t at, unsigned parity)
  * thread, or alone while the others sleep at the barrier. Which thread
  * runs a domain's window never changes a result. */
 #define PACE_PROBE 64u
-#define PACE_RUN 2048u
+#define PACE_RUN 512u
 
 enum pace_phase { PACE_TIME_PAR, PACE_TIME_SOLO, PACE_RUN_CHOSEN };
 
@@ -554,6 +562,68 @@ static bool pace(struct sim_par *par, bool solo)
 		pc->phase = PACE_TIME_PAR;
 		return false;
 	}
+}
+
+/* Sharing domains among threads. A domain's windows cost what its
+ * events cost, and a window lasts as long as the busiest thread's share,
+ * so thread 0 deals the domains out by what their windows took lately:
+ * the most expensive first, each to the thread with the least so far
+ * (longest processing time first). A new plan is taken only when it cuts
+ * the busiest thread's share by a tenth, so that domains do not hop
+ * between cores (and caches) on noise. Which thread runs a domain never
+ * changes a result. */
+#define BALANCE_WINDOWS 128u /* even: the plan is made in even windows */
+#define BALANCE_FIRST 16u     /* early, for pace()'s first timing */
+
+static uint64_t plan_makespan(const struct sim_par *par, const uint8_t *plan,
+                              const uint64_t *cost)
+{
+	uint64_t load[SIM_DOMAINS_MAX] = { 0 };
+	uint64_t worst = 0;
+	for (unsigned i = 0; i < par->n; i++) {
+		load[plan[i]] += cost[i];
+		if (load[plan[i]] > worst)
+			worst = load[plan[i]];
+	}
+	return worst;
+}
+
+static void balance(struct sim_par *par)
+{
+	uint64_t cost[SIM_DOMAINS_MAX];
+	unsigned order[SIM_DOMAINS_MAX];
+	for (unsigned i = 0; i < par->n; i++) {
+		/* windows of odd number only: they are over (the plan is made in
+		 * an even one), and the next starts after the barrier */
+		uint64_t now = par->dom[i]->work_ns[1];
+		cost[i] = now - par->plan_since[i];
+		par->plan_since[i] = now;
+		unsigned k = i;
+		for (; k > 0 && cost[order[k - 1]] < cost[i]; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	uint64_t load[SIM_DOMAINS_MAX] = { 0 };
+	uint8_t plan[SIM_DOMAINS_MAX];
+	for (unsigned k = 0; k < par->n; k++) {
+		unsigned least = 0;
+		for (unsigned t = 1; t < par->threads; t++)
+			if (load[t] < load[least])
+				least = t;
+		plan[order[k]] = (uint8_t)least;
+		load[least] += cost[order[k]];
+	}
+	if (plan_makespan(par, plan, cost) * 10 < plan_makespan(par, par->plan, cost) * 9)
+		memcpy(par->plan, plan, par->n);
+}
+
+/* On thread 0 in window w, before running its share: the plan for window
+ * w + 1 (the others read window w's meanwhile), made afresh now and then. */
+static void share_next(struct sim_par *par, uint64_t w)
+{
+	if (w % BALANCE_WINDOWS == 0 || w == BALANCE_FIRST)
+		balance(par);
+	memcpy(par->share[(w + 1) & 1].thread_of, par->plan, par->n);
 }
 
 /* The run, as every thread sees it: the same decisions from the same
@@ -606,17 +676,25 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 		if (g < end)
 			end = g;
 		window++;
-		uint64_t t0 = par->profile ? wall_ns() : 0;
+		unsigned wp = (unsigned)(window & 1);
+		if (t == 0 && par->threads > 1)
+			share_next(par, window);
+		uint64_t t0 = wall_ns();
 		uint64_t c0 = par->profile ? clock_ns(CLOCK_THREAD_CPUTIME_ID) : 0;
-		for (unsigned i = t; i < par->n; i += threads) {
-			window_run(par, par->dom[i], (unsigned)(window & 1), end, end == g);
+		for (unsigned i = 0; i < par->n; i++) {
+			if (threads > 1 && par->share[wp].thread_of[i] != t)
+				continue;
+			struct sim *d = par->dom[i];
+			window_run(par, d, wp, end, end == g);
+			uint64_t t1 = wall_ns();
+			d->work_ns[wp] += t1 - t0;
 			if (par->profile) {
-				uint64_t t1 = wall_ns(), c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+				uint64_t c1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 				par->busy_ns[i] += t1 - t0;
 				par->busy_cpu_ns[i] += c1 - c0;
-				t0 = t1;
 				c0 = c1;
 			}
+			t0 = t1;
 		}
 		if (t == 0 && par->threads > 1 && !par->pace_off) {
 			bool next_solo = pace(par, solo);
@@ -689,6 +767,10 @@ static void threads_start(struct sim_par *par)
 		par->n_workers++;
 	}
 	par->threads = par->n_workers + 1;
+	for (unsigned i = 0; i < par->n; i++)
+		par->plan[i] = (uint8_t)(i % par->threads);
+	memcpy(par->share[0].thread_of, par->plan, par->n);
+	memcpy(par->share[1].thread_of, par->plan, par->n);
 	atomic_store(&par->bar.n, par->threads);
 	par->profile = getenv("SYNQ_SIM_PROFILE") != NULL;
 	const char *pace_env = getenv("SYNQ_SIM_PACE");
@@ -752,9 +834,9 @@ void sim_par_destroy(struct sim *root)
 		        (long long)par->lookahead, (unsigned long long)par->globals);
 		for (unsigned i = 0; i < par->n; i++)
 			fprintf(stderr, "sim: domain %u: %llu events, %.3f s in windows (%.3f s CPU, "
-			        "%.3f s taking packets in)\n", i,
+			        "%.3f s taking packets in), last on thread %u\n", i,
 			        (unsigned long long)par->dom[i]->events_run, par->busy_ns[i] / 1e9,
-			        par->busy_cpu_ns[i] / 1e9, par->open_cpu_ns[i] / 1e9);
+			        par->busy_cpu_ns[i] / 1e9, par->open_cpu_ns[i] / 1e9, par->plan[i]);
 		for (unsigned t = 0; t < par->threads; t++)
 			fprintf(stderr, "sim: thread %u: %.3f s at barriers\n", t, par->wait_ns[t] / 1e9);
 	}

@@ -189,6 +189,9 @@ struct sim {
 	uint32_t n_marks, cap_marks;
 	uint64_t seq_end;
 	uint64_t in_base, in_count; /* numbering of handed-over packets */
+	/* Wall time spent in this domain's windows of each parity, by the
+	 * thread that ran them (domain.c: sharing domains among threads). */
+	uint64_t work_ns[2];
 };
 
 /* packet.c */

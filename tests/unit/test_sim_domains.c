@@ -280,15 +280,19 @@ static void a_stop_ends_the_run_after_its_window(void **state)
 
 /* ------------------------------------------------------------ scenarios */
 
-static const char captured_ini[] =
-	"[run]\nduration = 3s\ninterval = 100ms\npcap = yes\n"
-	"[link.bumpy]\ndelay = 4ms\nloss = 3%\njitter = 3ms\n"
-	"rate = 10mbit\npcap = yes\n"
-	"[server]\nmodel = event\nServiceTime = exponential:5ms\n"
-	"[clients.web]\nmodel = browser\ncount = 20\nthink = exp(200ms)\npause = exp(500ms)\n"
-	"link = bumpy\n"
-	"[clients.api]\nmodel = poisson\nrate = 200/s\n"
-	"[attack.flood]\nmodel = synflood\nrate = 3000/s\nrst = yes\nsources = 300\n";
+#define CAPTURED_RUN "[run]\nduration = 3s\ninterval = 100ms\npcap = yes\n"
+#define CAPTURED_WORLD                                                          \
+	"[link.bumpy]\ndelay = 4ms\nloss = 3%\njitter = 3ms\n"                      \
+	"rate = 10mbit\npcap = yes\n"                                              \
+	"[server]\nmodel = event\nServiceTime = exponential:5ms\n"                 \
+	"[clients.web]\nmodel = browser\ncount = 20\nthink = exp(200ms)\npause = exp(500ms)\n" \
+	"link = bumpy\n"                                                          \
+	"[clients.api]\nmodel = poisson\nrate = 200/s\n"                            \
+	"[attack.flood]\nmodel = synflood\nrate = 3000/s\nrst = yes\nsources = 300\n"
+
+static const char captured_ini[] = CAPTURED_RUN CAPTURED_WORLD;
+/* the same world in four domains: the server side and one per population */
+static const char captured4_ini[] = CAPTURED_RUN "domains = 4\n" CAPTURED_WORLD;
 
 static void run_into(const char *path, const char *text, const char *dir, const char *threads)
 {
@@ -368,6 +372,17 @@ static void captured_link_same_bytes(void **state)
 	scenario_same_bytes("captured.ini", captured_ini, 9);
 }
 
+/* Four domains on two threads, every window on both (no pacing), so that
+ * the domains are dealt out again as their costs come in: the same bytes
+ * as on one thread. */
+static void four_domains_same_bytes(void **state)
+{
+	(void)state;
+	setenv("SYNQ_SIM_PACE", "0", 1);
+	scenario_same_bytes("captured4.ini", captured4_ini, 9);
+	unsetenv("SYNQ_SIM_PACE");
+}
+
 /* The world does split, and runs on the threads asked for. */
 static void scenario_world_splits(void **state)
 {
@@ -381,11 +396,32 @@ static void scenario_world_splits(void **state)
 	assert_int_equal(scn_world_build(&w, &scn, NULL, why, sizeof why), 0);
 	assert_int_equal(sim_domain_count(w.sim), 2);
 	assert_int_equal(sim_lookahead(w.sim), SYNQ_MSEC(1));
-	assert_ptr_equal(sim_node_sim(scn_pop_node(w.pops[0])), w.client_sim);
+	assert_ptr_equal(sim_node_sim(scn_pop_node(w.pops[0])), w.pop_sim[0]);
+	assert_ptr_equal(sim_node_sim(scn_pop_node(w.pops[2])), w.pop_sim[0]);
 	assert_int_equal(scn_world_run(&w, why, sizeof why), 0);
 	assert_int_equal(sim_threads(w.sim), 2);
 	unsetenv("SYNQ_SIM_THREADS");
 	assert_true(scn_world_outcome(&w, 0)->responses_ok > 0);
+	scn_world_free(&w);
+	scn_free(&scn);
+	/* domains = 4: the server side and one domain per population */
+	assert_int_equal(scn_load(&scn, "captured4.ini", captured4_ini, NULL, 0, &errs), 0);
+	assert_int_equal(scn_world_build(&w, &scn, NULL, why, sizeof why), 0);
+	assert_int_equal(sim_domain_count(w.sim), 4);
+	for (unsigned i = 0; i < 3; i++)
+		assert_ptr_equal(sim_node_sim(scn_pop_node(w.pops[i])), w.pop_sim[i]);
+	assert_ptr_not_equal(w.pop_sim[0], w.pop_sim[1]);
+	assert_ptr_not_equal(w.pop_sim[1], w.pop_sim[2]);
+	scn_world_free(&w);
+	scn_free(&scn);
+	/* domains = 3: two for three populations, the third with the first */
+	const char *ov3[] = { "run.domains=3" };
+	assert_int_equal(scn_load(&scn, "captured.ini", captured_ini, ov3, 1, &errs), 0);
+	assert_int_equal(scn_world_build(&w, &scn, NULL, why, sizeof why), 0);
+	assert_int_equal(sim_domain_count(w.sim), 3);
+	assert_ptr_equal(sim_node_sim(scn_pop_node(w.pops[2])), w.pop_sim[0]);
+	assert_ptr_equal(sim_node_sim(scn_pop_node(w.pops[1])), w.pop_sim[1]);
+	assert_ptr_not_equal(w.pop_sim[0], w.pop_sim[1]);
 	scn_world_free(&w);
 	scn_free(&scn);
 	/* domains = 1 keeps one */
@@ -405,6 +441,7 @@ int main(void)
 		cmocka_unit_test(a_stop_ends_the_run_after_its_window),
 		cmocka_unit_test(scenario_world_splits),
 		cmocka_unit_test(captured_link_same_bytes),
+		cmocka_unit_test(four_domains_same_bytes),
 		cmocka_unit_test(synflood_same_bytes),
 		cmocka_unit_test(browsers_same_bytes),
 		cmocka_unit_test(demo_same_bytes),
