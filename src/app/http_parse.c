@@ -60,6 +60,21 @@ static bool equal_ci(const uint8_t *a, size_t alen, const char *b)
 	return true;
 }
 
+/* equal_ci() for a field name, whose bytes are all tchars: for those,
+ * setting the 0x20 bit turns upper-case letters into lower case and leaves
+ * every other tchar as it is, and only a control byte (never a tchar)
+ * would turn into '-'. name: lower-case letters and '-'. */
+static bool name_is(const uint8_t *a, size_t alen, const char *name)
+{
+	size_t n = strlen(name);
+	if (alen != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((a[i] | 0x20) != (uint8_t)name[i])
+			return false;
+	return true;
+}
+
 static enum http_parse_result fail(struct http_request *req, uint16_t status)
 {
 	req->status = status;
@@ -207,32 +222,32 @@ static enum http_parse_result parse_field(struct http_request *req, const uint8_
 			return fail(req, 400);
 	switch (lower(l[0])) {
 	case 'c':
-		if (equal_ci(l, name_len, "content-length"))
+		if (name_is(l, name_len, "content-length"))
 			return parse_content_length(req, v, vlen, lim);
-		if (equal_ci(l, name_len, "connection"))
+		if (name_is(l, name_len, "connection"))
 			parse_connection(req, v, vlen);
 		break;
 	case 'h':
-		if (equal_ci(l, name_len, "host")) {
+		if (name_is(l, name_len, "host")) {
 			if (req->has_host)
 				return fail(req, 400);
 			req->has_host = true;
 		}
 		break;
 	case 't':
-		if (equal_ci(l, name_len, "transfer-encoding"))
+		if (name_is(l, name_len, "transfer-encoding"))
 			req->has_transfer_encoding = true;
 		break;
 	case 'e':
-		if (equal_ci(l, name_len, "expect") && equal_ci(v, vlen, "100-continue"))
+		if (name_is(l, name_len, "expect") && equal_ci(v, vlen, "100-continue"))
 			req->expect_continue = true;
 		break;
 	case 'u':
-		if (equal_ci(l, name_len, "user-agent"))
+		if (name_is(l, name_len, "user-agent"))
 			copy_log_field(req->user_agent, &req->user_agent_len, v, vlen);
 		break;
 	case 'r':
-		if (equal_ci(l, name_len, "referer"))
+		if (name_is(l, name_len, "referer"))
 			copy_log_field(req->referer, &req->referer_len, v, vlen);
 		break;
 	default:
@@ -253,8 +268,16 @@ static size_t find_control(const uint8_t *p, size_t i, size_t len)
 		uint64_t w;
 		memcpy(&w, p + i, sizeof w);
 		uint64_t del = w ^ (0x7f * ones);
-		if (((w - 0x20 * ones) & ~w & high) | ((del - ones) & ~del & high))
+		uint64_t found = ((w - 0x20 * ones) & ~w & high) | ((del - ones) & ~del & high);
+		if (found) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* the lowest flagged byte is exact (a borrow only
+			 * flags bytes above a true one), and it comes first */
+			return i + (size_t)__builtin_ctzll(found) / 8;
+#else
 			break;
+#endif
+		}
 	}
 	while (i < len && p[i] >= 0x20 && p[i] != 0x7f)
 		i++;
