@@ -426,24 +426,33 @@ static void response_done(struct conn *c)
 	conn_end(c);
 }
 
+/* Whether the 8 bytes at s are the 8 at lower, as prefix_ci() below
+ * judges them. */
+static bool word_ci(const char *s, const char *lower)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t w, want;
+	memcpy(&w, s, sizeof w);
+	memcpy(&want, lower, sizeof want);
+	return (w | 0x20 * ones) == want && !((w - 0x20 * ones) & ~w & high);
+}
+
 /* Whether the n bytes at s are lower ignoring the case of ASCII letters,
  * as strncasecmp() says, for lower made of lower-case letters, digits,
  * '-' and ':' only. Setting a byte's 0x20 bit turns 'A'-'Z' into 'a'-'z'
  * and keeps those characters; the only other bytes it turns into one of
  * them are control bytes (below 0x20), which are refused. Eight bytes at
- * a time: every response is checked for two or three names. */
+ * a time, the last eight overlapping the ones before: every response is
+ * checked for two or three names. */
 static bool prefix_ci(const char *s, const char *lower, size_t n)
 {
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w, want;
-		memcpy(&w, s + i, sizeof w);
-		memcpy(&want, lower + i, sizeof want);
-		if ((w | 0x20 * ones) != want || ((w - 0x20 * ones) & ~w & high))
-			return false;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (!word_ci(s + i, lower + i))
+				return false;
+		return word_ci(s + n - 8, lower + n - 8);
 	}
-	for (; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if ((s[i] | 0x20) != lower[i] || (unsigned char)s[i] < 0x20)
 			return false;
 	return true;
