@@ -93,8 +93,7 @@ static void slot_free(struct sim_queue *q, uint32_t index)
 	struct sim_queue_slot *s = &q->slots[index];
 	if (++s->gen == 0)
 		s->gen = 1;
-	s->fn = NULL;
-	s->arg = NULL;
+	s->fn = NULL;   /* a free slot: its arg is never read */
 	s->pos = q->free_head;
 	q->free_head = index;
 }
