@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "base/cacheline.h"
 #include "app/httpd_internal.h"
 #include "synq/host.h"
 
@@ -433,7 +434,7 @@ int synq_httpd_new(struct synq_httpd **out, const struct synq_httpd_config *cfg,
 	    c.limit_request_field_size > 65536 || c.listen_backlog < 0 ||
 	    (c.mpm == SYNQ_HTTPD_EVENT && c.worker_connections == 0))
 		return -EINVAL;
-	struct synq_httpd *h = calloc(1, sizeof *h);
+	struct synq_httpd *h = calloc_lines(1, sizeof *h);
 	if (h == NULL)
 		return -ENOMEM;
 	h->cfg = c;
@@ -451,15 +452,15 @@ int synq_httpd_new(struct synq_httpd **out, const struct synq_httpd_config *cfg,
 	h->rng = c.seed ^ 0x9e3779b97f4a7c15u;
 	h->run_head = h->run_tail = HTTPD_NONE;
 	h->wait_head = h->wait_tail = HTTPD_NONE;
-	h->slots = calloc(h->nslots, sizeof *h->slots);
-	h->free_slots = calloc(h->nslots, sizeof *h->free_slots);
-	h->conns = calloc(h->nconns, sizeof *h->conns);
-	h->heap = calloc(h->nconns, sizeof *h->heap);
+	h->slots = calloc_lines(h->nslots, sizeof *h->slots);
+	h->free_slots = calloc_lines(h->nslots, sizeof *h->free_slots);
+	h->conns = calloc_lines(h->nconns, sizeof *h->conns);
+	h->heap = calloc_lines(h->nconns, sizeof *h->heap);
 	h->nbufs = h->nslots < h->nconns ? h->nslots : h->nconns;
-	h->all_bufs = calloc(h->nbufs, sizeof *h->all_bufs);
+	h->all_bufs = calloc_lines(h->nbufs, sizeof *h->all_bufs);
 	if (c.max_conn_per_ip) {
 		h->ipcount_cap = pow2_at_least(2 * h->nconns);
-		h->ipcount = calloc(h->ipcount_cap, sizeof *h->ipcount);
+		h->ipcount = calloc_lines(h->ipcount_cap, sizeof *h->ipcount);
 	}
 	if (!h->slots || !h->free_slots || !h->conns || !h->heap || !h->all_bufs ||
 	    (c.max_conn_per_ip && !h->ipcount)) {
@@ -467,7 +468,7 @@ int synq_httpd_new(struct synq_httpd **out, const struct synq_httpd_config *cfg,
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < h->nbufs; i++) {
-		struct httpd_buf *b = calloc(1, sizeof *b + h->in_cap);
+		struct httpd_buf *b = calloc_lines(1, sizeof *b + h->in_cap);
 		if (b == NULL) {
 			synq_httpd_free(h);
 			return -ENOMEM;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 
+#include "base/cacheline.h"
 #include "app/sockops.h"
 #include "synq/socket.h"
 
@@ -131,7 +132,7 @@ static const struct httpd_sockops synq_ops = {
 
 int httpd_backend_synq(struct httpd_backend *be, struct synq_stack *stack)
 {
-	struct synq_backend *b = calloc(1, sizeof *b);
+	struct synq_backend *b = calloc_lines(1, sizeof *b);
 	if (b == NULL)
 		return -ENOMEM;
 	b->stack = stack;

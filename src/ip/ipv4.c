@@ -6,8 +6,8 @@
 #include "ip/byteorder.h"
 #include "ip/checksum.h"
 
-enum synq_drop_reason ipv4_parse(const uint8_t *buf, size_t len,
-                                 struct ipv4_view *ip)
+static inline enum synq_drop_reason parse(const uint8_t *buf, size_t len,
+                                          struct ipv4_view *ip, bool verify_checksum)
 {
 	if (len < IPV4_HEADER_MIN)
 		return SYNQ_DROP_IP_SHORT;
@@ -16,7 +16,7 @@ enum synq_drop_reason ipv4_parse(const uint8_t *buf, size_t len,
 	unsigned header_len = (buf[0] & 0x0fu) * 4u;
 	if (header_len < IPV4_HEADER_MIN || header_len > len)
 		return SYNQ_DROP_IP_HEADER_LEN;
-	if (inet_checksum(buf, header_len) != 0)
+	if (verify_checksum && inet_checksum(buf, header_len) != 0)
 		return SYNQ_DROP_IP_CHECKSUM;
 	uint16_t total_len = load_be16(buf + 2);
 	if (total_len > len)
@@ -40,6 +40,18 @@ enum synq_drop_reason ipv4_parse(const uint8_t *buf, size_t len,
 	ip->payload = buf + header_len;
 	ip->payload_len = (uint16_t)(total_len - header_len);
 	return SYNQ_DROP_NONE;
+}
+
+enum synq_drop_reason ipv4_parse(const uint8_t *buf, size_t len,
+                                 struct ipv4_view *ip)
+{
+	return parse(buf, len, ip, true);
+}
+
+enum synq_drop_reason ipv4_parse_verified(const uint8_t *buf, size_t len,
+                                          struct ipv4_view *ip)
+{
+	return parse(buf, len, ip, false);
 }
 
 size_t ipv4_emit(uint8_t *buf, const struct ipv4_fields *f, uint16_t payload_len)

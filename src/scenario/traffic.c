@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "base/cacheline.h"
 #include "scenario/pop.h"
 #include "synq/socket.h"
 
@@ -146,7 +147,7 @@ static struct conn *conn_alloc(struct scn_pop *p)
 		slot = p->used_slots;
 		uint32_t chunk = slot >> CHUNK_BITS;
 		if (chunk == p->n_chunks) {
-			struct conn *c = calloc(CHUNK, sizeof *c);
+			struct conn *c = calloc_lines(CHUNK, sizeof *c);
 			if (c == NULL)
 				return NULL;
 			p->chunks[p->n_chunks++] = c;
@@ -995,7 +996,7 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	*out = NULL;
 	const struct scenario *scn = w->scn;
 	const struct scn_population *cfg = &scn->population[index];
-	struct scn_pop *p = calloc(1, sizeof *p);
+	struct scn_pop *p = calloc_lines(1, sizeof *p);
 	if (p == NULL)
 		return -ENOMEM;
 	p->world = w;
@@ -1013,10 +1014,10 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	request_prepare(p);
 	p->hosts = cfg->hosts ? (uint32_t)cfg->hosts : default_hosts(cfg);
 	p->cap_conns = conn_capacity(cfg);
-	p->chunks = calloc((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunks);
-	p->epfd = calloc(p->hosts, sizeof *p->epfd);
+	p->chunks = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunks);
+	p->epfd = calloc_lines(p->hosts, sizeof *p->epfd);
 	if (cfg->model == SCN_MODEL_BROWSER)
-		p->browsers = calloc(cfg->count, sizeof *p->browsers);
+		p->browsers = calloc_lines(cfg->count, sizeof *p->browsers);
 	if (!p->chunks || !p->epfd || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
 		return -ENOMEM;
 

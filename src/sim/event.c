@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
+#include "base/cacheline.h"
 #include "sim/event.h"
 
 #include <errno.h>
@@ -103,11 +104,13 @@ static int queue_grow(struct sim_queue *q)
 	uint32_t cap = q->capacity ? q->capacity * 2 : QUEUE_INITIAL_CAPACITY;
 	if (cap > q->max)
 		cap = q->max;
-	struct sim_queue_slot *slots = realloc(q->slots, (size_t)cap * sizeof *slots);
+	struct sim_queue_slot *slots = realloc_lines(q->slots, (size_t)q->capacity * sizeof *slots,
+	                                             (size_t)cap * sizeof *slots);
 	if (!slots)
 		return -ENOMEM;
 	q->slots = slots;
-	struct sim_queue_entry *heap = realloc(q->heap, (size_t)cap * sizeof *heap);
+	struct sim_queue_entry *heap = realloc_lines(q->heap, (size_t)q->capacity * sizeof *heap,
+	                                             (size_t)cap * sizeof *heap);
 	if (!heap)
 		return -ENOMEM;
 	q->heap = heap;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/cacheline.h"
 #include "sim/sim_impl.h"
 #include "synq/host.h"
 
@@ -68,7 +69,7 @@ static void host_log(void *ctx, const char *line)
 int sim_host_add(struct sim *sim, const struct sim_host_config *cfg, struct sim_host **out)
 {
 	*out = NULL;
-	struct sim_host *h = calloc(1, sizeof *h);
+	struct sim_host *h = calloc_lines(1, sizeof *h);
 	if (h == NULL)
 		return -ENOMEM;
 	h->sim = sim;

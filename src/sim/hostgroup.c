@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/cacheline.h"
 #include "sim/rng.h"
 #include "sim/sim_impl.h"
 #include "synq/hostgroup.h"
@@ -159,7 +160,7 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 	if (cfg->count == 0 || cfg->count > SIM_HOSTGROUP_HOSTS_MAX ||
 	    cfg->first_addr + (cfg->count - 1) < cfg->first_addr)
 		return -EINVAL;
-	struct sim_hostgroup *g = calloc(1, sizeof *g);
+	struct sim_hostgroup *g = calloc_lines(1, sizeof *g);
 	if (g == NULL)
 		return -ENOMEM;
 	g->sim = sim;
@@ -167,8 +168,8 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 	g->count = cfg->count;
 	g->app = cfg->app;
 	g->app_ctx = cfg->app_ctx;
-	g->hosts = calloc(cfg->count, sizeof *g->hosts);
-	g->heap = calloc(cfg->count, sizeof *g->heap);
+	g->hosts = calloc_lines(cfg->count, sizeof *g->hosts);
+	g->heap = calloc_lines(cfg->count, sizeof *g->heap);
 	if (!g->hosts || !g->heap) {
 		sim_hostgroup_free(g);
 		return -ENOMEM;

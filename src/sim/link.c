@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/cacheline.h"
 #include "sim/sim_impl.h"
 #include "synq/pcap.h"
 
@@ -62,7 +63,7 @@ int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
 		root->links = links;
 		root->links_cap = cap;
 	}
-	struct sim_link *link = calloc(1, sizeof *link);
+	struct sim_link *link = calloc_lines(1, sizeof *link);
 	if (!link)
 		return -ENOMEM;
 	link->sim = root;
@@ -72,6 +73,7 @@ int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
 		struct sim_node *n = nodes[e];
 		link->end[e].node = n;
 		link->end[e].iface = (uint8_t)n->n_ifaces;
+		link->end[e].domain = (uint8_t)n->sim->domain;
 		n->ifaces[n->n_ifaces++] = (struct sim_iface){ .link = link, .end = (uint8_t)e };
 		link->dir[e].cfg = *cfg;
 		/* Each direction gets its own stream, decided by the seed and
@@ -140,7 +142,7 @@ void sim_link_stats_get(const struct sim_link *link, enum sim_link_end from,
 static int waiting_grow(struct sim_link_dir *d)
 {
 	uint32_t cap = d->waiting_cap ? d->waiting_cap * 2 : WAITING_INITIAL_CAP;
-	synq_time_t *ring = malloc(cap * sizeof *ring);
+	synq_time_t *ring = calloc_lines(cap, sizeof *ring);
 	if (!ring)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < d->waiting_len; i++)
@@ -251,14 +253,13 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	if (link->cut) {
 		p->seq = (uint64_t)now;
 		/* the far end's domain takes it at the next barrier */
-		struct sim_packet_list *l = &sim->out[sim->parity][link->end[!from].node->sim->domain];
-		p->next_free = NULL;
-		if (l->tail)
-			l->tail->next_free = p;
-		else
-			l->head = p;
-		l->tail = p;
-		l->n++;
+		struct sim_mailbox *box = &sim->out[sim->parity][link->end[!from].domain];
+		if (box->n == box->cap && sim_mailbox_grow(box) != 0) {
+			sim->events_exhausted++; /* as when its event finds no room */
+			sim_packet_free(sim, p);
+			return;
+		}
+		box->pkt[box->n++] = p;
 		if (arrival < sim->out_min)
 			sim->out_min = arrival;
 		return;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cacheline.h"
 #include "ip/byteorder.h"
 #include "ip/ipv4.h"
 #include "sim/sim_impl.h"
@@ -26,7 +27,7 @@ int sim_node_add(struct sim *sim, const struct sim_node_config *cfg,
 		root->nodes = nodes;
 		root->nodes_cap = cap;
 	}
-	struct sim_node *node = calloc(1, sizeof *node);
+	struct sim_node *node = calloc_lines(1, sizeof *node);
 	if (!node)
 		return -ENOMEM;
 	node->sim = sim;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cacheline.h"
 #include "sim/sim_impl.h"
 
 #define SLAB_PACKETS 256u
@@ -46,7 +47,7 @@ static int pool_grow(struct sim *sim)
 		sim->slabs = slabs;
 		sim->slabs_cap = cap;
 	}
-	uint8_t *slab = malloc(count * sim->packet_stride);
+	uint8_t *slab = calloc_lines(count, sim->packet_stride);
 	if (!slab)
 		return -ENOMEM;
 	sim->slabs[sim->n_slabs++] = slab;
@@ -74,27 +75,21 @@ struct sim_packet *sim_packet_alloc(struct sim *sim, const uint8_t *pkt, size_t 
 	p->len = (uint32_t)len;
 	p->from = 0;
 	p->csum_ok = 0;
-	p->owner = (uint8_t)sim->domain;
 	memcpy(p->data, pkt, len);
 	return p;
 }
 
-/* A buffer of another domain's pool (a packet that came across a cut
- * link) goes back to it at the next barrier (domain.c), through the list
- * of this window's parity. packets_in_use is counted where buffers are
- * freed: a domain's own count may wrap, the sum over domains is exact. */
+/* A buffer goes on the free list of the domain that frees it, whichever
+ * pool it came from: a packet that crossed a cut link is freed by the
+ * receiver, whose core has just read it, and the receiver's next packet
+ * is written into it there. Sending it back to its own pool would move
+ * its lines between the cores twice more. Slabs stay their creator's and
+ * go with it at the end (every domain's together). packets_in_use is
+ * counted where buffers are freed: a domain's own count may wrap, the sum
+ * over domains is exact. */
 void sim_packet_free(struct sim *sim, struct sim_packet *p)
 {
 	sim->packets_in_use--;
-	if (p->owner != sim->domain) {
-		struct sim_packet_list *l = &sim->back[sim->parity][p->owner];
-		p->next_free = l->head;
-		if (l->head == NULL)
-			l->tail = p;
-		l->head = p;
-		l->n++;
-		return;
-	}
 	p->next_free = sim->packet_free;
 	sim->packet_free = p;
 }

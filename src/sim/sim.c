@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/cacheline.h"
 #include "sim/sim_impl.h"
 
 static int config_resolve(const struct sim_config *in, struct sim_config *out)
@@ -47,7 +48,7 @@ int sim_create(const struct sim_config *cfg, struct sim **out)
 {
 	if (!out)
 		return -EINVAL;
-	struct sim *sim = calloc(1, sizeof *sim);
+	struct sim *sim = calloc_lines(1, sizeof *sim);
 	if (!sim)
 		return -ENOMEM;
 	struct sim_config resolved;

@@ -27,7 +27,6 @@ struct sim_packet {
 	uint8_t from;           /* enum sim_link_end it was sent from */
 	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
 	                           right (routers and NAT keep it right) */
-	uint8_t owner;          /* the domain whose pool the buffer is from */
 	uint8_t data[];
 };
 
@@ -61,6 +60,10 @@ struct sim_link_endpoint {
 	struct sim_node *node;
 	struct synq_pcap *pcap;
 	uint8_t iface;          /* index in node->ifaces */
+	uint8_t domain;         /* node->sim->domain, kept here: a sender in
+	                           another domain must not read the node's
+	                           domain, whose lines that domain writes all
+	                           the time (a cache miss per packet) */
 };
 
 struct sim_link {
@@ -102,10 +105,13 @@ struct sim_node {
 	bool rx_csum_ok;           /* during receive: the packet's csum_ok */
 };
 
-/* A list of packets chained through next_free. */
-struct sim_packet_list {
-	struct sim_packet *head, *tail;
-	uint32_t n;
+/* Packets sent across a cut link in one window, for one receiving
+ * domain, in sending order. An array rather than a list: the receiver
+ * walks it on another core, and from an array it can fetch the packets'
+ * cache lines ahead instead of one pointer after the other. */
+struct sim_mailbox {
+	struct sim_packet **pkt;
+	uint32_t n, cap;
 };
 
 struct sim_par;
@@ -159,9 +165,8 @@ struct sim {
 	} pub[2];
 	synq_time_t out_min;     /* earliest arrival in out[parity] */
 	/* Packets sent across a cut link in the window of parity b, for
-	 * domain d: out[b][d]; buffers of domain d freed here: back[b][d]. */
-	struct sim_packet_list out[2][SIM_DOMAINS_MAX];
-	struct sim_packet_list back[2][SIM_DOMAINS_MAX];
+	 * domain d: out[b][d]. */
+	struct sim_mailbox out[2][SIM_DOMAINS_MAX];
 	/* Where the clock went in the last window: each new time with the
 	 * sequence number due then; and the number due at its end. A packet
 	 * from another domain is numbered from them (domain.c). */
@@ -212,6 +217,8 @@ int sim_par_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, vo
 /* Add a cut link's delay to the lookahead; 0 or -EINVAL (zero delay). */
 int sim_par_cut_link(struct sim *sim, const struct sim_link_config *cfg);
 void sim_par_stats_add(const struct sim *sim, struct sim_stats *out);
+/* Room for one more packet in box; 0 or -ENOMEM. */
+int sim_mailbox_grow(struct sim_mailbox *box);
 
 /* node.c */
 /* The interface a packet to dst leaves by, or -1 (no route). */

@@ -68,7 +68,9 @@ static void ready_push(struct sock_table *t, struct sock_entry *ep, int fd)
 void sock_wake(struct sock_table *t, int fd)
 {
 	struct sock_entry *e = sock_entry_of(t, fd);
-	if (e == NULL || e->epfd < 0)
+	/* Already on its set's ready list (most wakes: a segment wakes a
+	 * socket several times before its owner looks): nothing to do. */
+	if (e == NULL || e->epfd < 0 || e->on_ready_list)
 		return;
 	struct sock_entry *ep = sock_entry_of(t, e->epfd);
 	if (ep != NULL && ep->kind == SOCK_EPOLL)

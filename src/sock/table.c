@@ -80,7 +80,9 @@ void sock_fd_release(struct sock_table *t, int fd)
 
 struct sock_entry *sock_entry_of(struct sock_table *t, int fd)
 {
-	if (fd < SOCK_FD_BASE || (uint32_t)(fd - SOCK_FD_BASE) >= t->capacity)
+	/* One unsigned compare: a descriptor below the base wraps to a
+	 * slot past any capacity. */
+	if ((uint32_t)fd - SOCK_FD_BASE >= t->capacity)
 		return NULL;
 	struct sock_entry *e = &t->entries[fd - SOCK_FD_BASE];
 	return e->kind == SOCK_FREE ? NULL : e;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "base/cacheline.h"
 #include "sock/sock_internal.h"
 #include "tcp/core.h"
 
@@ -15,7 +16,7 @@ int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg, uint3
 	int err = tcp_stack_create(out, cfg, addr, seed, io);
 	if (err)
 		return err;
-	struct sock_table *t = malloc(sizeof *t);
+	struct sock_table *t = calloc_lines(1, sizeof *t);
 	if (t == NULL || sock_table_init(t, cfg->max_sockets) != 0) {
 		free(t);
 		tcp_stack_destroy(*out);

@@ -162,16 +162,19 @@ struct tcp_conn {
 	uint8_t total_rto;           /* RTO expiries of this connection */
 	uint8_t hystart_samples;     /* RTT samples this round */
 	uint8_t tos;                 /* IP_TOS of what it sends */
-	uint16_t dsack : 1;           /* duplicate_sack is to be reported */
-	uint16_t is_cwnd_limited : 1;
-	uint16_t hystart_found : 1;   /* slow start's exit was found */
-	uint16_t tlp_retrans : 1;     /* the loss probe was a retransmission */
-	uint16_t frto : 1;            /* F-RTO (RFC 5682) in progress */
-	uint16_t pingpong : 1;        /* interactive: delay ACKs */
-	uint16_t cc_algo : 1;         /* enum synq_congestion_control */
-	uint16_t timers_armed : 3;    /* bit per enum tcp_timer */
-	uint16_t rtx_kind : 3;        /* enum tcp_rtx_kind */
-	uint16_t num_sacks : 3;       /* SACK blocks we report (at most 4) */
+	/* Read or written on every segment or timer change: whole bytes, so
+	 * that each access is one load or store rather than a masked
+	 * read-modify-write of a shared word. */
+	uint8_t timers_armed;         /* bit per enum tcp_timer */
+	uint8_t rtx_kind;             /* enum tcp_rtx_kind */
+	uint8_t num_sacks;            /* SACK blocks we report (at most 4) */
+	uint8_t dsack;                /* duplicate_sack is to be reported */
+	uint8_t pingpong;             /* interactive: delay ACKs */
+	uint8_t is_cwnd_limited : 1;
+	uint8_t hystart_found : 1;    /* slow start's exit was found */
+	uint8_t tlp_retrans : 1;      /* the loss probe was a retransmission */
+	uint8_t frto : 1;             /* F-RTO (RFC 5682) in progress */
+	uint8_t cc_algo : 1;          /* enum synq_congestion_control */
 	uint16_t reordering;         /* segments (tcp_reordering, max 300) */
 	uint16_t reord_seen;         /* reordering events */
 

@@ -569,6 +569,15 @@ static void grow_head_skb(struct synq_stack *s, struct tcp_conn *c, uint32_t bud
 	}
 }
 
+/* The bytes one transmit unit may hold: tcp_tso_segs() segments, at
+ * most the congestion window's quota, of mss bytes each. */
+static uint32_t unit_budget(const struct synq_stack *s, const struct tcp_conn *c, uint32_t mss,
+                            uint32_t quota)
+{
+	uint32_t unit = tcp_tso_segs(s, c, mss);
+	return (unit < quota ? unit : quota) * mss;
+}
+
 /* Send what the windows allow (Linux's tcp_write_xmit()), in units of up
  * to tcp_tso_segs() segments as Linux sends GSO packets. PUSH_ONE sends one unit and PUSH_FORCED any
  * number, both past Nagle (TCP_NAGLE_PUSH); a loss probe sends one
@@ -627,16 +636,18 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			is_cwnd_limited = true;
 			break;
 		}
-		uint32_t unit = tcp_tso_segs(s, c, mss);
-		if (unit > quota)
-			unit = quota;
 		/* A unit holds unit * mss bytes (tcp_write_xmit()'s
 		 * missing_bytes and tcp_mss_split_point()): more segments when
 		 * they are short because the MSS grew after they were queued,
-		 * but never more than the congestion window has room for. */
-		uint32_t budget = unit * mss;
+		 * but never more than the congestion window has room for. A
+		 * lone unsent segment (most pushes) is its unit whatever the
+		 * size, with nothing behind it to grow by: no size needed. */
+		uint32_t budget = 0;
+		if (segbuf_get(&s->segbufs, c->send_head)->next != POOL_NONE) {
+			budget = unit_budget(s, c, mss, quota);
+			grow_head_skb(s, c, budget);
+		}
 		uint32_t room = probe ? 1 : c->snd_cwnd - tcp_packets_in_flight(c);
-		grow_head_skb(s, c, budget);
 		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
@@ -652,6 +663,11 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			struct segbuf *next = NULL;
 			if (n < room && b->next != POOL_NONE &&
 			    !(b->tcp_flags & TCP_FIN) && !(b->mark & SEGBUF_UNIT_END)) {
+				/* a lone segment that sendable() cut to the MSS
+				 * has one behind it now: size the unit (nothing
+				 * was sent yet, so the size is the one above) */
+				if (budget == 0)
+					budget = unit_budget(s, c, mss, quota);
 				/* what the next segment holds once cut to the MSS */
 				uint32_t len = segbuf_get(&s->segbufs, b->next)->len;
 				if (bytes + (len < mss ? len : mss) <= budget)
