@@ -328,15 +328,13 @@ static void accept_all(struct synq_httpd *h)
 
 /* ------------------------------------------------------------------ poll */
 
-synq_time_t synq_httpd_poll(struct synq_httpd *h, synq_time_t now)
+/* Step 1: note what the backend reports ready. Returns how many it did. */
+static int take_ready(struct synq_httpd *h)
 {
-	if (!h->attached)
-		return SYNQ_TIME_NEVER;
-	if (now > h->now)
-		h->now = now;
 	struct httpd_ready ev[64];
-	int n;
+	int n, total = 0;
 	while ((n = h->be.ops->wait(h->be.ctx, ev, 64)) > 0) {
+		total += n;
 		for (int k = 0; k < n; k++) {
 			if (ev[k].token == HTTPD_LISTENER_TOKEN) {
 				h->listen_ready = true;
@@ -358,7 +356,28 @@ synq_time_t synq_httpd_poll(struct synq_httpd *h, synq_time_t now)
 		if (n < 64)
 			break;
 	}
-	while (h->heap_len > 0 && h->conns[h->heap[0]].deadline <= h->now) {
+	return total;
+}
+
+static bool deadline_due(const struct synq_httpd *h)
+{
+	return h->heap_len > 0 && h->conns[h->heap[0]].deadline <= h->now;
+}
+
+synq_time_t synq_httpd_poll(struct synq_httpd *h, synq_time_t now)
+{
+	if (!h->attached)
+		return SYNQ_TIME_NEVER;
+	if (now > h->now)
+		h->now = now;
+	/* Most polls (after a stack event that made nothing ready: a SYN,
+	 * an ACK of our data) have nothing to do. Every poll ends with the
+	 * run list empty and the listener's watch matching can_accept(), and
+	 * nothing but a poll changes either, so such a poll returns at once. */
+	if (take_ready(h) == 0 && !h->listen_ready && h->run_head == HTTPD_NONE &&
+	    !deadline_due(h))
+		return synq_httpd_next_deadline(h);
+	while (deadline_due(h)) {
 		struct httpd_conn *c = &h->conns[h->heap[0]];
 		heap_remove(h, c);
 		c->deadline = SYNQ_TIME_NEVER;

@@ -81,10 +81,11 @@ static int s_shutdown_write(void *ctx, int fd)
 	return synq_shutdown(b->stack, fd, SHUT_WR);
 }
 
+/* synq_close() forgets the descriptor's epoll registration, as Linux's
+ * close() does for a file with no other descriptor: no EPOLL_CTL_DEL. */
 static int s_close(void *ctx, int fd)
 {
 	struct synq_backend *b = ctx;
-	synq_epoll_ctl(b->stack, b->epfd, EPOLL_CTL_DEL, fd, NULL);
 	return synq_close(b->stack, fd);
 }
 

@@ -37,7 +37,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 
 #include "base/cacheline.h"
@@ -428,6 +427,38 @@ static void response_done(struct conn *c)
 	conn_end(c);
 }
 
+/* Whether the 8 bytes at s are the 8 at lower, as prefix_ci() below
+ * judges them. */
+static bool word_ci(const char *s, const char *lower)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t w, want;
+	memcpy(&w, s, sizeof w);
+	memcpy(&want, lower, sizeof want);
+	return (w | 0x20 * ones) == want && !((w - 0x20 * ones) & ~w & high);
+}
+
+/* Whether the n bytes at s are lower ignoring the case of ASCII letters,
+ * as strncasecmp() says, for lower made of lower-case letters, digits,
+ * '-' and ':' only. Setting a byte's 0x20 bit turns 'A'-'Z' into 'a'-'z'
+ * and keeps those characters; the only other bytes it turns into one of
+ * them are control bytes (below 0x20), which are refused. Eight bytes at
+ * a time, the last eight overlapping the ones before: every response is
+ * checked for two or three names. */
+static bool prefix_ci(const char *s, const char *lower, size_t n)
+{
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8)
+			if (!word_ci(s + i, lower + i))
+				return false;
+		return word_ci(s + n - 8, lower + n - 8);
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((s[i] | 0x20) != lower[i] || (unsigned char)s[i] < 0x20)
+			return false;
+	return true;
+}
+
 /* One header line of the response (without its CRLF). */
 static void response_line(struct conn *c, const char *line, size_t len)
 {
@@ -448,24 +479,41 @@ static void response_line(struct conn *c, const char *line, size_t len)
 	if (len <= 11 || (line[0] | 0x20) != 'c')
 		return;
 	if ((line[3] | 0x20) == 't' && (line[8] | 0x20) == 'l' && len > 15 &&
-	    !strncasecmp(line, "content-length:", 15)) {
+	    prefix_ci(line, "content-length:", 15)) {
 		int64_t v = 0;
 		for (size_t i = 15; i < len; i++)
 			if (line[i] >= '0' && line[i] <= '9' && v < ((int64_t)1 << 50))
 				v = v * 10 + (line[i] - '0');
 		c->content_length = v;
-	} else if ((line[3] | 0x20) == 'n' && !strncasecmp(line, "connection:", 11)) {
+	} else if ((line[3] | 0x20) == 'n' && prefix_ci(line, "connection:", 11)) {
 		size_t i = 11;
 		while (i < len && line[i] == ' ')
 			i++;
-		if (len - i >= 5 && !strncasecmp(line + i, "close", 5))
+		if (len - i >= 5 && prefix_ci(line + i, "close", 5))
 			c->resp_close = true;
 	}
 }
 
-/* Feed response bytes: status line and headers a line at a time (a line
- * cut by a read is kept in c->line; only the start of a long one matters),
- * then Content-Length bytes of body. */
+/* A whole line of the head (n bytes, its LF not counted). */
+static void response_head_line(struct conn *c, const char *line, size_t n)
+{
+	if (n && line[n - 1] == '\r')
+		n--;
+	if (n == 0) {
+		if (c->status == 0)
+			return; /* stray blank line before the status */
+		c->in_body = true;
+		if (c->content_length == 0 || c->status == 304 || c->status == 204)
+			response_done(c);
+	} else {
+		response_line(c, line, n);
+	}
+}
+
+/* Feed response bytes: status line and headers a line at a time, then
+ * Content-Length bytes of body. Only the start of a long line matters:
+ * its first sizeof c->line - 1 bytes are judged. A line wholly in buf is
+ * judged where it lies; one cut by a read is gathered in c->line. */
 static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 {
 	size_t i = 0;
@@ -485,6 +533,11 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		size_t room = sizeof c->line - 1 - c->line_len;
 		size_t take = end - i < room ? end - i : room;
+		if (nl != NULL && c->line_len == 0) {
+			response_head_line(c, (const char *)buf + i, take);
+			i = end + 1;
+			continue;
+		}
 		memcpy(c->line + c->line_len, buf + i, take);
 		c->line_len = (uint8_t)(c->line_len + take);
 		i = end;
@@ -492,18 +545,8 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 			break;
 		i++; /* past the LF */
 		size_t n = c->line_len;
-		if (n && c->line[n - 1] == '\r')
-			n--;
 		c->line_len = 0;
-		if (n == 0) {
-			if (c->status == 0)
-				continue; /* stray blank line before the status */
-			c->in_body = true;
-			if (c->content_length == 0 || c->status == 304 || c->status == 204)
-				response_done(c);
-		} else {
-			response_line(c, c->line, n);
-		}
+		response_head_line(c, c->line, n);
 	}
 }
 
@@ -557,7 +600,8 @@ static void on_error(struct conn *c, int err)
 	conn_end(c);
 }
 
-static void conn_readable(struct conn *c)
+/* Read what c's socket holds. events: what epoll said. */
+static void conn_readable(struct conn *c, uint32_t events)
 {
 	struct scn_pop *p = c->pop;
 	struct synq_stack *s = sim_hostgroup_stack(p->group, c->host);
@@ -572,6 +616,14 @@ static void conn_readable(struct conn *c)
 			 * and dropped; a finished response may have ended the
 			 * connection, and its slot may already hold another */
 			if (c->phase == PH_FREE || c->gen != gen)
+				return;
+			/* A short read took everything queued. Unless the
+			 * peer's FIN or an error came with this event, the
+			 * next data or FIN brings a new edge: skip the read
+			 * that would only say EAGAIN (nginx's ngx_unix_recv()
+			 * clears rev->ready the same way). */
+			if ((size_t)n < sizeof buf &&
+			    !(events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 				return;
 			continue;
 		}
@@ -594,10 +646,13 @@ static void conn_event(struct conn *c, uint32_t events)
 	if (c->phase == PH_CONNECTING) {
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
+		/* SO_ERROR is nonzero exactly when epoll says EPOLLERR
+		 * (tcp_poll()): ask only then. */
 		int soerr = 0;
 		socklen_t len = sizeof soerr;
-		synq_getsockopt(sim_hostgroup_stack(p->group, c->host), c->fd, SOL_SOCKET,
-		                SO_ERROR, &soerr, &len);
+		if (events & EPOLLERR)
+			synq_getsockopt(sim_hostgroup_stack(p->group, c->host), c->fd, SOL_SOCKET,
+			                SO_ERROR, &soerr, &len);
 		uint32_t gen = c->gen;
 		if (soerr == 0 && (events & EPOLLOUT))
 			on_connected(c);
@@ -608,7 +663,7 @@ static void conn_event(struct conn *c, uint32_t events)
 			return;
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		conn_readable(c);
+		conn_readable(c, events);
 }
 
 /* The host group's hook: drain this host's ready list. */
