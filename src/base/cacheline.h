@@ -7,8 +7,10 @@
  * line boundary and its size is rounded up to whole lines, so it shares
  * no cache line with any other block: without that, a domain's hot
  * objects sit beside the other domain's on the heap and every write
- * makes the two cores pass a line back and forth (each domain ran about
- * 1.6 times slower beside the other). The unit is two 64-byte lines, as
+ * makes the two cores pass a line back and forth. (Each domain has been
+ * seen to run 1.4-1.8 times slower beside the other; how much of that
+ * was heap neighbours, this VM without hardware counters could not
+ * tell.) The unit is two 64-byte lines, as
  * the CPU also prefetches the neighbour of a line it fetches.
  *
  * calloc_lines() blocks are zeroed; all are released with free() and grown
@@ -37,8 +39,9 @@ static inline void *alloc_lines(size_t count, size_t size, size_t *bytes)
 	return aligned_alloc(CACHELINE_UNIT, *bytes);
 }
 
-/* Blocks this big come from calloc(): glibc maps fresh pages for them,
- * which stay untouched (no resident memory) until used, where clearing
+/* Blocks this big come from calloc(): glibc maps fresh pages for them
+ * (below its mmap threshold, which scn_malloc_tune() keeps at this size,
+ * it may clear them itself), which stay untouched until used, where clearing
  * them here would touch every page. Only their two ends can share a line
  * with a neighbour. */
 #define CACHELINE_CALLOC_MIN (64u * 1024)
