@@ -62,9 +62,12 @@ struct synq_stack {
 	struct pool segbufs;
 	uint64_t tw_overflows;
 
-	/* the 4-tuple hash */
+	/* the 4-tuple hash: its buckets double, up to bucket_cap, whenever
+	 * it holds more objects than buckets (table.c) */
 	uint32_t *buckets;
 	uint32_t bucket_mask;
+	uint32_t bucket_cap;
+	uint32_t hashed;
 
 	/* explicitly bound ports: open addressing, port -> count */
 	uint32_t *bound_ports;       /* port << 16 | count, 0 = empty */
