@@ -25,6 +25,7 @@
  * Nothing in a stack is global: thousands of stacks can share one process
  * (the simulator runs one per host). */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,12 @@ struct synq_stack_io {
 	 * flooding on port ..."). */
 	void (*log)(void *ctx, const char *line);
 	void *ctx;
+	/* The device fills in the TCP checksum of what io.output gets, as a
+	 * NIC with NETIF_F_HW_CSUM does: the stack leaves it 0 and does not
+	 * sum the segment. Whatever reads the datagram before a receiving
+	 * synq stack (a capture, a NAT) fills it in first:
+	 * tcp_checksum_fill() in ip/tcp_wire.h. */
+	bool tcp_csum_offload;
 };
 
 /* TCP states, numbered as Linux numbers them (tcpi_state, /proc/net/tcp). */

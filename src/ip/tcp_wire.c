@@ -224,8 +224,10 @@ size_t tcp_options_emit(uint8_t *buf, const struct tcp_options *opt)
 	return (size_t)(p - buf);
 }
 
-size_t tcp_segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
-                        const struct tcp_segment *seg)
+/* The TCP segment and IP header of tcp_segment_emit(); the TCP checksum
+ * only when sum is set, left 0 otherwise for tcp_checksum_fill(). */
+static inline size_t segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
+                                  const struct tcp_segment *seg, bool sum)
 {
 	size_t header_len = TCP_HEADER_MIN + tcp_options_size(&seg->opt);
 	size_t tcp_len = header_len + seg->payload_len;
@@ -244,12 +246,43 @@ size_t tcp_segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
 	th[16] = th[17] = 0;
 	store_be16(th + 18, seg->urg_ptr);
 	tcp_options_emit(th + TCP_HEADER_MIN, &seg->opt);
-
-	uint64_t sum = inet_sum_pseudo(ipf->src_addr, ipf->dst_addr, IPV4_PROTO_TCP,
-	                               (uint16_t)tcp_len);
-	store_be16(th + 16, inet_sum_finish(inet_sum_add(sum, th, tcp_len)));
+	if (sum) {
+		uint64_t pseudo = inet_sum_pseudo(ipf->src_addr, ipf->dst_addr, IPV4_PROTO_TCP,
+		                                  (uint16_t)tcp_len);
+		store_be16(th + 16, inet_sum_finish(inet_sum_add(pseudo, th, tcp_len)));
+	}
 	ipv4_emit(buf, ipf, (uint16_t)tcp_len);
 	return IPV4_HEADER_MIN + tcp_len;
+}
+
+size_t tcp_segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
+                        const struct tcp_segment *seg)
+{
+	return segment_emit(buf, cap, ipf, seg, true);
+}
+
+size_t tcp_segment_emit_unsummed(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
+                                 const struct tcp_segment *seg)
+{
+	return segment_emit(buf, cap, ipf, seg, false);
+}
+
+void tcp_checksum_fill(uint8_t *datagram, size_t len)
+{
+	if (len < IPV4_HEADER_MIN || datagram[9] != IPV4_PROTO_TCP)
+		return;
+	size_t ip_len = (datagram[0] & 0x0fu) * 4u;
+	size_t total_len = load_be16(datagram + 2);
+	if (total_len > len)
+		total_len = len;
+	if (ip_len < IPV4_HEADER_MIN || ip_len + TCP_HEADER_MIN > total_len)
+		return;
+	uint8_t *th = datagram + ip_len;
+	size_t tcp_len = total_len - ip_len;
+	th[16] = th[17] = 0;
+	uint64_t pseudo = inet_sum_pseudo(load_be32(datagram + 12), load_be32(datagram + 16),
+	                                  IPV4_PROTO_TCP, (uint16_t)tcp_len);
+	store_be16(th + 16, inet_sum_finish(inet_sum_add(pseudo, th, tcp_len)));
 }
 
 char *tcp_flags_format(uint8_t flags, char *buf)

@@ -124,6 +124,17 @@ size_t tcp_options_emit(uint8_t *buf, const struct tcp_options *opt);
 size_t tcp_segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
                         const struct tcp_segment *seg);
 
+/* tcp_segment_emit() but for the TCP checksum, left 0: for a device that
+ * fills it in (Linux's CHECKSUM_PARTIAL to a NETIF_F_HW_CSUM device), and
+ * the sum costs nothing unless something reads it. */
+size_t tcp_segment_emit_unsummed(uint8_t *buf, size_t cap, const struct ipv4_fields *ipf,
+                                 const struct tcp_segment *seg);
+
+/* The device's part: compute and store the TCP checksum of an IPv4
+ * datagram of len bytes (up to its total length) carrying TCP. Anything
+ * else, or too short to hold a TCP header, is left alone. */
+void tcp_checksum_fill(uint8_t *datagram, size_t len);
+
 /* Where the payload of a datagram with these options starts. */
 static inline size_t tcp_payload_offset(const struct tcp_options *opt)
 {

@@ -82,7 +82,9 @@ int sim_host_add(struct sim *sim, const struct sim_host_config *cfg, struct sim_
 		synq_config_default(&defaults);
 		scfg = &defaults;
 	}
-	struct synq_stack_io io = { .output = host_output, .log = host_log, .ctx = h };
+	/* The node fills in the TCP checksums that something reads. */
+	struct synq_stack_io io = { .output = host_output, .log = host_log, .ctx = h,
+	                            .tcp_csum_offload = true };
 	int err = synq_stack_new(&h->stack, scfg, cfg->addr, cfg->seed, &io);
 	if (err) {
 		free(h);
@@ -98,6 +100,7 @@ int sim_host_add(struct sim *sim, const struct sim_host_config *cfg, struct sim_
 		free(h);
 		return err;
 	}
+	h->node->csum_offload = true;
 	*out = h;
 	return 0;
 }

@@ -180,7 +180,8 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 		synq_config_default(&defaults);
 		scfg = &defaults;
 	}
-	struct synq_stack_io io = { .output = group_output, .ctx = g };
+	/* The node fills in the TCP checksums that something reads. */
+	struct synq_stack_io io = { .output = group_output, .ctx = g, .tcp_csum_offload = true };
 	uint64_t seed_state = cfg->seed;
 	int err = 0;
 	for (uint32_t i = 0; i < cfg->count && !err; i++) {
@@ -200,6 +201,7 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 		sim_hostgroup_free(g);
 		return err;
 	}
+	g->node->csum_offload = true;
 	*out = g;
 	return 0;
 }

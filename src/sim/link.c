@@ -169,8 +169,10 @@ static void link_arrive(struct sim *sim, void *arg)
 	struct sim_link_endpoint *to = &link->end[!p->from];
 	d->rx.packets++;
 	d->rx.bytes += p->len;
-	if (to->pcap)
+	if (to->pcap) {
+		sim_packet_csum_ready(p);
 		synq_pcap_write(to->pcap, sim->now, p->data, p->len);
+	}
 	sim_node_input(to->node, to->iface, p);
 }
 
@@ -235,8 +237,10 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	d->busy_until = finish;
 	d->stats.tx_packets++;
 	d->stats.tx_bytes += p->len;
-	if (at->pcap)
+	if (at->pcap) {
+		sim_packet_csum_ready(p);
 		synq_pcap_write(at->pcap, now, p->data, p->len);
+	}
 
 	if (sim_rng_chance(&d->rng, d->cfg.loss)) {
 		link_drop(d, sim, p, SYNQ_DROP_LINK_LOSS);

@@ -136,8 +136,10 @@ void sim_node_output(struct sim_node *node, uint32_t iface, struct sim_packet *p
 	const struct sim_iface *i = &node->ifaces[iface];
 	node->stats.tx_packets++;
 	node->stats.tx_bytes += p->len;
-	if (node->pcap)
+	if (node->pcap) {
+		sim_packet_csum_ready(p);
 		synq_pcap_write(node->pcap, node->sim->now, p->data, p->len);
+	}
 	sim_link_transmit(i->link, (enum sim_link_end)i->end, p);
 }
 
@@ -164,6 +166,7 @@ static int node_send(struct sim_node *node, const uint8_t *pkt, size_t len, bool
 	if (!p)
 		return -ENOBUFS;
 	p->csum_ok = built;
+	p->csum_unfilled = built && node->csum_offload;
 	sim_node_output(node, (uint32_t)iface, p);
 	return 0;
 }
@@ -183,13 +186,16 @@ void sim_node_input(struct sim_node *node, uint32_t iface, struct sim_packet *p)
 	(void)iface;
 	node->stats.rx_packets++;
 	node->stats.rx_bytes += p->len;
-	if (node->pcap)
+	if (node->pcap) {
+		sim_packet_csum_ready(p);
 		synq_pcap_write(node->pcap, node->sim->now, p->data, p->len);
+	}
 	if (node->kind == SIM_NODE_ROUTER) {
 		sim_router_input(node, p);
 		return;
 	}
 	if (node->receive) {
+		sim_packet_csum_ready_for(node, p);
 		node->rx_csum_ok = p->csum_ok;
 		node->receive(node->ctx, node, p->data, p->len, node->sim->now);
 		node->rx_csum_ok = false;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/cacheline.h"
+#include "ip/tcp_wire.h"
 #include "sim/sim_impl.h"
 
 #define SLAB_PACKETS 256u
@@ -78,8 +79,15 @@ struct sim_packet *sim_packet_alloc(struct sim *sim, const uint8_t *pkt, size_t 
 	p->len = (uint32_t)len;
 	p->from = 0;
 	p->csum_ok = 0;
+	p->csum_unfilled = 0;
 	memcpy(p->data, pkt, len);
 	return p;
+}
+
+void sim_packet_csum_fill(struct sim_packet *p)
+{
+	tcp_checksum_fill(p->data, p->len);
+	p->csum_unfilled = 0;
 }
 
 /* A buffer goes on the free list of the domain that frees it, whichever

@@ -29,6 +29,8 @@ void sim_router_input(struct sim_node *node, struct sim_packet *p)
 		p->len = total_len;
 	/* A NAT or filter sees the datagram before the routing decision
 	 * (netfilter's PREROUTING): it may rewrite the destination. */
+	if (node->forward)
+		sim_packet_csum_ready(p);  /* a NAT patches it */
 	if (node->forward && !node->forward(node->ctx, node, p->data, p->len, node->sim->now)) {
 		sim_node_drop(node, p, SYNQ_DROP_NAT);
 		return;
@@ -37,6 +39,7 @@ void sim_router_input(struct sim_node *node, struct sim_packet *p)
 	uint32_t dst = load_be32(p->data + 16);
 	if (dst == node->addr) {
 		if (node->receive) {
+			sim_packet_csum_ready_for(node, p);
 			node->rx_csum_ok = p->csum_ok;
 			node->receive(node->ctx, node, p->data, p->len, node->sim->now);
 			node->rx_csum_ok = false;

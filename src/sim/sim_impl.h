@@ -28,6 +28,9 @@ struct sim_packet {
 	uint8_t csum_ok;        /* built by a synq stack: its TCP checksum is
 	                           right (routers and NAT keep it right) */
 	uint8_t owner;          /* the domain whose slab the buffer is in */
+	uint8_t csum_unfilled;  /* its TCP checksum is left to the device (the
+	                           sending stack offloads it): filled in before
+	                           anything but a synq stack reads the packet */
 	uint8_t data[];
 };
 
@@ -104,6 +107,8 @@ struct sim_node {
 	struct sim_route routes[SIM_NODE_ROUTES_MAX];
 	struct sim_node_stats stats;
 	bool rx_csum_ok;           /* during receive: the packet's csum_ok */
+	bool csum_offload;         /* its synq stacks leave TCP checksums to it,
+	                              and take datagrams with them unfilled */
 };
 
 /* A list of packets chained through next_free. */
@@ -253,6 +258,28 @@ int sim_node_send_built(struct sim_node *node, const uint8_t *pkt, size_t len);
 static inline bool sim_node_rx_built(const struct sim_node *node)
 {
 	return node->rx_csum_ok;
+}
+
+/* Fill in p's TCP checksum if its stack left it to the device (packet.c):
+ * before a capture, a NAT or any receiver but a synq stack reads it. */
+void sim_packet_csum_fill(struct sim_packet *p);
+static inline void sim_packet_csum_ready(struct sim_packet *p)
+{
+	if (p->csum_unfilled)
+		sim_packet_csum_fill(p);
+}
+/* The same before node's receive callback, which takes an unfilled sum if
+ * it is a synq stack's. Debug builds fill it anyway: the stack checks
+ * there that the driver's word is right. */
+static inline void sim_packet_csum_ready_for(const struct sim_node *node, struct sim_packet *p)
+{
+#ifdef SYNQ_DEBUG
+	(void)node;
+#else
+	if (node->csum_offload)
+		return;
+#endif
+	sim_packet_csum_ready(p);
 }
 
 /* router.c: forward (or deliver locally) a packet that arrived at a router. */

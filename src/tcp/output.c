@@ -20,6 +20,16 @@ static struct ipv4_fields ip_fields(struct synq_stack *s, const struct tcp_tuple
 	};
 }
 
+/* Build seg into the stack's transmit buffer: its TCP checksum left to a
+ * device that offers to fill it in. */
+static size_t emit(struct synq_stack *s, const struct ipv4_fields *ipf,
+                   const struct tcp_segment *seg)
+{
+	if (s->io.tcp_csum_offload)
+		return tcp_segment_emit_unsummed(s->tx, sizeof s->tx, ipf, seg);
+	return tcp_segment_emit(s->tx, sizeof s->tx, ipf, seg);
+}
+
 static void add_sack_blocks(const struct tcp_conn *c, struct tcp_options *o)
 {
 	if (!(c->flags & TCP_CONN_SACK_OK))
@@ -87,7 +97,7 @@ static void transmit(struct synq_stack *s, struct tcp_conn *c, uint32_t seq, uin
 		add_sack_blocks(c, &seg.opt);
 	seg.window = (uint16_t)tcp_select_window(s, c);
 	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
-	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
+	size_t n = emit(s, &ipf, &seg);
 	if (n == 0)
 		return;
 	c->segs_out++;
@@ -138,7 +148,7 @@ void tcp_send_reset_for(struct synq_stack *s, const struct tcp_segment *seg)
 	}
 	struct tcp_tuple t = { .local_addr = seg->dst_addr, .remote_addr = seg->src_addr };
 	struct ipv4_fields ipf = ip_fields(s, &t, 0);
-	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &rst);
+	size_t n = emit(s, &ipf, &rst);
 	MIB_INC(s, TcpOutRsts);
 	tcp_output_datagram(s, s->tx, n);
 }
@@ -173,7 +183,7 @@ void tcp_send_syn(struct synq_stack *s, struct tcp_conn *c)
 		seg.opt.wscale = c->rcv_wscale;
 	}
 	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
-	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
+	size_t n = emit(s, &ipf, &seg);
 	c->segs_out++;
 	tcp_output_datagram(s, s->tx, n);
 }
@@ -203,7 +213,7 @@ void tcp_send_synack_for(struct synq_stack *s, const struct tcp_request *r,
 		seg.opt.wscale = r->rcv_wscale;
 	}
 	struct ipv4_fields ipf = ip_fields(s, &r->tuple, l->tos);
-	size_t n = tcp_segment_emit(s->tx, sizeof s->tx, &ipf, &seg);
+	size_t n = emit(s, &ipf, &seg);
 	tcp_output_datagram(s, s->tx, n);
 }
 
