@@ -17,12 +17,13 @@ struct tcp_conn *tcp_conn_at(const struct synq_stack *s, uint32_t index)
 
 struct tcp_conn *tcp_conn_alloc(struct synq_stack *s)
 {
+	uint32_t slot = tcp_conn_inherited_slot(s);
 	uint32_t i = pool_alloc(&s->conns);
 	if (i == POOL_NONE)
 		return NULL;
 	struct tcp_conn *c = tcp_conn_at(s, i);
 	c->hash_next = TCP_NONE;
-	c->timer_slot = TCP_NONE;
+	c->timer_slot = slot;
 	c->owner = TCP_NO_OWNER;
 	c->listener = UINT16_MAX;
 	c->state = SYNQ_TCP_CLOSE;
@@ -96,8 +97,7 @@ void tcp_conn_done(struct synq_stack *s, struct tcp_conn *c)
 {
 	tcp_conn_set_state(s, c, SYNQ_TCP_CLOSE);
 	c->shutdown = TCP_SHUT_RCV | TCP_SHUT_SEND;
-	c->timers_armed = 0;
-	tcp_timer_cancel(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
+	tcp_conn_timers_stop(s, c);
 	conn_unhash(s, c);
 	segq_purge(&s->segbufs, &c->sndq);
 	tcp_rmem_purge(s, c, &c->oooq);
@@ -114,7 +114,7 @@ void tcp_conn_free(struct synq_stack *s, struct tcp_conn *c)
 {
 	if (c->state != SYNQ_TCP_CLOSE)
 		tcp_conn_set_state(s, c, SYNQ_TCP_CLOSE);
-	tcp_timer_cancel(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
+	tcp_conn_timers_stop(s, c);
 	conn_unhash(s, c);
 	segq_purge(&s->segbufs, &c->sndq);
 	tcp_rmem_purge(s, c, &c->rcvq);

@@ -359,6 +359,27 @@ void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_tim
 	tcp_conn_timer_set(s, c, t, 0);
 }
 
+/* A connection that ends keeps its heap slot, as a lazily keyed one keeps
+ * a stale key: the slot goes when it comes to the top with nothing armed
+ * (heap_settle_top()), unless a new connection took the index first (the
+ * free list hands the last freed out first) and with it the slot, so that
+ * a connection's end and the next one's start cost no heap work. The
+ * order of firing is that of the keys, not of the heap's shape. */
+void tcp_conn_timers_stop(struct synq_stack *s, struct tcp_conn *c)
+{
+	c->timers_armed = 0;
+	if (c->timer_slot == 0)
+		s->heap_top_settled = false;
+}
+
+uint32_t tcp_conn_inherited_slot(const struct synq_stack *s)
+{
+	uint32_t next = s->conns.free_head;
+	if (next == POOL_NONE)
+		return TCP_NONE;  /* a new object: never in the heap */
+	return ((const struct tcp_conn *)pool_at(&s->conns, next))->timer_slot;
+}
+
 static void __attribute__((noinline)) settle(struct synq_stack *s)
 {
 	while (heap_settle_top(s))

@@ -38,6 +38,11 @@ void tcp_timer_cancel(struct synq_stack *s, uint32_t handle);
 void tcp_conn_timer_set(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t,
                         synq_time_t when);
 void tcp_conn_timer_clear(struct synq_stack *s, struct tcp_conn *c, enum tcp_timer t);
+/* Every timer of a connection off, its heap slot left in place (with a
+ * stale key) for the next connection that gets its index. */
+void tcp_conn_timers_stop(struct synq_stack *s, struct tcp_conn *c);
+/* The heap slot a new connection at the free list's head inherits. */
+uint32_t tcp_conn_inherited_slot(const struct synq_stack *s);
 /* When a timer will fire, 0 if it is off. */
 synq_time_t tcp_conn_timer_get(const struct synq_stack *s, const struct tcp_conn *c,
                                enum tcp_timer t);
