@@ -108,8 +108,8 @@ enum tcp_ack_flag {
 #define TCP_SHUT_SEND 2
 
 /* Fields are in order of use, not of subject: what nearly every segment,
- * send or timer touches fills the first five lines, and what only loss
- * recovery, undo, SACK reporting, CUBIC's growth or statistics touch
+ * send or timer touches fills the first six lines, and what only loss
+ * recovery, undo, SACK reporting, receive autotuning or statistics touch
  * comes after. A simulation keeps thousands of connections in flight (or
  * a few on each of hundreds of client stacks) and meets each one cold:
  * every line a segment must fetch is a miss. The object is padded to
@@ -239,6 +239,9 @@ struct tcp_conn {
 	uint64_t bytes_acked __attribute__((packed, aligned(4)));
 	uint32_t total_retrans;
 
+	/* CUBIC (every ACK looks at its epoch and HyStart's round) */
+	struct tcp_cubic cubic;
+
 	/* --- the rest is met less often --- */
 
 	/* receive-side autotuning and the receiver's RTT (microseconds) */
@@ -268,7 +271,6 @@ struct tcp_conn {
 	uint32_t prr_out;
 	uint32_t snd_cwnd_cnt;
 
-	struct tcp_cubic cubic;
 	struct tcp_sack_block selective_acks[TCP_SACK_BLOCKS_MAX];
 	struct tcp_sack_block duplicate_sack;
 	uint8_t pad_to_lines[8];
