@@ -75,7 +75,12 @@ void synq_httpd_sim_app(void *httpd, struct sim_host *host)
 	struct synq_httpd *h = httpd;
 	if (h == NULL || !h->attached || h->host != host)
 		return;
-	arm(h, synq_httpd_poll(h, sim_now(h->sim)));
+	synq_time_t next = synq_httpd_poll(h, sim_now(h->sim));
+	/* Most events leave the server with nothing due and no event armed:
+	 * no call (arm() saves many registers). */
+	if (next == SYNQ_TIME_NEVER && h->sim_event == 0)
+		return;
+	arm(h, next);
 }
 
 void httpd_sim_detach(struct synq_httpd *h)

@@ -5,6 +5,7 @@
 
 #include "ip/byteorder.h"
 #include "ip/checksum.h"
+#include "ip/tcp_parse.h"
 
 static void note_anomaly(struct tcp_options *opt, enum tcp_option_anomaly a)
 {
@@ -12,40 +13,10 @@ static void note_anomaly(struct tcp_options *opt, enum tcp_option_anomaly a)
 		opt->anomaly = (uint8_t)a;
 }
 
-/* The two layouts Linux sends most (tcp_options_write()): a data segment's
- * NOP NOP TS, and a SYN's MSS, SACK-permitted+TS, NOP WS. Recognising them
- * whole skips the walk (as Linux's tcp_fast_parse_options() does for the
- * first). */
-static bool parse_common_layout(const uint8_t *p, size_t len, struct tcp_options *opt)
-{
-	if (len == 12 && p[0] == TCPOPT_NOP && p[1] == TCPOPT_NOP &&
-	    p[2] == TCPOPT_TIMESTAMP && p[3] == TCPOLEN_TIMESTAMP) {
-		opt->has_timestamp = true;
-		opt->tsval = load_be32(p + 4);
-		opt->tsecr = load_be32(p + 8);
-		return true;
-	}
-	if (len == 20 && p[0] == TCPOPT_MSS && p[1] == TCPOLEN_MSS &&
-	    p[4] == TCPOPT_SACK_PERM && p[5] == TCPOLEN_SACK_PERM &&
-	    p[6] == TCPOPT_TIMESTAMP && p[7] == TCPOLEN_TIMESTAMP && p[16] == TCPOPT_NOP &&
-	    p[17] == TCPOPT_WINDOW && p[18] == TCPOLEN_WINDOW) {
-		opt->has_mss = true;
-		opt->mss = load_be16(p + 2);
-		opt->sack_permitted = true;
-		opt->has_timestamp = true;
-		opt->tsval = load_be32(p + 8);
-		opt->tsecr = load_be32(p + 12);
-		opt->has_wscale = true;
-		opt->wscale = p[19];
-		return true;
-	}
-	return false;
-}
-
 void tcp_options_parse(const uint8_t *p, size_t len, struct tcp_options *opt)
 {
 	memset(opt, 0, sizeof *opt);
-	if (parse_common_layout(p, len, opt))
+	if (tcp_options_parse_common(p, len, opt))
 		return;
 	while (len > 0) {
 		uint8_t kind = p[0];
@@ -124,33 +95,7 @@ next:
 enum synq_drop_reason tcp_parse(const struct ipv4_view *ip,
                                 struct tcp_segment *seg, bool verify_checksum)
 {
-	const uint8_t *th = ip->payload;
-	size_t len = ip->payload_len;
-	if (len < TCP_HEADER_MIN)
-		return SYNQ_DROP_TCP_SHORT;
-	unsigned header_len = (th[12] >> 4) * 4u;
-	if (header_len < TCP_HEADER_MIN || header_len > len)
-		return SYNQ_DROP_TCP_HEADER_LEN;
-	if (verify_checksum) {
-		uint64_t sum = inet_sum_pseudo(ip->src_addr, ip->dst_addr,
-		                               IPV4_PROTO_TCP, (uint16_t)len);
-		if (inet_sum_finish(inet_sum_add(sum, th, len)) != 0)
-			return SYNQ_DROP_TCP_CHECKSUM;
-	}
-	seg->src_addr = ip->src_addr;
-	seg->dst_addr = ip->dst_addr;
-	seg->src_port = load_be16(th);
-	seg->dst_port = load_be16(th + 2);
-	seg->seq = load_be32(th + 4);
-	seg->ack = load_be32(th + 8);
-	seg->flags = th[13];
-	seg->window = load_be16(th + 14);
-	seg->urg_ptr = load_be16(th + 18);
-	seg->header_len = (uint8_t)header_len;
-	seg->payload = th + header_len;
-	seg->payload_len = (uint16_t)(len - header_len);
-	tcp_options_parse(th + TCP_HEADER_MIN, header_len - TCP_HEADER_MIN, &seg->opt);
-	return SYNQ_DROP_NONE;
+	return tcp_parse_inline(ip, seg, verify_checksum);
 }
 
 /* Base size (without SACK blocks) and how many SACK blocks fit after it. */

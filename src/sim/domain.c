@@ -148,6 +148,8 @@ struct sim_par {
 	bool done;
 	struct sim_pace {
 		unsigned phase, count;
+		unsigned run_len;    /* windows of the chosen way */
+		bool alone;          /* the way last chosen */
 		uint64_t since, par_ns, solo_ns;
 	} pace;
 	uint64_t solo_windows;
@@ -535,14 +537,25 @@ static void global_run(struct sim_par *par, synq_time_t at, unsigned parity)
  * runs a domain's window never changes a result. */
 #define PACE_PROBE 64u
 #define PACE_RUN 512u
+#define PACE_RUN_MAX 8192u
 
-enum pace_phase { PACE_TIME_PAR, PACE_TIME_SOLO, PACE_RUN_CHOSEN };
+/* A run starts with every thread and times nothing for its first PROBE
+ * windows: they fault in the pools' pages and fill the queues, and timed
+ * against the calmer windows after them they made the threads look
+ * slower than one (1.03 ms a window against 0.53; 0.46 against 0.62 from
+ * then on), so a quarter of a 2 s run went on alone. After that, every
+ * round times PROBE windows each way and runs the faster for a stretch
+ * that doubles while the same way keeps winning (a probe alone costs
+ * what the threads would have saved). Going alone needs a clear win, a
+ * tenth: two threads' windows are noisier, and a wrong choice holds for
+ * the whole stretch. */
+enum pace_phase { PACE_WARM_UP, PACE_TIME_PAR, PACE_TIME_SOLO, PACE_RUN_CHOSEN };
 
 /* After window w on thread 0: the way to run the windows that follow. */
 static bool pace(struct sim_par *par, bool solo)
 {
 	struct sim_pace *pc = &par->pace;
-	unsigned len = pc->phase == PACE_RUN_CHOSEN ? PACE_RUN : PACE_PROBE;
+	unsigned len = pc->phase == PACE_RUN_CHOSEN ? pc->run_len : PACE_PROBE;
 	if (++pc->count < len)
 		return solo;
 	uint64_t now = wall_ns();
@@ -550,14 +563,24 @@ static bool pace(struct sim_par *par, bool solo)
 	pc->count = 0;
 	pc->since = now;
 	switch (pc->phase) {
+	case PACE_WARM_UP:
+		pc->phase = PACE_TIME_PAR;
+		return false;
 	case PACE_TIME_PAR:
 		pc->par_ns = per;
 		pc->phase = PACE_TIME_SOLO;
 		return true;
-	case PACE_TIME_SOLO:
+	case PACE_TIME_SOLO: {
 		pc->solo_ns = per;
 		pc->phase = PACE_RUN_CHOSEN;
-		return pc->solo_ns < pc->par_ns;
+		bool alone = pc->solo_ns + pc->solo_ns / 10 < pc->par_ns;
+		if (pc->run_len == 0 || alone != pc->alone)
+			pc->run_len = PACE_RUN;
+		else if (pc->run_len < PACE_RUN_MAX)
+			pc->run_len *= 2;
+		pc->alone = alone;
+		return alone;
+	}
 	default:
 		pc->phase = PACE_TIME_PAR;
 		return false;

@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/cacheline.h"
 #include "sock/sock.h"
 
 int sock_table_init(struct sock_table *t, uint32_t capacity)
 {
 	*t = (struct sock_table){ .capacity = capacity };
-	t->entries = calloc(capacity, sizeof *t->entries);
-	t->used_bits = calloc((capacity + 63) / 64, sizeof *t->used_bits);
+	t->entries = calloc_lines(capacity, sizeof *t->entries);
+	t->used_bits = calloc_lines((capacity + 63) / 64, sizeof *t->used_bits);
 	return t->entries && t->used_bits ? 0 : -ENOMEM;
 }
 

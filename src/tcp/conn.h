@@ -107,6 +107,13 @@ enum tcp_ack_flag {
 #define TCP_SHUT_RCV 1
 #define TCP_SHUT_SEND 2
 
+/* Fields are in order of use, not of subject: what nearly every segment,
+ * send or timer touches fills the first six lines, and what only loss
+ * recovery, undo, SACK reporting, receive autotuning or statistics touch
+ * comes after. A simulation keeps thousands of connections in flight (or
+ * a few on each of hundreds of client stacks) and meets each one cold:
+ * every line a segment must fetch is a miss. The object is padded to
+ * eight whole lines so that, in a pool, each starts on a line boundary. */
 struct tcp_conn {
 	uint32_t hash_next;          /* first: also the pool's free link */
 	struct tcp_tuple tuple;
@@ -126,26 +133,32 @@ struct tcp_conn {
 	uint8_t shutdown;            /* TCP_SHUT_* */
 	uint8_t err;                 /* pending error (sk_err), an errno */
 
-	/* send sequence space (snd_una is the ISN until our SYN is acked) */
+	/* sequence spaces (snd_una is the ISN until our SYN is acked) */
 	uint32_t snd_una;
 	uint32_t snd_nxt;
 	uint32_t write_seq;          /* end of queued data */
 	uint32_t snd_wnd;            /* peer's window, scaled */
-	uint32_t snd_wl1;
-	uint32_t max_window;
-	uint32_t high_seq;           /* snd_nxt when recovery began */
-	uint32_t undo_marker;
-	uint32_t highest_sack;       /* end of the highest SACKed segment */
-
-	/* receive sequence space */
 	uint32_t rcv_nxt;
 	uint32_t rcv_wnd;            /* window last advertised, bytes */
 	uint32_t rcv_wup;            /* rcv_nxt when it was advertised */
 	uint32_t copied_seq;         /* next byte the application reads */
-	uint32_t rcv_ssthresh;
+
+	uint32_t snd_wl1;
+	uint32_t max_window;
 	uint32_t window_clamp;
+	uint32_t rcv_ssthresh;
 	uint32_t rmem_alloc;         /* what the receive queues are charged,
 	                                as Linux's skb truesize (rmem.c) */
+	uint32_t ts_recent;
+	uint32_t ts_offset;
+
+	/* data */
+	uint32_t send_head;          /* first unsent segbuf, POOL_NONE if none */
+	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
+	struct segq rcvq;            /* in order, not yet read */
+	struct segq oooq;            /* out of order, sorted, disjoint */
+	/* the bytes in rcvq are tcp_rcv_queued(), those in oooq
+	 * segq_bytes(): both follow from what is stored */
 
 	/* options */
 	uint16_t mss_cache;          /* current send MSS, options excluded */
@@ -177,10 +190,20 @@ struct tcp_conn {
 	uint8_t cc_algo : 1;          /* enum synq_congestion_control */
 	uint16_t reordering;         /* segments (tcp_reordering, max 300) */
 	uint16_t reord_seen;         /* reordering events */
+	uint16_t ato_ms;             /* delayed-ACK timeout (at most 65 s) */
+	uint16_t snd_skbs;           /* Linux skbs the send queue would hold */
 
-	uint32_t ts_recent;
-	uint32_t ts_recent_stamp;    /* seconds */
-	uint32_t ts_offset;
+	/* congestion control and what is in flight */
+	uint32_t snd_cwnd;           /* segments */
+	uint32_t snd_ssthresh;
+	uint32_t packets_out;
+	uint32_t retrans_out;
+	uint32_t sacked_out;
+	uint32_t lost_out;
+	uint32_t delivered;
+	uint32_t max_packets_out;    /* in the current window */
+	uint32_t cwnd_usage_seq;
+	uint32_t highest_sack;       /* end of the highest SACKed segment */
 
 	/* round-trip estimate (RFC 6298 as Linux keeps it, microseconds) */
 	uint32_t srtt_us;            /* << 3 */
@@ -190,33 +213,6 @@ struct tcp_conn {
 	uint32_t rtt_seq;
 	uint32_t min_rtt_us;
 	uint32_t rto_ms;             /* icsk_rto */
-	uint32_t rcv_rtt_us;         /* receiver's RTT estimate, << 3 */
-	uint32_t rcv_rtt_seq;        /* ... measured when rcv_nxt passes this */
-	uint32_t rcvq_space;         /* bytes read in the last RTT (autotuning) */
-	uint32_t rcvq_seq;
-	uint16_t ato_ms;             /* delayed-ACK timeout (at most 65 s) */
-	uint16_t snd_skbs;           /* Linux skbs the send queue would hold */
-
-	/* congestion control */
-	uint32_t snd_cwnd;           /* segments */
-	uint32_t snd_ssthresh;
-	uint32_t snd_cwnd_cnt;
-	uint32_t prior_cwnd;
-	uint32_t prior_ssthresh;
-	uint32_t packets_out;
-	uint32_t retrans_out;
-	uint32_t sacked_out;
-	uint32_t lost_out;
-	uint32_t prr_delivered;
-	uint32_t prr_out;
-	uint32_t undo_retrans;
-	uint32_t delivered;
-	uint32_t max_packets_out;    /* in the current window */
-	uint32_t cwnd_usage_seq;
-	struct tcp_cubic cubic;
-	struct tcp_rack rack;
-	uint8_t scaling_ratio;       /* payload per byte of rmem_alloc, in
-	                                256ths: window = space * ratio / 256 */
 
 	/* stamps in milliseconds (tcp_ms_stamp(), like Linux's jiffies):
 	 * timers fire on millisecond ticks, as Linux's fire on jiffies */
@@ -225,45 +221,62 @@ struct tcp_conn {
 	                                retransmitted; 0 = none */
 	uint32_t lsndtime;           /* last data sent */
 	uint32_t lrcvtime;           /* last data received */
-	uint32_t rcv_tstamp;         /* last ACK received */
-	uint32_t last_oow_ack;       /* last answer to an out-of-window segment */
 	/* stamps in microseconds (tcp_us_stamp(), like Linux's tcp_mstamp) */
-	uint32_t rcv_rtt_time;
-	uint32_t rcvq_time;
 	uint32_t tlp_high_seq;       /* snd_nxt when a loss probe went; 0 = none */
-
-	/* data */
-	struct segq sndq;            /* [snd_una, write_seq), sent then unsent */
-	uint32_t send_head;          /* first unsent segbuf, POOL_NONE if none */
-	struct segq rcvq;            /* in order, not yet read */
-	struct segq oooq;            /* out of order, sorted, disjoint */
-	/* the bytes in rcvq are tcp_rcv_queued(), those in oooq
-	 * segq_bytes(): both follow from what is stored */
-
-	struct tcp_sack_block selective_acks[TCP_SACK_BLOCKS_MAX];
-	struct tcp_sack_block duplicate_sack;
 	uint32_t snd_sml;            /* end of the last segment sent short of
 	                                the MSS (Minshall's Nagle) */
+	uint32_t pushed_seq;         /* write_seq at the last PSH mark */
 
-	/* statistics for TCP_INFO */
+	struct tcp_sockopts opts;
+	struct tcp_rack rack;
+	uint8_t scaling_ratio;       /* payload per byte of rmem_alloc, in
+	                                256ths: window = space * ratio / 256 */
+	/* statistics for TCP_INFO, counted on every segment */
+	uint32_t segs_in;
+	uint32_t segs_out;
 	/* 64-bit counters kept on a 4-byte boundary, so that they do not
 	 * round the whole object up to a multiple of 8 */
 	uint64_t bytes_acked __attribute__((packed, aligned(4)));
-	uint64_t bytes_received __attribute__((packed, aligned(4)));
 	uint32_t total_retrans;
-	uint32_t segs_in;
-	uint32_t segs_out;
 
-	uint32_t pushed_seq;         /* write_seq at the last PSH mark */
+	/* CUBIC (every ACK looks at its epoch and HyStart's round) */
+	struct tcp_cubic cubic;
 
+	/* --- the rest is met less often --- */
+
+	/* receive-side autotuning and the receiver's RTT (microseconds) */
+	uint32_t rcv_rtt_us;         /* receiver's RTT estimate, << 3 */
+	uint32_t rcv_rtt_seq;        /* ... measured when rcv_nxt passes this */
+	uint32_t rcv_rtt_time;
+	uint32_t rcvq_space;         /* bytes read in the last RTT (autotuning) */
+	uint32_t rcvq_seq;
+	uint32_t rcvq_time;
+	uint64_t bytes_received __attribute__((packed, aligned(4)));
 	/* tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited: Linux
 	 * keeps chrono_start and chrono_stat[3] (jiffies); one slot per kind
 	 * does here (ms): the time counted while the kind is stopped, the
 	 * tick it would have started from while it runs (chrono.c) */
 	uint32_t chrono[3];          /* by enum tcp_chrono - 1 */
+	uint32_t ts_recent_stamp;    /* seconds */
+	uint32_t rcv_tstamp;         /* last ACK received */
+	uint32_t last_oow_ack;       /* last answer to an out-of-window segment */
 
-	struct tcp_sockopts opts;
+	/* loss recovery and undo */
+	uint32_t high_seq;           /* snd_nxt when recovery began */
+	uint32_t undo_marker;
+	uint32_t undo_retrans;
+	uint32_t prior_cwnd;
+	uint32_t prior_ssthresh;
+	uint32_t prr_delivered;
+	uint32_t prr_out;
+	uint32_t snd_cwnd_cnt;
+
+	struct tcp_sack_block selective_acks[TCP_SACK_BLOCKS_MAX];
+	struct tcp_sack_block duplicate_sack;
+	uint8_t pad_to_lines[8];
 };
+
+_Static_assert(sizeof(struct tcp_conn) % 64 == 0, "a tcp_conn is whole cache lines");
 
 /* What an skb costs beyond its payload (its truesize overhead), as
  * measured on Linux 6.18: 60000 bytes in four skbs charge 63328. */

@@ -409,6 +409,12 @@ static uint32_t fin_timeout_ms(const struct synq_stack *s, const struct tcp_conn
 	return fin > floor ? fin : floor;
 }
 
+/* Data or a FIN for tcp_data_queue() (a SYN's own number is not text). */
+static bool carries_text(const struct tcp_segment *seg)
+{
+	return seg->payload_len || (seg->flags & TCP_FIN);
+}
+
 /* Step 5 for the closing states (our FIN acknowledged). Returns true if
  * the connection is gone (TIME-WAIT or closed) and the segment consumed. */
 static bool fin_acked_transitions(struct synq_stack *s, struct tcp_conn *c,
@@ -542,7 +548,8 @@ void tcp_conn_input(struct synq_stack *s, struct tcp_conn *c, const struct tcp_s
 		}
 		/* fall through */
 	case SYNQ_TCP_ESTABLISHED:
-		if (!tcp_data_queue(s, c, seg))
+		/* A bare ACK has no text: spare the call. */
+		if (carries_text(seg) && !tcp_data_queue(s, c, seg))
 			return; /* the FIN moved it to TIME-WAIT */
 		break;
 	default:

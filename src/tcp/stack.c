@@ -9,6 +9,7 @@
 
 #include "base/cacheline.h"
 #include "ip/ipv4.h"
+#include "ip/tcp_parse.h"
 #include "synq/rng.h"
 #include "tcp/core.h"
 #include "tcp/stack_internal.h"
@@ -285,7 +286,7 @@ static void stack_input(struct synq_stack *s, const uint8_t *pkt, size_t len, sy
 	assert(!checksum_verified || ipv4_parse(pkt, len, &ip) == SYNQ_DROP_NONE);
 	assert(!checksum_verified || tcp_parse(&ip, &seg, true) != SYNQ_DROP_TCP_CHECKSUM);
 #endif
-	why = tcp_parse(&ip, &seg, !checksum_verified);
+	why = tcp_parse_inline(&ip, &seg, !checksum_verified);
 	if (why != SYNQ_DROP_NONE) {
 		s->drops.by_reason[why]++;
 		if (why == SYNQ_DROP_TCP_CHECKSUM)

@@ -466,6 +466,44 @@ static void tcp_emit_parse_round_trip(void **state)
 	assert_int_equal(tcp_segment_emit(buf, len - 1, &ipf, &data), 0);
 }
 
+/* tcp_parse() reads the two common layouts itself and hands any other to
+ * tcp_options_parse(): all three routes give what the walk gives, and a
+ * header without options leaves every option field clear. */
+static void tcp_parse_option_routes(void **state)
+{
+	(void)state;
+	struct ipv4_fields ipf = { .src_addr = 1, .dst_addr = 2, .ttl = 64,
+	                           .protocol = IPV4_PROTO_TCP };
+	const struct tcp_options layouts[] = {
+		{ 0 },
+		{ .has_timestamp = true, .tsval = 7, .tsecr = 9 },
+		{ .has_mss = true, .mss = 1460, .sack_permitted = true, .has_timestamp = true,
+		  .tsval = 1, .has_wscale = true, .wscale = 7 },
+		{ .has_timestamp = true, .tsval = 3, .sack_count = 2,
+		  .sack = { { 100, 200 }, { 300, 400 } } },
+		{ .has_mss = true, .mss = 536, .sack_permitted = true },
+	};
+	for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+		uint8_t buf[128];
+		struct tcp_segment out = { .src_port = 1, .dst_port = 2, .flags = TCP_ACK,
+		                           .opt = layouts[i] };
+		size_t len = tcp_segment_emit(buf, sizeof buf, &ipf, &out);
+		assert_true(len > 0);
+		struct ipv4_view ip;
+		struct tcp_segment seg;
+		memset(&seg.opt, 0xa5, sizeof seg.opt);
+		assert_int_equal(ipv4_parse(buf, len, &ip), SYNQ_DROP_NONE);
+		assert_int_equal(tcp_parse(&ip, &seg, true), SYNQ_DROP_NONE);
+		struct tcp_options walked;
+		tcp_options_parse(buf + 40, seg.header_len - 20u, &walked);
+		assert_memory_equal(&seg.opt, &walked, sizeof walked);
+		assert_int_equal(seg.opt.has_timestamp, layouts[i].has_timestamp);
+		assert_int_equal(seg.opt.tsval, layouts[i].tsval);
+		assert_int_equal(seg.opt.sack_count, layouts[i].sack_count);
+		assert_int_equal(seg.opt.mss, layouts[i].mss);
+	}
+}
+
 static void tcp_parse_each_malformation(void **state)
 {
 	(void)state;
@@ -526,6 +564,7 @@ int main(void)
 		cmocka_unit_test(options_sack_blocks_round_trip),
 		cmocka_unit_test(options_malformed_lengths),
 		cmocka_unit_test(tcp_emit_parse_round_trip),
+		cmocka_unit_test(tcp_parse_option_routes),
 		cmocka_unit_test(tcp_parse_each_malformation),
 		cmocka_unit_test(tcp_flags_text),
 	};
