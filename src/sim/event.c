@@ -239,11 +239,9 @@ synq_time_t sim_queue_next_time(struct sim_queue *q)
 	return q->len ? q->heap[0].time : SYNQ_TIME_NEVER;
 }
 
-bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire)
+/* Hand out the root and leave the hole (the heap is not empty). */
+static void pop_root(struct sim_queue *q, struct sim_queue_fire *fire)
 {
-	close_hole(q);
-	if (q->len == 0)
-		return false;
 	uint32_t index = q->heap[0].slot;
 	fire->time = q->heap[0].time;
 	fire->fn = q->slots[index].fn;
@@ -252,5 +250,24 @@ bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire)
 	q->len--;
 	q->root_hole = true;
 	slot_free(q, index);
+}
+
+bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire)
+{
+	close_hole(q);
+	if (q->len == 0)
+		return false;
+	pop_root(q, fire);
+	return true;
+}
+
+bool sim_queue_pop_before(struct sim_queue *q, synq_time_t time, uint64_t seq,
+                          struct sim_queue_fire *fire)
+{
+	close_hole(q);
+	const struct sim_queue_entry limit = { .time = time, .seq = seq };
+	if (q->len == 0 || !entry_before(&q->heap[0], &limit))
+		return false;
+	pop_root(q, fire);
 	return true;
 }
