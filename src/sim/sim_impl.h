@@ -34,6 +34,7 @@ struct sim_packet {
 /* One direction of a link: its transmitter and the packets waiting for it. */
 struct sim_link_dir {
 	struct sim_link_config cfg;
+	bool delay_only;         /* cfg has no rate, loss, jitter or reordering */
 	struct sim_rng rng;
 	synq_time_t busy_until;  /* the transmitter is free from this time */
 	uint64_t carry;          /* remainder of bits * 10^9 / rate, < rate */
@@ -205,10 +206,9 @@ void sim_packet_free(struct sim *sim, struct sim_packet *p);
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
                        struct sim_packet *p);
 void sim_link_fini(struct sim_link *link);
-/* Queue the arrival of p (link, from and arrival set) in sim, the domain
- * of the receiving node: a packet from another domain, at a barrier. */
-void sim_link_deliver(struct sim *sim, struct sim_packet *p);
-/* The same with p->seq already decided (a packet from another domain). */
+/* Queue the arrival of p (link, from, arrival and seq set) in sim, the
+ * domain of the receiving node: a packet from another domain, at a
+ * barrier. */
 void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p);
 
 /* sim.c */
