@@ -70,7 +70,7 @@ static void heap_fix(struct sim_hostgroup *g, uint32_t pos)
 
 static void arm(struct sim_hostgroup *g)
 {
-	sim_node_timer_set(g->node, g->hosts[g->heap[0]].deadline);
+	sim_node_timer_update(g->node, g->hosts[g->heap[0]].deadline);
 }
 
 /* File host's current deadline; re-arm the node if the top changed. */

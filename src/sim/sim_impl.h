@@ -55,6 +55,7 @@ struct sim_link_dir {
 	struct {
 		_Alignas(64) struct sim_packet *fifo_head, *fifo_tail;
 		uint64_t packets, bytes;
+		const struct sim_link_endpoint *to; /* the receiving end */
 	} rx;
 };
 
@@ -253,6 +254,14 @@ int sim_node_send_built(struct sim_node *node, const uint8_t *pkt, size_t len);
 static inline bool sim_node_rx_built(const struct sim_node *node)
 {
 	return node->rx_csum_ok;
+}
+
+/* sim_node_timer_set() for a deadline that is most often the one set
+ * already (a host re-arms after every event): that case costs no call. */
+static inline void sim_node_timer_update(struct sim_node *node, synq_time_t deadline)
+{
+	if (deadline != node->timer_deadline)
+		sim_node_timer_set(node, deadline);
 }
 
 /* router.c: forward (or deliver locally) a packet that arrived at a router. */
