@@ -201,7 +201,22 @@ int sim_packet_pool_init(struct sim *sim);
 void sim_packet_pool_fini(struct sim *sim);
 /* A buffer holding a copy of pkt, or NULL (pool exhausted, counted). */
 struct sim_packet *sim_packet_alloc(struct sim *sim, const uint8_t *pkt, size_t len);
-void sim_packet_free(struct sim *sim, struct sim_packet *p);
+/* Free buffers beyond which a domain sends foreign ones back (packet.c). */
+#define SIM_PACKET_ADOPT_MAX 4096u
+/* Put p (of another domain's slab) on the list back to its domain. */
+void sim_packet_send_back(struct sim *sim, struct sim_packet *p);
+/* Inline: nearly every event ends with one. */
+static inline void sim_packet_free(struct sim *sim, struct sim_packet *p)
+{
+	sim->packets_in_use--;
+	if (p->owner != sim->domain && sim->packet_free_n >= SIM_PACKET_ADOPT_MAX) {
+		sim_packet_send_back(sim, p);
+		return;
+	}
+	p->next_free = sim->packet_free;
+	sim->packet_free = p;
+	sim->packet_free_n++;
+}
 
 /* link.c: offer p (owned from here on) to the direction sending from end. */
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
