@@ -157,39 +157,16 @@ int sim_queue_add(struct sim_queue *q, synq_time_t time, sim_event_fn fn,
 	return err;
 }
 
-/* A slot never used before, into *index: 0, -ENOSPC or -ENOMEM. Out of
- * line: it runs only while the queue reaches a new high, and kept apart
- * it leaves the common add registers enough not to save any. */
-static __attribute__((noinline)) int slot_new(struct sim_queue *q, uint32_t *index)
+/* Fill slot index with the event and file it in the heap. */
+static inline __attribute__((always_inline)) void
+queue_insert(struct sim_queue *q, uint32_t index, synq_time_t time, uint64_t seq,
+             sim_event_fn fn, void *arg, sim_event_id *id)
 {
-	if (q->slots_used == q->max)
-		return -ENOSPC;
-	if (q->slots_used == q->capacity) {
-		int err = queue_grow(q);
-		if (err)
-			return err;
-	}
-	*index = q->slots_used++;
-	q->slots[*index].gen = 1;
-	return 0;
-}
-
-int sim_queue_add_seq(struct sim_queue *q, synq_time_t time, uint64_t seq, sim_event_fn fn,
-                      void *arg, sim_event_id *id)
-{
-	if (fn == NULL)
-		return -EINVAL;
-	uint32_t index = q->free_head;
-	if (index != SLOT_NONE) {
-		q->free_head = q->slots[index].pos;
-	} else {
-		int err = slot_new(q, &index);
-		if (err)
-			return err;
-	}
 	struct sim_queue_slot *s = &q->slots[index];
 	s->fn = fn;
 	s->arg = arg;
+	if (id)
+		*id = (uint64_t)s->gen << 32 | index;
 	struct sim_queue_entry e = { .time = time, .seq = seq, .slot = index };
 	if (q->root_hole) {
 		/* heap[1..len] are the entries: e fills the root */
@@ -199,8 +176,38 @@ int sim_queue_add_seq(struct sim_queue *q, synq_time_t time, uint64_t seq, sim_e
 	} else {
 		heap_sift_up(q, q->len++, e);
 	}
-	if (id)
-		*id = (uint64_t)s->gen << 32 | index;
+}
+
+/* An add that takes a slot never used before. Out of line: it runs only
+ * while the queue reaches a new high, and kept apart it leaves the
+ * common add registers enough not to save any. */
+static __attribute__((noinline)) int add_to_new_slot(struct sim_queue *q, synq_time_t time,
+                                                     uint64_t seq, sim_event_fn fn, void *arg,
+                                                     sim_event_id *id)
+{
+	if (q->slots_used == q->max)
+		return -ENOSPC;
+	if (q->slots_used == q->capacity) {
+		int err = queue_grow(q);
+		if (err)
+			return err;
+	}
+	uint32_t index = q->slots_used++;
+	q->slots[index].gen = 1;
+	queue_insert(q, index, time, seq, fn, arg, id);
+	return 0;
+}
+
+int sim_queue_add_seq(struct sim_queue *q, synq_time_t time, uint64_t seq, sim_event_fn fn,
+                      void *arg, sim_event_id *id)
+{
+	if (fn == NULL)
+		return -EINVAL;
+	uint32_t index = q->free_head;
+	if (index == SLOT_NONE)
+		return add_to_new_slot(q, time, seq, fn, arg, id);
+	q->free_head = q->slots[index].pos;
+	queue_insert(q, index, time, seq, fn, arg, id);
 	return 0;
 }
 

@@ -210,28 +210,37 @@ static void link_fifo_arrive(struct sim *sim, void *arg)
 	arrive(sim, d, p);
 }
 
-/* Queue the arrival of p, sent by this domain on direction d: at the
- * tail of d's FIFO, or as an event of its own when it overtakes the
- * tail (jitter, reordering). */
-static void deliver_here(struct sim *sim, struct sim_link_dir *d, struct sim_packet *p)
+/* The arrival of p cannot join the tail of d's FIFO: it overtakes the
+ * tail (jitter, reordering) and gets an event of its own, or the queue
+ * has no room for it. */
+static void deliver_aside(struct sim *sim, struct sim_packet *p)
 {
-	synq_time_t arrival = p->arrival;
-	struct sim_packet *tail = d->rx.fifo_tail;
-	if (tail != NULL && arrival < tail->arrival) {
-		if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)
+	const struct sim_link_dir *d = &p->link->dir[p->from];
+	if (d->rx.fifo_tail != NULL && p->arrival < d->rx.fifo_tail->arrival) {
+		if (sim_event_schedule(sim, p->arrival, link_arrive, p, NULL) != 0)
 			sim_packet_free(sim, p); /* counted in sim events_exhausted */
 		return;
 	}
-	if (sim->queue.len + sim->fifo_pending >= sim->queue.max) {
-		sim->events_exhausted++;
-		sim_packet_free(sim, p);
+	sim->events_exhausted++;
+	sim_packet_free(sim, p);
+}
+
+/* Queue the arrival of p, sent by this domain on direction d: at the
+ * tail of d's FIFO, or aside. Every call it makes is its last step. */
+static inline __attribute__((always_inline)) void
+deliver_here(struct sim *sim, struct sim_link_dir *d, struct sim_packet *p)
+{
+	struct sim_packet *tail = d->rx.fifo_tail;
+	if ((tail != NULL && p->arrival < tail->arrival) ||
+	    sim->queue.len + sim->fifo_pending >= sim->queue.max) {
+		deliver_aside(sim, p);
 		return;
 	}
 	p->seq = sim_queue_take_seq(&sim->queue);
 	p->next_free = NULL;
 	if (tail == NULL) {
 		d->rx.fifo_head = d->rx.fifo_tail = p;
-		sim_queue_add_seq(&sim->queue, arrival, p->seq, link_fifo_arrive, d, NULL);
+		sim_queue_add_seq(&sim->queue, p->arrival, p->seq, link_fifo_arrive, d, NULL);
 		return;
 	}
 	tail->next_free = p;
@@ -318,21 +327,29 @@ static void post_across(struct sim_link *link, enum sim_link_end from, struct si
 		sim->out_min = p->arrival;
 }
 
-void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
-                       struct sim_packet *p)
+/* A send on a direction without a rate whose transmitter is idle: what
+ * the model does then, without its arithmetic. */
+static void start_unrated(struct sim_link_dir *d, synq_time_t now)
+{
+	if (d->busy_until < now) {
+		d->busy_until = now;
+		d->carry = 0; /* idle: no fraction of a nanosecond is owed */
+	}
+}
+
+/* Any send but the most common one (see sim_link_transmit()). */
+static __attribute__((noinline)) void transmit_modelled(struct sim_link *link,
+                                                        enum sim_link_end from,
+                                                        struct sim_packet *p)
 {
 	const struct sim_link_endpoint *at = &link->end[from];
-	struct sim *sim = at->node->sim; /* the sending domain */
+	struct sim *sim = at->node->sim;
 	struct sim_link_dir *d = &link->dir[from];
 	synq_time_t now = sim->now;
 
 	synq_time_t arrival;
 	if (d->delay_only && d->busy_until <= now) {
-		/* what the model does for an idle transmitter without a rate */
-		if (d->busy_until < now) {
-			d->busy_until = now;
-			d->carry = 0;
-		}
+		start_unrated(d, now);
 		count_sent(d, at, now, p);
 		arrival = now + d->cfg.delay_ns;
 	} else {
@@ -347,6 +364,29 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		post_across(link, from, sim, p);
 	else
 		deliver_here(sim, d, p);
+}
+
+/* The most common send has a path of its own: on a link within the
+ * domain that only delays, its transmitter idle, not captured. It then
+ * makes no call but as its last step, and needs no register saved. */
+void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
+                       struct sim_packet *p)
+{
+	const struct sim_link_endpoint *at = &link->end[from];
+	struct sim *sim = at->node->sim; /* the sending domain */
+	struct sim_link_dir *d = &link->dir[from];
+	synq_time_t now = sim->now;
+	if (!d->delay_only || d->busy_until > now || link->cut || at->pcap) {
+		transmit_modelled(link, from, p);
+		return;
+	}
+	start_unrated(d, now);
+	d->stats.tx_packets++;
+	d->stats.tx_bytes += p->len;
+	p->link = link;
+	p->from = (uint8_t)from;
+	p->arrival = now + d->cfg.delay_ns;
+	deliver_here(sim, d, p);
 }
 
 void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p)
