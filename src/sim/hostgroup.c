@@ -87,8 +87,9 @@ static void arm(struct sim_hostgroup *g)
 	sim_node_timer_update(g->node, g->heap[0].deadline);
 }
 
-/* File host's current deadline; re-arm the node if the top changed. */
-static void refile(struct sim_hostgroup *g, uint32_t host)
+/* File host's current deadline; re-arm the node if the top changed.
+ * Inlined: it follows every event of every host. */
+static inline __attribute__((always_inline)) void refile(struct sim_hostgroup *g, uint32_t host)
 {
 	struct group_host *h = &g->hosts[host];
 	synq_time_t d = synq_stack_next_deadline(h->stack);
@@ -100,7 +101,8 @@ static void refile(struct sim_hostgroup *g, uint32_t host)
 		arm(g);
 }
 
-static void after_event(struct sim_hostgroup *g, uint32_t host)
+static inline __attribute__((always_inline)) void
+after_event(struct sim_hostgroup *g, uint32_t host)
 {
 	struct group_host *h = &g->hosts[host];
 	if (g->app) {
