@@ -14,7 +14,9 @@
  *   never handed out before the snapshot, and the pool clears an object
  *   when it hands it out (a segment buffer's payload is written before it
  *   is read), so what later use left there is never seen;
- * - the hash buckets, the used part of the timer heap;
+ * - the hash buckets (put back into a table that has grown since by
+ *   spreading the saved chains as growing does), the used part of the
+ *   timer heap;
  * - the port table's slots that held a key at the snapshot (the stack
  *   lists them while there are few; past that, the whole table). A slot
  *   keyed after the snapshot is in the list too and is emptied first.
@@ -123,14 +125,19 @@ void tcp_snapshot_restore(struct synq_stack *s, const struct tcp_snapshot *t)
 	} else {
 		memset(s->bound_ports, 0, (s->bound_mask + 1) * sizeof *s->bound_ports);
 	}
+	/* The table may have grown since: keep today's bucket array. */
+	uint32_t *buckets = s->buckets;
+	uint32_t bucket_mask = s->bucket_mask;
 	memcpy(s, &t->head, SNAP_HEAD);
+	s->buckets = buckets;
+	s->bucket_mask = bucket_mask;
 	struct pool *pools[SNAP_POOLS];
 	pools_of(s, pools);
 	for (int i = 0; i < SNAP_POOLS; i++)
 		if (pools[i]->high_water)
 			memcpy(pools[i]->base, t->pool_bytes[i],
 			       (size_t)pools[i]->high_water * pools[i]->object_size);
-	memcpy(s->buckets, t->buckets, (s->bucket_mask + 1) * sizeof *s->buckets);
+	tcp_table_restore(s, t->buckets, t->head.bucket_mask + 1);
 	if (s->heap_len)
 		memcpy(s->heap, t->heap, s->heap_len * sizeof *s->heap);
 	if (ports_listed(s)) {

@@ -72,6 +72,7 @@ void tcp_stack_reset(struct synq_stack *s)
 		 * empty, table.c). With every object gone they are already. */
 		memset(s->buckets, 0, (s->bucket_mask + 1) * sizeof *s->buckets);
 	}
+	s->hashed = 0;
 	struct pool *pools[] = { &s->conns, &s->requests, &s->timewaits, &s->listeners,
 	                         &s->segbufs };
 	for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++)
@@ -143,7 +144,11 @@ int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
 	/* A segment's payload is always written before it is read: clearing
 	 * the header is enough (and 2 KB less to write per segment). */
 	s->segbufs.clear_size = sizeof(struct segbuf);
-	uint32_t nbuckets = round_up_pow2(objects > 16 ? objects : 16);
+	/* One bucket per object it may hold, at most; it starts small, as a
+	 * client's stack holds a handful, and a megabyte of buckets for each
+	 * of hundreds of them sends every lookup to a cold page. */
+	s->bucket_cap = round_up_pow2(objects > 16 ? objects : 16);
+	uint32_t nbuckets = s->bucket_cap < TABLE_BUCKETS_MIN ? s->bucket_cap : TABLE_BUCKETS_MIN;
 	s->buckets = calloc_lines(nbuckets, sizeof *s->buckets);
 	s->bucket_mask = nbuckets - 1;
 	s->bound_mask = 65535;

@@ -33,38 +33,61 @@ struct ts_memo {
 #define BOUND_TOUCHED_MAX 32
 
 struct synq_stack {
-	struct synq_config cfg;
-	struct synq_config created_cfg; /* what reset returns to */
-	uint64_t seed;
-	uint32_t addr;
-	struct synq_stack_io io;
+	/* What every segment in or out reads or writes, first and together:
+	 * a simulation runs hundreds of client stacks, each cold in the cache
+	 * when its next segment comes, and every line it must fetch again is
+	 * a miss. Colder state follows. */
 	synq_time_t now;
 	/* now in whole milliseconds and (cut to 32 bits) microseconds, kept
 	 * with it: the stamps every segment takes */
 	int64_t now_ms;
 	uint32_t now_us;
+	uint32_t addr;
+	struct synq_stack_io io;
+	/* readiness hooks of the owners' layer (upcall.h) */
+	struct tcp_upcalls up;
+	void *up_ctx;
+	uint16_t ip_id;
+
+	/* the 4-tuple hash: its buckets double, up to bucket_cap, whenever
+	 * it holds more objects than buckets (table.c) */
+	struct siphash_key hash_key;
+	uint32_t *buckets;
+	uint32_t bucket_mask;
+	uint32_t bucket_cap;
+	uint32_t hashed;
+
+	/* the timer heap */
+	struct timer_slot *heap;
+	uint32_t heap_len;
+	uint32_t heap_cap;
+	bool heap_top_settled;       /* heap[0]'s key is its exact deadline */
+	/* TIME-WAITs by deadline */
+	uint32_t tw_head;
+	uint32_t tw_tail;
+	struct window_memo window_memo;
+
+	struct pool conns;
+	struct pool segbufs;
+	struct pool timewaits;
+	struct pool requests;
+	struct pool listeners;
+
+	struct synq_config cfg;
+
 	struct synq_rng rng;         /* port choices (synq/rng.h) */
 	struct siphash_key isn_key;
 	struct siphash_key ts_key;
-	struct siphash_key hash_key;
 	struct siphash_key cookie_key[2];
-	uint16_t ip_id;
 	uint32_t ts_memo_gen;        /* bumped whenever ts_key changes */
 	struct ts_memo ts_memo[TS_MEMO_SLOTS];
 
 	struct synq_mib mib;
 	struct synq_drop_counts drops;
-
-	struct pool conns;
-	struct pool requests;
-	struct pool timewaits;
-	struct pool listeners;
-	struct pool segbufs;
 	uint64_t tw_overflows;
 
-	/* the 4-tuple hash */
-	uint32_t *buckets;
-	uint32_t bucket_mask;
+	struct synq_config created_cfg; /* what reset returns to */
+	uint64_t seed;
 
 	/* explicitly bound ports: open addressing, port -> count */
 	uint32_t *bound_ports;       /* port << 16 | count, 0 = empty */
@@ -73,22 +96,7 @@ struct synq_stack {
 	uint32_t bound_touched;      /* slots given a key since creation or reset */
 	uint32_t bound_slots[BOUND_TOUCHED_MAX];
 
-	/* the timer heap */
-	struct window_memo window_memo;
-	struct timer_slot *heap;
-	uint32_t heap_len;
-	uint32_t heap_cap;
-	bool heap_top_settled;       /* heap[0]'s key is its exact deadline */
-
-	/* TIME-WAITs by deadline */
-	uint32_t tw_head;
-	uint32_t tw_tail;
-
-	/* readiness hooks of the owners' layer (upcall.h) */
-	struct tcp_upcalls up;
-	void *up_ctx;
-
-	uint8_t tx[SEGBUF_SIZE + 128]; /* one datagram being built */
+	uint8_t tx[SEGBUF_SIZE + 128]; /* one datagram being built; last (snapshot.c) */
 };
 
 #define MIB_INC(s, name) ((s)->mib.value[SYNQ_MIB_##name]++)

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Lookup tables: the 4-tuple hash (Linux's established hash, holding
  * requests, connections and TIME-WAITs alike), the listeners, and ports. */
+#include <assert.h>
 #include <errno.h>
+#include <string.h>
 
+#include "base/cacheline.h"
 #include "tcp/stack_internal.h"
 
 static uint32_t tuple_hash(const struct synq_stack *s, const struct tcp_tuple *t)
@@ -64,8 +67,58 @@ uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t)
 	return TCP_NONE;
 }
 
+/* The chains of buckets [0, m), hashed on m buckets, spread over [0, 2m)
+ * (the array has room): each object stays in bucket i or moves to i + m,
+ * and keeps its order among those that go the same way, so a lookup finds
+ * what it found before. */
+static void split_chains(struct synq_stack *s, uint32_t m)
+{
+	for (uint32_t i = 0; i < m; i++) {
+		uint32_t first[2] = { TCP_NONE, TCP_NONE };
+		struct hashed *last[2] = { NULL, NULL };
+		for (uint32_t h = ~s->buckets[i]; h != TCP_NONE;) {
+			struct hashed *o = hashed_at(s, h);
+			bool upper = (tuple_hash(s, &o->tuple) & m) != 0;
+			if (last[upper] != NULL)
+				last[upper]->hash_next = h;
+			else
+				first[upper] = h;
+			last[upper] = o;
+			h = o->hash_next;
+		}
+		for (int half = 0; half < 2; half++)
+			if (last[half] != NULL)
+				last[half]->hash_next = TCP_NONE;
+		s->buckets[i] = ~first[0];
+		s->buckets[i + m] = ~first[1];
+	}
+}
+
+static void grow(struct synq_stack *s)
+{
+	uint32_t m = s->bucket_mask + 1;
+	uint32_t *wider = realloc_lines(s->buckets, (size_t)m * sizeof *wider,
+	                                (size_t)2 * m * sizeof *wider);
+	if (wider == NULL)
+		return; /* chains grow longer instead; answers stay the same */
+	s->buckets = wider;
+	split_chains(s, m);
+	s->bucket_mask = 2 * m - 1;
+}
+
+void tcp_table_restore(struct synq_stack *s, const uint32_t *saved, uint32_t count)
+{
+	assert(count <= s->bucket_mask + 1 && "the table only grows");
+	memcpy(s->buckets, saved, (size_t)count * sizeof *saved);
+	for (uint32_t m = count; m <= s->bucket_mask; m *= 2)
+		split_chains(s, m);
+}
+
 void tcp_table_insert(struct synq_stack *s, uint32_t handle)
 {
+	if (s->hashed > s->bucket_mask && s->bucket_mask < s->bucket_cap - 1)
+		grow(s);
+	s->hashed++;
 	struct hashed *o = hashed_at(s, handle);
 	uint32_t *bucket = bucket_of(s, &o->tuple);
 	o->hash_next = ~*bucket;
@@ -79,6 +132,7 @@ void tcp_table_remove(struct synq_stack *s, uint32_t handle)
 	if (~*bucket == handle) {
 		*bucket = ~o->hash_next;
 		o->hash_next = TCP_NONE;
+		s->hashed--;
 		return;
 	}
 	for (uint32_t h = ~*bucket; h != TCP_NONE;) {
@@ -86,6 +140,7 @@ void tcp_table_remove(struct synq_stack *s, uint32_t handle)
 		if (prev->hash_next == handle) {
 			prev->hash_next = o->hash_next;
 			o->hash_next = TCP_NONE;
+			s->hashed--;
 			return;
 		}
 		h = prev->hash_next;

@@ -10,9 +10,15 @@
 struct synq_stack;
 struct tcp_listener;
 
+/* Buckets a stack's table starts with. */
+#define TABLE_BUCKETS_MIN 64u
+
 uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t);
 void tcp_table_insert(struct synq_stack *s, uint32_t handle);
 void tcp_table_remove(struct synq_stack *s, uint32_t handle);
+/* Puts back buckets saved when the table had `count` of them (a
+ * snapshot), the objects' chain links being restored already. */
+void tcp_table_restore(struct synq_stack *s, const uint32_t *saved, uint32_t count);
 struct tcp_listener *tcp_listener_lookup(struct synq_stack *s, uint32_t addr, uint16_t port);
 uint16_t tcp_port_pick(struct synq_stack *s, const struct tcp_tuple *t, bool reuse,
                        bool whole_tuple);

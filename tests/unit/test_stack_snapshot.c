@@ -5,7 +5,9 @@
  * unacknowledged, an open connection, a listener and bound ports, then
  * used hard (everything acknowledged, buffers reused, descriptors closed
  * and opened, many ports bound, minutes pass), restored, and driven on:
- * what they send must equal what two new stacks send from the same point. */
+ * what they send must equal what two new stacks send from the same point.
+ * Opening many connections after the snapshot makes both 4-tuple tables
+ * grow, so the restore puts small tables' chains into bigger ones. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -118,8 +120,8 @@ static void world_new(struct world *w, struct trace *ta, struct trace *tb)
 {
 	struct synq_config cfg;
 	synq_config_default(&cfg);
-	cfg.max_sockets = 64;
-	cfg.max_connections = 64;
+	cfg.max_sockets = 256;
+	cfg.max_connections = 256;
 	cfg.max_requests = 8;
 	cfg.max_time_wait = 8;
 	cfg.max_listeners = 4;
@@ -165,15 +167,31 @@ static void build_scene(struct world *w)
 	advance(w, SYNQ_MSEC(1));
 }
 
+/* `n` more connections B -> A:80, each accepted. */
+static void connect_many(struct world *w, int n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(80),
+	                          .sin_addr.s_addr = htonl(A_ADDR) };
+	for (int i = 0; i < n; i++) {
+		int fd = synq_socket(w->b.s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(synq_connect(w->b.s, fd, (struct sockaddr *)&to, sizeof to),
+		                 -EINPROGRESS);
+		pump(w);
+		assert_true(synq_accept4(w->a.s, w->listen_fd, NULL, NULL, SOCK_NONBLOCK) >= 0);
+	}
+}
+
 /* Use the stacks hard: every byte acknowledged, their buffers reused for
- * other data, descriptors closed and opened, `ports` ports bound, time
- * run on for minutes. */
-static void disturb(struct world *w, int ports)
+ * other data, `conns` connections opened, descriptors closed and opened,
+ * `ports` ports bound, time run on for minutes. */
+static void disturb(struct world *w, int ports, int conns)
 {
 	static uint8_t buf[8192];
 	advance(w, SYNQ_SEC(2)); /* A retransmits; B acknowledges */
 	while (synq_read(w->b.s, w->b_fd, buf, sizeof buf) > 0)
 		;
+	connect_many(w, conns);
 	fill(buf, 8000, 3);
 	synq_write(w->a.s, w->a_fd, buf, 8000);
 	synq_write(w->b.s, w->b_fd, buf, 8000);
@@ -232,7 +250,7 @@ static void world_free(struct world *w)
 	synq_stack_free(w->b.s);
 }
 
-static void check_restore(int ports)
+static void check_restore(int ports, int conns)
 {
 	static struct trace fresh_a, fresh_b, again_a, again_b;
 	fresh_a.len = fresh_b.len = 0;
@@ -253,7 +271,7 @@ static void check_restore(int ports)
 	scene = used;
 	/* Twice: a restore must not depend on what the previous one left. */
 	for (int round = 0; round < 2; round++) {
-		disturb(&used, ports);
+		disturb(&used, ports, conns);
 		synq_stack_restore(used.a.s, sa);
 		synq_stack_restore(used.b.s, sb);
 		used = scene;
@@ -277,14 +295,21 @@ static void check_restore(int ports)
 static void test_restore_after_few_ports(void **state)
 {
 	(void)state;
-	check_restore(2);
+	check_restore(2, 0);
 }
 
 /* More ports than the stack lists: the whole port table is cleared. */
 static void test_restore_after_many_ports(void **state)
 {
 	(void)state;
-	check_restore(40);
+	check_restore(40, 0);
+}
+
+/* 150 connections after the snapshot: 64 buckets grew to 256. */
+static void test_restore_after_tables_grew(void **state)
+{
+	(void)state;
+	check_restore(2, 150);
 }
 
 int main(void)
@@ -295,6 +320,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restore_after_few_ports),
 		cmocka_unit_test(test_restore_after_many_ports),
+		cmocka_unit_test(test_restore_after_tables_grew),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
