@@ -114,4 +114,9 @@ static inline uint64_t sim_queue_seq_now(const struct sim_queue *q)
 /* Remove the earliest event into *fire. False if the queue is empty. */
 bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire);
 
+/* The same if that event comes before (time, seq): due before time, or
+ * at time with a sequence number below seq. False if there is none. */
+bool sim_queue_pop_before(struct sim_queue *q, synq_time_t time, uint64_t seq,
+                          struct sim_queue_fire *fire);
+
 #endif

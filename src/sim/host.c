@@ -21,10 +21,11 @@ struct sim_host {
 
 static void rearm(struct sim_host *h)
 {
-	sim_node_timer_set(h->node, synq_stack_next_deadline(h->stack));
+	sim_node_timer_update(h->node, synq_stack_next_deadline(h->stack));
 }
 
-static void after_event(struct sim_host *h)
+/* Inlined: it follows every event of the host. */
+static inline __attribute__((always_inline)) void after_event(struct sim_host *h)
 {
 	if (h->app) {
 		h->depth++;

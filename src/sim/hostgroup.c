@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A host group: N stacks behind one node, their deadlines in one heap.
  *
- * The heap is an array of host indices ordered by (deadline, index), with
+ * The heap is an array of (deadline, host index) ordered by both, with
  * each host's position kept beside it, so that moving one host's deadline
  * after an event costs O(log N) and firing the node timer pops exactly the
- * hosts that are due. The node's timer always holds the heap's top. */
+ * hosts that are due. The deadline sits in the entry itself (and in the
+ * host): comparisons along a sift read one array only. The node's timer
+ * always holds the heap's top. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -20,36 +22,40 @@ struct group_host {
 	uint32_t depth;          /* nested enter/leave, app hook included */
 };
 
+struct heap_entry {
+	synq_time_t deadline;
+	uint32_t host;
+};
+
 struct sim_hostgroup {
 	struct sim *sim;
 	struct sim_node *node;
 	uint32_t first_addr;
 	uint32_t count;
 	struct group_host *hosts;
-	uint32_t *heap;          /* host indices */
+	struct heap_entry *heap;
 	sim_hostgroup_app_fn app;
 	void *app_ctx;
 	uint64_t strays;
 };
 
-static bool heap_less(const struct sim_hostgroup *g, uint32_t a, uint32_t b)
+static bool heap_less(struct heap_entry a, struct heap_entry b)
 {
-	synq_time_t da = g->hosts[a].deadline, db = g->hosts[b].deadline;
-	return da < db || (da == db && a < b);
+	return a.deadline < b.deadline || (a.deadline == b.deadline && a.host < b.host);
 }
 
-static void heap_place(struct sim_hostgroup *g, uint32_t pos, uint32_t host)
+static void heap_place(struct sim_hostgroup *g, uint32_t pos, struct heap_entry e)
 {
-	g->heap[pos] = host;
-	g->hosts[host].heap_pos = pos;
+	g->heap[pos] = e;
+	g->hosts[e.host].heap_pos = pos;
 }
 
 static void heap_fix(struct sim_hostgroup *g, uint32_t pos)
 {
-	uint32_t host = g->heap[pos];
+	struct heap_entry e = g->heap[pos];
 	while (pos > 0) {
 		uint32_t parent = (pos - 1) / 2;
-		if (!heap_less(g, host, g->heap[parent]))
+		if (!heap_less(e, g->heap[parent]))
 			break;
 		heap_place(g, pos, g->heap[parent]);
 		pos = parent;
@@ -58,37 +64,45 @@ static void heap_fix(struct sim_hostgroup *g, uint32_t pos)
 		uint32_t child = 2 * pos + 1;
 		if (child >= g->count)
 			break;
-		if (child + 1 < g->count && heap_less(g, g->heap[child + 1], g->heap[child]))
+		if (child + 1 < g->count && heap_less(g->heap[child + 1], g->heap[child]))
 			child++;
-		if (!heap_less(g, g->heap[child], host))
+		if (!heap_less(g->heap[child], e))
 			break;
 		heap_place(g, pos, g->heap[child]);
 		pos = child;
 	}
-	heap_place(g, pos, host);
+	heap_place(g, pos, e);
+}
+
+/* File a new deadline for host. */
+static void set_deadline(struct sim_hostgroup *g, struct group_host *h, synq_time_t d)
+{
+	h->deadline = d;
+	g->heap[h->heap_pos].deadline = d;
+	heap_fix(g, h->heap_pos);
 }
 
 static void arm(struct sim_hostgroup *g)
 {
-	sim_node_timer_set(g->node, g->hosts[g->heap[0]].deadline);
+	sim_node_timer_update(g->node, g->heap[0].deadline);
 }
 
-/* File host's current deadline; re-arm the node if the top changed. */
-static void refile(struct sim_hostgroup *g, uint32_t host)
+/* File host's current deadline; re-arm the node if the top changed.
+ * Inlined: it follows every event of every host. */
+static inline __attribute__((always_inline)) void refile(struct sim_hostgroup *g, uint32_t host)
 {
 	struct group_host *h = &g->hosts[host];
 	synq_time_t d = synq_stack_next_deadline(h->stack);
 	if (d == h->deadline)
 		return;
-	uint32_t old_top = g->heap[0];
-	synq_time_t old_top_deadline = g->hosts[old_top].deadline;
-	h->deadline = d;
-	heap_fix(g, h->heap_pos);
-	if (g->heap[0] != old_top || g->hosts[g->heap[0]].deadline != old_top_deadline)
+	struct heap_entry old_top = g->heap[0];
+	set_deadline(g, h, d);
+	if (g->heap[0].host != old_top.host || g->heap[0].deadline != old_top.deadline)
 		arm(g);
 }
 
-static void after_event(struct sim_hostgroup *g, uint32_t host)
+static inline __attribute__((always_inline)) void
+after_event(struct sim_hostgroup *g, uint32_t host)
 {
 	struct group_host *h = &g->hosts[host];
 	if (g->app) {
@@ -129,8 +143,8 @@ static void group_timer(void *ctx, struct sim_node *node, synq_time_t now)
 	(void)node;
 	struct sim_hostgroup *g = ctx;
 	/* Advance every due host; each one refiles itself (and may re-arm). */
-	while (g->hosts[g->heap[0]].deadline <= now) {
-		uint32_t host = g->heap[0];
+	while (g->heap[0].deadline <= now) {
+		uint32_t host = g->heap[0].host;
 		struct group_host *h = &g->hosts[host];
 		h->depth++;
 		synq_stack_advance(h->stack, now);
@@ -140,8 +154,7 @@ static void group_timer(void *ctx, struct sim_node *node, synq_time_t now)
 		if (h->deadline == before && h->deadline <= now) {
 			/* The stack kept a past deadline (nothing it could do):
 			 * file it as never so the loop cannot spin. */
-			h->deadline = SYNQ_TIME_NEVER;
-			heap_fix(g, h->heap_pos);
+			set_deadline(g, h, SYNQ_TIME_NEVER);
 		}
 	}
 	arm(g);
@@ -187,7 +200,7 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 	for (uint32_t i = 0; i < cfg->count && !err; i++) {
 		g->hosts[i].deadline = SYNQ_TIME_NEVER;
 		g->hosts[i].heap_pos = i;
-		g->heap[i] = i;
+		g->heap[i] = (struct heap_entry){ .deadline = SYNQ_TIME_NEVER, .host = i };
 		err = synq_stack_new(&g->hosts[i].stack, scfg, cfg->first_addr + i,
 		                     sim_splitmix64_next(&seed_state), &io);
 	}

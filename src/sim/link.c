@@ -36,6 +36,14 @@ static bool link_config_valid(const struct sim_link_config *cfg)
 	       cfg->loss >= 0.0 && cfg->loss <= 1.0; /* false for NaN */
 }
 
+/* A direction that only delays sends each packet the moment it is
+ * offered, draws nothing from its stream and keeps its packets in
+ * order: its sends need none of the transmitter's model. */
+static bool delays_only(const struct sim_link_config *cfg)
+{
+	return cfg->rate_bps == 0 && cfg->loss <= 0.0 && cfg->jitter_ns == 0 && cfg->reorder <= 0.0;
+}
+
 int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
                  struct sim_node *a, struct sim_node *b, struct sim_link **out)
 {
@@ -75,7 +83,9 @@ int sim_link_add(struct sim *sim, const struct sim_link_config *cfg,
 		link->end[e].iface = (uint8_t)n->n_ifaces;
 		link->end[e].domain = (uint8_t)n->sim->domain;
 		n->ifaces[n->n_ifaces++] = (struct sim_iface){ .link = link, .end = (uint8_t)e };
+		link->dir[e].rx.to = &link->end[!e];
 		link->dir[e].cfg = *cfg;
+		link->dir[e].delay_only = delays_only(cfg);
 		/* Each direction gets its own stream, decided by the seed and
 		 * the order of creation only. */
 		sim_rng_split(&root->rng, &link->dir[e].rng);
@@ -104,6 +114,7 @@ int sim_link_configure(struct sim_link *link, enum sim_link_end from,
 			return err;
 	}
 	link->dir[from].cfg = *cfg;
+	link->dir[from].delay_only = delays_only(cfg);
 	return 0;
 }
 
@@ -161,12 +172,12 @@ static void link_drop(struct sim_link_dir *d, struct sim *sim, struct sim_packet
 	sim_packet_free(sim, p);
 }
 
-static void link_arrive(struct sim *sim, void *arg)
+/* p arrives at the far end of d's link. Inlined into both kinds of
+ * arrival event: it is the last step of nearly every event. */
+static inline __attribute__((always_inline)) void
+arrive(struct sim *sim, struct sim_link_dir *d, struct sim_packet *p)
 {
-	struct sim_packet *p = arg;
-	struct sim_link *link = p->link;
-	struct sim_link_dir *d = &link->dir[p->from];
-	struct sim_link_endpoint *to = &link->end[!p->from];
+	const struct sim_link_endpoint *to = d->rx.to;
 	d->rx.packets++;
 	d->rx.bytes += p->len;
 	if (to->pcap) {
@@ -176,32 +187,87 @@ static void link_arrive(struct sim *sim, void *arg)
 	sim_node_input(to->node, to->iface, p);
 }
 
+/* A packet with an event of its own (it overtook its FIFO's tail). */
+static void link_arrive(struct sim *sim, void *arg)
+{
+	struct sim_packet *p = arg;
+	arrive(sim, &p->link->dir[p->from], p);
+}
+
 /* The first packet of a direction's FIFO arrives; the next one's event
  * goes in the queue with the time and sequence number it was given. */
 static void link_fifo_arrive(struct sim *sim, void *arg)
 {
 	struct sim_link_dir *d = arg;
 	struct sim_packet *p = d->rx.fifo_head;
-	d->rx.fifo_head = p->next_free;
-	if (d->rx.fifo_head == NULL)
-		d->rx.fifo_tail = NULL;
-	if (d->rx.fifo_head) {
+	struct sim_packet *next = p->next_free;
+	d->rx.fifo_head = next;
+	if (next) {
 		/* cannot fail: one event left the queue for it */
-		sim_queue_add_seq(&sim->queue, d->rx.fifo_head->arrival, d->rx.fifo_head->seq,
-		                  link_fifo_arrive, d, NULL);
+		sim_queue_add_seq(&sim->queue, next->arrival, next->seq, link_fifo_arrive, d, NULL);
 		sim->fifo_pending--;
+	} else {
+		d->rx.fifo_tail = NULL;
 	}
-	link_arrive(sim, p);
+	arrive(sim, d, p);
 }
 
-void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
-                       struct sim_packet *p)
+/* The arrival of p cannot join the tail of d's FIFO: it overtakes the
+ * tail (jitter, reordering) and gets an event of its own, or the queue
+ * has no room for it. */
+static void deliver_aside(struct sim *sim, struct sim_packet *p)
 {
-	struct sim_link_endpoint *at = &link->end[from];
-	struct sim *sim = at->node->sim; /* the sending domain */
-	struct sim_link_dir *d = &link->dir[from];
-	synq_time_t now = sim->now;
+	const struct sim_link_dir *d = &p->link->dir[p->from];
+	if (d->rx.fifo_tail != NULL && p->arrival < d->rx.fifo_tail->arrival) {
+		if (sim_event_schedule(sim, p->arrival, link_arrive, p, NULL) != 0)
+			sim_packet_free(sim, p); /* counted in sim events_exhausted */
+		return;
+	}
+	sim->events_exhausted++;
+	sim_packet_free(sim, p);
+}
 
+/* Queue the arrival of p, sent by this domain on direction d: at the
+ * tail of d's FIFO, or aside. Every call it makes is its last step. */
+static inline __attribute__((always_inline)) void
+deliver_here(struct sim *sim, struct sim_link_dir *d, struct sim_packet *p)
+{
+	struct sim_packet *tail = d->rx.fifo_tail;
+	if ((tail != NULL && p->arrival < tail->arrival) ||
+	    sim->queue.len + sim->fifo_pending >= sim->queue.max) {
+		deliver_aside(sim, p);
+		return;
+	}
+	p->seq = sim_queue_take_seq(&sim->queue);
+	p->next_free = NULL;
+	if (tail == NULL) {
+		d->rx.fifo_head = d->rx.fifo_tail = p;
+		sim_queue_add_seq(&sim->queue, p->arrival, p->seq, link_fifo_arrive, d, NULL);
+		return;
+	}
+	tail->next_free = p;
+	d->rx.fifo_tail = p;
+	sim->fifo_pending++;
+}
+
+static void count_sent(struct sim_link_dir *d, const struct sim_link_endpoint *at,
+                       synq_time_t now, struct sim_packet *p)
+{
+	d->stats.tx_packets++;
+	d->stats.tx_bytes += p->len;
+	if (at->pcap) {
+		sim_packet_csum_ready(p);
+		synq_pcap_write(at->pcap, now, p->data, p->len);
+	}
+}
+
+/* The transmitter's model: the queue, the rate, loss, jitter and
+ * reordering. The arrival time of p, or -1 when it is dropped (counted
+ * and freed). */
+static synq_time_t shaped_arrival(struct sim_link_dir *d, const struct sim_link_endpoint *at,
+                                  struct sim *sim, struct sim_packet *p)
+{
+	synq_time_t now = sim->now;
 	/* Packets whose transmission has begun leave the queue. */
 	while (d->waiting_len && d->waiting[d->waiting_head] <= now) {
 		d->waiting_head = (d->waiting_head + 1) & (d->waiting_cap - 1);
@@ -218,7 +284,7 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		if (d->waiting_len >= d->cfg.queue_max_pkts ||
 		    (d->waiting_len == d->waiting_cap && waiting_grow(d) != 0)) {
 			link_drop(d, sim, p, SYNQ_DROP_LINK_QUEUE_FULL);
-			return;
+			return -1;
 		}
 		start = d->busy_until;
 		d->waiting[(d->waiting_head + d->waiting_len) & (d->waiting_cap - 1)] = start;
@@ -235,40 +301,96 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 		d->carry = scaled % d->cfg.rate_bps;
 	}
 	d->busy_until = finish;
-	d->stats.tx_packets++;
-	d->stats.tx_bytes += p->len;
-	if (at->pcap) {
-		sim_packet_csum_ready(p);
-		synq_pcap_write(at->pcap, now, p->data, p->len);
-	}
+	count_sent(d, at, now, p);
 
 	if (sim_rng_chance(&d->rng, d->cfg.loss)) {
 		link_drop(d, sim, p, SYNQ_DROP_LINK_LOSS);
-		return;
+		return -1;
 	}
 	synq_time_t arrival = finish + d->cfg.delay_ns;
 	if (d->cfg.jitter_ns)
 		arrival += (synq_time_t)sim_rng_below(&d->rng, (uint64_t)d->cfg.jitter_ns + 1);
 	if (d->cfg.reorder > 0 && sim_rng_chance(&d->rng, d->cfg.reorder))
 		arrival += d->cfg.reorder_delay_ns;
+	return arrival;
+}
+
+/* Hand p to the far end's domain at the next barrier. */
+static void post_across(struct sim_link *link, enum sim_link_end from, struct sim *sim,
+                        struct sim_packet *p)
+{
+	p->seq = (uint64_t)sim->now;
+	struct sim_mailbox *box = &sim->out[sim->parity][link->end[!from].domain];
+	if (box->n == box->cap && sim_mailbox_grow(box) != 0) {
+		sim->events_exhausted++; /* as when its event finds no room */
+		sim_packet_free(sim, p);
+		return;
+	}
+	box->pkt[box->n++] = p;
+	if (p->arrival < sim->out_min)
+		sim->out_min = p->arrival;
+}
+
+/* A send on a direction without a rate whose transmitter is idle: what
+ * the model does then, without its arithmetic. */
+static void start_unrated(struct sim_link_dir *d, synq_time_t now)
+{
+	if (d->busy_until < now) {
+		d->busy_until = now;
+		d->carry = 0; /* idle: no fraction of a nanosecond is owed */
+	}
+}
+
+/* Any send but the most common one (see sim_link_transmit()). */
+static __attribute__((noinline)) void transmit_modelled(struct sim_link *link,
+                                                        enum sim_link_end from,
+                                                        struct sim_packet *p)
+{
+	const struct sim_link_endpoint *at = &link->end[from];
+	struct sim *sim = at->node->sim;
+	struct sim_link_dir *d = &link->dir[from];
+	synq_time_t now = sim->now;
+
+	synq_time_t arrival;
+	if (d->delay_only && d->busy_until <= now) {
+		start_unrated(d, now);
+		count_sent(d, at, now, p);
+		arrival = now + d->cfg.delay_ns;
+	} else {
+		arrival = shaped_arrival(d, at, sim, p);
+		if (arrival < 0)
+			return;
+	}
 	p->link = link;
 	p->from = (uint8_t)from;
 	p->arrival = arrival;
-	if (link->cut) {
-		p->seq = (uint64_t)now;
-		/* the far end's domain takes it at the next barrier */
-		struct sim_mailbox *box = &sim->out[sim->parity][link->end[!from].domain];
-		if (box->n == box->cap && sim_mailbox_grow(box) != 0) {
-			sim->events_exhausted++; /* as when its event finds no room */
-			sim_packet_free(sim, p);
-			return;
-		}
-		box->pkt[box->n++] = p;
-		if (arrival < sim->out_min)
-			sim->out_min = arrival;
+	if (link->cut)
+		post_across(link, from, sim, p);
+	else
+		deliver_here(sim, d, p);
+}
+
+/* The most common send has a path of its own: on a link within the
+ * domain that only delays, its transmitter idle, not captured. It then
+ * makes no call but as its last step, and needs no register saved. */
+void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
+                       struct sim_packet *p)
+{
+	const struct sim_link_endpoint *at = &link->end[from];
+	struct sim *sim = at->node->sim; /* the sending domain */
+	struct sim_link_dir *d = &link->dir[from];
+	synq_time_t now = sim->now;
+	if (!d->delay_only || d->busy_until > now || link->cut || at->pcap) {
+		transmit_modelled(link, from, p);
 		return;
 	}
-	sim_link_deliver(sim, p);
+	start_unrated(d, now);
+	d->stats.tx_packets++;
+	d->stats.tx_bytes += p->len;
+	p->link = link;
+	p->from = (uint8_t)from;
+	p->arrival = now + d->cfg.delay_ns;
+	deliver_here(sim, d, p);
 }
 
 void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p)
@@ -299,29 +421,3 @@ void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p)
 	sim->fifo_pending++;
 }
 
-void sim_link_deliver(struct sim *sim, struct sim_packet *p)
-{
-	struct sim_link_dir *d = &p->link->dir[p->from];
-	synq_time_t arrival = p->arrival;
-	if (d->rx.fifo_tail != NULL && arrival < d->rx.fifo_tail->arrival) {
-		/* out of order (jitter, reordering): an event of its own */
-		if (sim_event_schedule(sim, arrival, link_arrive, p, NULL) != 0)
-			sim_packet_free(sim, p); /* counted in sim events_exhausted */
-		return;
-	}
-	if (sim->queue.len + sim->fifo_pending >= sim->queue.max) {
-		sim->events_exhausted++;
-		sim_packet_free(sim, p);
-		return;
-	}
-	p->seq = sim_queue_take_seq(&sim->queue);
-	p->next_free = NULL;
-	if (d->rx.fifo_tail == NULL) {
-		d->rx.fifo_head = d->rx.fifo_tail = p;
-		sim_queue_add_seq(&sim->queue, arrival, p->seq, link_fifo_arrive, d, NULL);
-		return;
-	}
-	d->rx.fifo_tail->next_free = p;
-	d->rx.fifo_tail = p;
-	sim->fifo_pending++;
-}

@@ -131,7 +131,9 @@ void sim_node_drop(struct sim_node *node, struct sim_packet *p,
 	sim_packet_free(node->sim, p);
 }
 
-void sim_node_output(struct sim_node *node, uint32_t iface, struct sim_packet *p)
+/* Inlined into a node's own sends, which are nearly every packet. */
+static inline __attribute__((always_inline)) void
+node_output(struct sim_node *node, uint32_t iface, struct sim_packet *p)
 {
 	const struct sim_iface *i = &node->ifaces[iface];
 	node->stats.tx_packets++;
@@ -141,6 +143,11 @@ void sim_node_output(struct sim_node *node, uint32_t iface, struct sim_packet *p
 		synq_pcap_write(node->pcap, node->sim->now, p->data, p->len);
 	}
 	sim_link_transmit(i->link, (enum sim_link_end)i->end, p);
+}
+
+void sim_node_output(struct sim_node *node, uint32_t iface, struct sim_packet *p)
+{
+	node_output(node, iface, p);
 }
 
 static int node_send(struct sim_node *node, const uint8_t *pkt, size_t len, bool built)
@@ -167,7 +174,7 @@ static int node_send(struct sim_node *node, const uint8_t *pkt, size_t len, bool
 		return -ENOBUFS;
 	p->csum_ok = built;
 	p->csum_unfilled = built && node->csum_offload;
-	sim_node_output(node, (uint32_t)iface, p);
+	node_output(node, (uint32_t)iface, p);
 	return 0;
 }
 

@@ -33,8 +33,10 @@ void sim_packet_pool_fini(struct sim *sim)
 	sim->packet_free = NULL;
 }
 
-/* Add one slab's buffers to the free list. */
-static int pool_grow(struct sim *sim)
+/* Add one slab's buffers to the free list. Out of line: it runs only
+ * while the pool reaches a new high, and inlined into the sends it would
+ * cost each of them registers to save. */
+static __attribute__((noinline)) int pool_grow(struct sim *sim)
 {
 	uint32_t room = sim->cfg.packets_max - sim->packets_allocated;
 	uint32_t count = room < SLAB_PACKETS ? room : SLAB_PACKETS;
@@ -94,28 +96,20 @@ void sim_packet_csum_fill(struct sim_packet *p)
  * slab it is in, while that list is short: a packet that crossed a cut
  * link is freed by the receiver, whose core has just read it, and the
  * receiver's next packet is written into it there; sending each back
- * would move its lines between the cores twice more. Beyond ADOPT_MAX
- * free buffers the receiver has more than it needs (it takes in more
- * packets than it sends: a server under a SYN flood), and a foreign one
- * goes back to its slab's domain at the next barrier (domain.c) instead
- * of leaving that domain to grow its pool. packets_in_use is counted
- * where buffers are freed: a domain's own count may wrap, the sum over
- * domains is exact. */
-#define ADOPT_MAX 4096u
-
-void sim_packet_free(struct sim *sim, struct sim_packet *p)
+ * would move its lines between the cores twice more. Beyond
+ * SIM_PACKET_ADOPT_MAX free buffers the receiver has more than it needs
+ * (it takes in more packets than it sends: a server under a SYN flood),
+ * and a foreign one goes back to its slab's domain at the next barrier
+ * (domain.c) instead of leaving that domain to grow its pool.
+ * packets_in_use is counted where buffers are freed: a domain's own
+ * count may wrap, the sum over domains is exact. sim_packet_free() is in
+ * sim_impl.h. */
+void sim_packet_send_back(struct sim *sim, struct sim_packet *p)
 {
-	sim->packets_in_use--;
-	if (p->owner != sim->domain && sim->packet_free_n >= ADOPT_MAX) {
-		struct sim_packet_list *l = &sim->back[sim->parity][p->owner];
-		p->next_free = l->head;
-		if (l->head == NULL)
-			l->tail = p;
-		l->head = p;
-		l->n++;
-		return;
-	}
-	p->next_free = sim->packet_free;
-	sim->packet_free = p;
-	sim->packet_free_n++;
+	struct sim_packet_list *l = &sim->back[sim->parity][p->owner];
+	p->next_free = l->head;
+	if (l->head == NULL)
+		l->tail = p;
+	l->head = p;
+	l->n++;
 }

@@ -9,7 +9,9 @@
 #include "ip/ipv4.h"
 #include "sim/sim_impl.h"
 
-void sim_router_input(struct sim_node *node, struct sim_packet *p)
+/* Out of line: inlined into sim_node_input() it would make every
+ * packet to a host save the registers this needs. */
+__attribute__((noinline)) void sim_router_input(struct sim_node *node, struct sim_packet *p)
 {
 	struct ipv4_view ip;
 	enum synq_drop_reason reason = ipv4_parse(p->data, p->len, &ip);

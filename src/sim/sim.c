@@ -146,25 +146,39 @@ void sim_stop(struct sim *sim)
 	sim->stopped = true;
 }
 
+/* Whether a livelock bound stops the run before its next event: only
+ * asked once a counter has reached its bound, so that the common step
+ * needs no look at the queue. 1: nothing is due, 0: go on, -ELOOP. */
+static int bound_reached(struct sim *sim, synq_time_t until, uint64_t seq_limit,
+                         uint64_t steps_max)
+{
+	synq_time_t next = sim_queue_next_time(&sim->queue);
+	if (next > until || next == SYNQ_TIME_NEVER)
+		return 1;
+	if (next == until && sim_queue_next_seq(&sim->queue) >= seq_limit)
+		return 1;
+	if (next == sim->now && sim->instant_steps >= sim->cfg.instant_steps_max)
+		return -ELOOP;
+	if (sim->steps >= steps_max)
+		return -ELOOP;
+	return 0;
+}
+
 int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit)
 {
-	uint64_t steps_max = sim->cfg.steps_max;
+	uint64_t steps_max = sim->cfg.steps_max ? sim->cfg.steps_max : UINT64_MAX;
+	uint64_t instant_max = sim->cfg.instant_steps_max;
+	struct sim_queue_fire fire;
 	for (;;) {
-		synq_time_t next = sim_queue_next_time(&sim->queue);
-		if (next > until || next == SYNQ_TIME_NEVER)
-			break;
-		if (next == until && sim_queue_next_seq(&sim->queue) >= seq_limit)
-			break;
-		if (next == sim->now) {
-			if (sim->instant_steps >= sim->cfg.instant_steps_max)
-				return -ELOOP;
+		if (sim->instant_steps >= instant_max || sim->steps >= steps_max) {
+			int bound = bound_reached(sim, until, seq_limit, steps_max);
+			if (bound)
+				return bound > 0 ? 0 : bound;
 		}
-		if (steps_max && sim->steps >= steps_max)
-			return -ELOOP;
-		struct sim_queue_fire fire;
-		sim_queue_pop(&sim->queue, &fire);
-		assert(fire.time >= sim->now); /* the clock never goes back */
+		if (!sim_queue_pop_before(&sim->queue, until, seq_limit, &fire))
+			break;
 		if (fire.time != sim->now) {
+			assert(fire.time > sim->now); /* the clock never goes back */
 			if (sim->logging)
 				sim_time_mark(sim, fire.time);
 			sim->now = fire.time;

@@ -37,6 +37,7 @@ struct sim_packet {
 /* One direction of a link: its transmitter and the packets waiting for it. */
 struct sim_link_dir {
 	struct sim_link_config cfg;
+	bool delay_only;         /* cfg has no rate, loss, jitter or reordering */
 	struct sim_rng rng;
 	synq_time_t busy_until;  /* the transmitter is free from this time */
 	uint64_t carry;          /* remainder of bits * 10^9 / rate, < rate */
@@ -57,6 +58,7 @@ struct sim_link_dir {
 	struct {
 		_Alignas(64) struct sim_packet *fifo_head, *fifo_tail;
 		uint64_t packets, bytes;
+		const struct sim_link_endpoint *to; /* the receiving end */
 	} rx;
 };
 
@@ -204,16 +206,30 @@ int sim_packet_pool_init(struct sim *sim);
 void sim_packet_pool_fini(struct sim *sim);
 /* A buffer holding a copy of pkt, or NULL (pool exhausted, counted). */
 struct sim_packet *sim_packet_alloc(struct sim *sim, const uint8_t *pkt, size_t len);
-void sim_packet_free(struct sim *sim, struct sim_packet *p);
+/* Free buffers beyond which a domain sends foreign ones back (packet.c). */
+#define SIM_PACKET_ADOPT_MAX 4096u
+/* Put p (of another domain's slab) on the list back to its domain. */
+void sim_packet_send_back(struct sim *sim, struct sim_packet *p);
+/* Inline: nearly every event ends with one. */
+static inline void sim_packet_free(struct sim *sim, struct sim_packet *p)
+{
+	sim->packets_in_use--;
+	if (p->owner != sim->domain && sim->packet_free_n >= SIM_PACKET_ADOPT_MAX) {
+		sim_packet_send_back(sim, p);
+		return;
+	}
+	p->next_free = sim->packet_free;
+	sim->packet_free = p;
+	sim->packet_free_n++;
+}
 
 /* link.c: offer p (owned from here on) to the direction sending from end. */
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
                        struct sim_packet *p);
 void sim_link_fini(struct sim_link *link);
-/* Queue the arrival of p (link, from and arrival set) in sim, the domain
- * of the receiving node: a packet from another domain, at a barrier. */
-void sim_link_deliver(struct sim *sim, struct sim_packet *p);
-/* The same with p->seq already decided (a packet from another domain). */
+/* Queue the arrival of p (link, from, arrival and seq set) in sim, the
+ * domain of the receiving node: a packet from another domain, at a
+ * barrier. */
 void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p);
 
 /* sim.c */
@@ -280,6 +296,14 @@ static inline void sim_packet_csum_ready_for(const struct sim_node *node, struct
 		return;
 #endif
 	sim_packet_csum_ready(p);
+}
+
+/* sim_node_timer_set() for a deadline that is most often the one set
+ * already (a host re-arms after every event): that case costs no call. */
+static inline void sim_node_timer_update(struct sim_node *node, synq_time_t deadline)
+{
+	if (deadline != node->timer_deadline)
+		sim_node_timer_set(node, deadline);
 }
 
 /* router.c: forward (or deliver locally) a packet that arrived at a router. */
