@@ -151,6 +151,9 @@ struct sim_par {
 		unsigned run_len;    /* windows of the chosen way */
 		bool alone;          /* the way last chosen */
 		uint64_t since, par_ns, solo_ns;
+		/* the domains' work in the timed windows of one parity */
+		uint64_t work_since;
+		unsigned work_parity;
 	} pace;
 	uint64_t solo_windows;
 	bool pace_off;             /* SYNQ_SIM_PACE=0: every window on every thread */
@@ -544,15 +547,41 @@ static void global_run(struct sim_par *par, synq_time_t at, unsigned parity)
  * against the calmer windows after them they made the threads look
  * slower than one (1.03 ms a window against 0.53; 0.46 against 0.62 from
  * then on), so a quarter of a 2 s run went on alone. After that, every
- * round times PROBE windows each way and runs the faster for a stretch
- * that doubles while the same way keeps winning (a probe alone costs
- * what the threads would have saved). Going alone needs a clear win, a
- * tenth: two threads' windows are noisier, and a wrong choice holds for
- * the whole stretch. */
+ * round times PROBE windows with every thread and runs the faster way
+ * for a stretch that doubles while the same way keeps winning. The
+ * threads' windows are timed against the sum of the domains' work in
+ * them, what one thread would have had to do: when they beat it by a
+ * quarter, they win without a probe alone (which costs what the threads
+ * would have saved: a tenth of a 2 s run, 64 windows in every 600, at
+ * nearly twice the time). Otherwise PROBE windows alone are timed too,
+ * and going alone needs a clear win, a tenth: two threads' windows are
+ * noisier, and a wrong choice holds for the whole stretch. */
 enum pace_phase { PACE_WARM_UP, PACE_TIME_PAR, PACE_TIME_SOLO, PACE_RUN_CHOSEN };
 
-/* After window w on thread 0: the way to run the windows that follow. */
-static bool pace(struct sim_par *par, bool solo)
+/* Wall time the domains spent in windows of this parity, all threads'
+ * (the windows of the other parity than the one running are over). */
+static uint64_t work_of_parity(const struct sim_par *par, unsigned parity)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < par->n; i++)
+		sum += par->dom[i]->work_ns[parity];
+	return sum;
+}
+
+static bool pace_choose(struct sim_pace *pc, bool alone)
+{
+	pc->phase = PACE_RUN_CHOSEN;
+	if (pc->run_len == 0 || alone != pc->alone)
+		pc->run_len = PACE_RUN;
+	else if (pc->run_len < PACE_RUN_MAX)
+		pc->run_len *= 2;
+	pc->alone = alone;
+	return alone;
+}
+
+/* After window w (of parity wp) on thread 0: the way to run the windows
+ * that follow. */
+static bool pace(struct sim_par *par, bool solo, unsigned wp)
 {
 	struct sim_pace *pc = &par->pace;
 	unsigned len = pc->phase == PACE_RUN_CHOSEN ? pc->run_len : PACE_PROBE;
@@ -563,26 +592,22 @@ static bool pace(struct sim_par *par, bool solo)
 	pc->count = 0;
 	pc->since = now;
 	switch (pc->phase) {
-	case PACE_WARM_UP:
-		pc->phase = PACE_TIME_PAR;
-		return false;
-	case PACE_TIME_PAR:
+	case PACE_TIME_PAR: {
 		pc->par_ns = per;
+		/* len is even: the windows of work_parity timed are len / 2 */
+		uint64_t work = (work_of_parity(par, pc->work_parity) - pc->work_since) / (len / 2);
+		if (4 * pc->par_ns <= 3 * work)
+			return pace_choose(pc, false);
 		pc->phase = PACE_TIME_SOLO;
 		return true;
-	case PACE_TIME_SOLO: {
-		pc->solo_ns = per;
-		pc->phase = PACE_RUN_CHOSEN;
-		bool alone = pc->solo_ns + pc->solo_ns / 10 < pc->par_ns;
-		if (pc->run_len == 0 || alone != pc->alone)
-			pc->run_len = PACE_RUN;
-		else if (pc->run_len < PACE_RUN_MAX)
-			pc->run_len *= 2;
-		pc->alone = alone;
-		return alone;
 	}
-	default:
+	case PACE_TIME_SOLO:
+		pc->solo_ns = per;
+		return pace_choose(pc, pc->solo_ns + pc->solo_ns / 10 < pc->par_ns);
+	default: /* warmed up, or a chosen stretch over: time the threads */
 		pc->phase = PACE_TIME_PAR;
+		pc->work_parity = 1 - wp;
+		pc->work_since = work_of_parity(par, pc->work_parity);
 		return false;
 	}
 }
@@ -720,7 +745,7 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 			t0 = t1;
 		}
 		if (t == 0 && par->threads > 1 && !par->pace_off) {
-			bool next_solo = pace(par, solo);
+			bool next_solo = pace(par, solo, wp);
 			par->solo_windows += solo;
 			if (!solo && next_solo)
 				atomic_store_explicit(&par->solo_after, window, memory_order_relaxed);
