@@ -174,6 +174,7 @@ struct sim_par {
 	uint64_t busy_cpu_ns[SIM_DOMAINS_MAX]; /* the same in the thread's CPU time */
 	uint64_t open_cpu_ns[SIM_DOMAINS_MAX]; /* of which taking packets in */
 	uint64_t wait_ns[SIM_DOMAINS_MAX];
+	uint64_t sleeps[SIM_DOMAINS_MAX];      /* window barriers waited asleep */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -197,7 +198,8 @@ static void cpu_relax(void)
 #endif
 }
 
-static void barrier_wait(struct sim_barrier *b)
+/* True if the wait slept (the profile counts them). */
+static bool barrier_wait(struct sim_barrier *b)
 {
 	uint32_t gen = atomic_load_explicit(&b->gen, memory_order_acquire);
 	uint32_t n = atomic_load_explicit(&b->n, memory_order_relaxed);
@@ -206,17 +208,18 @@ static void barrier_wait(struct sim_barrier *b)
 		atomic_store(&b->gen, gen + 1);
 		if (atomic_load(&b->sleepers))
 			syscall(SYS_futex, &b->gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-		return;
+		return false;
 	}
 	for (uint32_t i = 0; i < SPIN_ROUNDS; i++) {
 		if (atomic_load_explicit(&b->gen, memory_order_acquire) != gen)
-			return;
+			return false;
 		cpu_relax();
 	}
 	atomic_fetch_add(&b->sleepers, 1);
 	while (atomic_load(&b->gen) == gen)
 		syscall(SYS_futex, &b->gen, FUTEX_WAIT_PRIVATE, gen, NULL, NULL, 0);
 	atomic_fetch_sub(&b->sleepers, 1);
+	return true;
 }
 
 /* ------------------------------------------------------------ setup */
@@ -755,10 +758,11 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 			}
 			solo = next_solo;
 		}
-		if (threads > 1)
-			barrier_wait(&par->bar);
-		if (par->profile)
+		bool slept = threads > 1 && barrier_wait(&par->bar);
+		if (par->profile) {
 			par->wait_ns[t] += wall_ns() - t0;
+			par->sleeps[t] += slept;
+		}
 	}
 	if (t == 0 && par->threads > 1 && solo) {
 		/* the others wait at the barrier: let them go */
@@ -886,7 +890,8 @@ void sim_par_destroy(struct sim *root)
 			        (unsigned long long)par->dom[i]->events_run, par->busy_ns[i] / 1e9,
 			        par->busy_cpu_ns[i] / 1e9, par->open_cpu_ns[i] / 1e9, par->plan[i]);
 		for (unsigned t = 0; t < par->threads; t++)
-			fprintf(stderr, "sim: thread %u: %.3f s at barriers\n", t, par->wait_ns[t] / 1e9);
+			fprintf(stderr, "sim: thread %u: %.3f s at barriers, asleep at %llu\n", t,
+			        par->wait_ns[t] / 1e9, (unsigned long long)par->sleeps[t]);
 	}
 	if (par->n_workers) {
 		atomic_store(&par->exit, true);
