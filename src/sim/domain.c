@@ -73,6 +73,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,8 +99,12 @@
 #endif
 
 /* Rounds of spinning before a barrier sleeps: about 50 us (23 ns a pause
- * on the 2-core EPYC VM this was tuned on). */
+ * on the 2-core EPYC VM this was tuned on). Then it yields the core for
+ * up to YIELD_NS before it sleeps: a wake-up from a futex costs this VM
+ * tens of microseconds, about what a window's threads wait for each
+ * other, and yielding lets a thread that shares the core run. */
 #define SPIN_ROUNDS 2000u
+#define YIELD_NS 400000u
 
 struct sim_barrier {
 	_Atomic uint32_t arrived;
@@ -215,6 +220,12 @@ static bool barrier_wait(struct sim_barrier *b)
 			return false;
 		cpu_relax();
 	}
+	uint64_t until = wall_ns() + YIELD_NS;
+	do {
+		sched_yield();
+		if (atomic_load_explicit(&b->gen, memory_order_acquire) != gen)
+			return false;
+	} while (wall_ns() < until);
 	atomic_fetch_add(&b->sleepers, 1);
 	while (atomic_load(&b->gen) == gen)
 		syscall(SYS_futex, &b->gen, FUTEX_WAIT_PRIVATE, gen, NULL, NULL, 0);
