@@ -492,10 +492,6 @@ static void synrecv_established(struct synq_stack *s, struct tcp_conn *c,
 void tcp_conn_input(struct synq_stack *s, struct tcp_conn *c, const struct tcp_segment *seg)
 {
 	c->segs_in++;
-	/* What a new ACK frees is as cold as the connection was: ask for
-	 * the first of it while the checks before tcp_ack() run. */
-	if (c->sndq.head != POOL_NONE && seq_after(seg->ack, c->snd_una))
-		__builtin_prefetch(segbuf_get(&s->segbufs, c->sndq.head), 0, 3);
 	if (c->state == SYNQ_TCP_SYN_SENT) {
 		if (synsent_input(s, c, seg)) {
 			DROP(s, TCP_ACK);
