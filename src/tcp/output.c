@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "ip/tcp_plain.h"
 #include "tcp/chrono.h"
 #include "tcp/stack_internal.h"
 
@@ -77,27 +78,47 @@ static void ack_sent(struct synq_stack *s, struct tcp_conn *c)
 }
 
 /* Send one segment of a synchronized connection: seq, flags, and len
- * payload bytes taken from data (NULL for none). */
+ * payload bytes taken from data (NULL for none). Without SACK blocks to
+ * report (a reset reports none) the segment is plain: at most the
+ * timestamp option, built by tcp_plain_segment_emit(). */
 static void transmit(struct synq_stack *s, struct tcp_conn *c, uint32_t seq, uint8_t flags,
                      const uint8_t *data, uint16_t len)
 {
-	/* Zeroed but for the SACK blocks, which are read only up to
-	 * sack_count (a segment is built for every one sent). */
-	struct tcp_segment seg;
-	memset(&seg, 0, offsetof(struct tcp_segment, opt.sack));
-	seg.src_port = c->tuple.local_port;
-	seg.dst_port = c->tuple.remote_port;
-	seg.seq = seq;
-	seg.ack = c->rcv_nxt;
-	seg.flags = flags;
-	seg.payload = data;
-	seg.payload_len = len;
-	fill_timestamp(s, c, &seg.opt);
-	if (!(flags & TCP_RST))
+	size_t n;
+	if ((flags & TCP_RST) || !(c->flags & TCP_CONN_SACK_OK) ||
+	    (!c->dsack && c->num_sacks == 0)) {
+		struct tcp_plain_segment seg = {
+			.seq = seq, .ack = c->rcv_nxt,
+			.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
+			.flags = flags, .payload = data, .payload_len = len,
+		};
+		if (c->flags & TCP_CONN_TS_OK) {
+			seg.has_timestamp = true;
+			seg.tsval = tcp_ts_now(s) + c->ts_offset;
+			seg.tsecr = c->ts_recent;
+		}
+		seg.window = (uint16_t)tcp_select_window(s, c);
+		struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
+		n = tcp_plain_segment_emit(s->tx, sizeof s->tx, &ipf, &seg,
+		                           !s->io.tcp_csum_offload);
+	} else {
+		/* Zeroed but for the SACK blocks, which are read only up to
+		 * sack_count (a segment is built for every one sent). */
+		struct tcp_segment seg;
+		memset(&seg, 0, offsetof(struct tcp_segment, opt.sack));
+		seg.src_port = c->tuple.local_port;
+		seg.dst_port = c->tuple.remote_port;
+		seg.seq = seq;
+		seg.ack = c->rcv_nxt;
+		seg.flags = flags;
+		seg.payload = data;
+		seg.payload_len = len;
+		fill_timestamp(s, c, &seg.opt);
 		add_sack_blocks(c, &seg.opt);
-	seg.window = (uint16_t)tcp_select_window(s, c);
-	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
-	size_t n = emit(s, &ipf, &seg);
+		seg.window = (uint16_t)tcp_select_window(s, c);
+		struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
+		n = emit(s, &ipf, &seg);
+	}
 	if (n == 0)
 		return;
 	c->segs_out++;
