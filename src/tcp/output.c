@@ -362,9 +362,8 @@ uint32_t tcp_tso_segs(const struct synq_stack *s, const struct tcp_conn *c, uint
 /* Segments the congestion window lets one transmit unit take (Linux's
  * tcp_cwnd_test()): at most half the window, so that two units are in
  * flight. */
-static uint32_t cwnd_quota(const struct tcp_conn *c)
+static uint32_t cwnd_quota(const struct tcp_conn *c, uint32_t in_flight)
 {
-	uint32_t in_flight = tcp_packets_in_flight(c);
 	if (in_flight >= c->snd_cwnd)
 		return 0;
 	uint32_t half = c->snd_cwnd >> 1 ? c->snd_cwnd >> 1 : 1;
@@ -399,11 +398,12 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 
 /* New data leaves (Linux's tcp_event_data_sent()): sending resumes after
  * idle; a reply sent within the ACK timeout of the last data received
- * marks the connection interactive (pingpong), so ACKs get delayed. */
-static void data_sent_event(struct synq_stack *s, struct tcp_conn *c)
+ * marks the connection interactive (pingpong), so ACKs get delayed.
+ * in_flight: tcp_packets_in_flight() now, which the caller knows. */
+static void data_sent_event(struct synq_stack *s, struct tcp_conn *c, uint32_t in_flight)
 {
 	uint32_t now = tcp_ms_stamp(s);
-	if (tcp_packets_in_flight(c) == 0)
+	if (in_flight == 0)
 		tcp_cc_tx_start(s, c);
 	c->lsndtime = now;
 	if (now - c->lrcvtime < c->ato_ms)
@@ -515,11 +515,13 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 
 /* rto_when: NULL to arm the RTO here when it is due; otherwise its
  * deadline is left there for the caller, who arms it unless a loss probe
- * takes the timer first (the same timer, set twice in a row before). */
+ * takes the timer first (the same timer, set twice in a row before).
+ * in_flight: tcp_packets_in_flight() before b leaves. */
 static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
-                            bool ends_unit, bool ends_burst, synq_time_t *rto_when)
+                            bool ends_unit, bool ends_burst, synq_time_t *rto_when,
+                            uint32_t in_flight)
 {
-	data_sent_event(s, c);
+	data_sent_event(s, c, in_flight);
 	transmit_segbuf(s, c, b, ends_burst);
 	if (ends_unit)
 		tcp_segbuf_end_unit(c, b);
@@ -662,7 +664,9 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
 	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
-		uint32_t quota = probe ? 1 : cwnd_quota(c);
+		/* in flight: unchanged until the unit's first segment leaves */
+		uint32_t in_flight = tcp_packets_in_flight(c);
+		uint32_t quota = probe ? 1 : cwnd_quota(c, in_flight);
 		if (quota == 0) {
 			is_cwnd_limited = true;
 			break;
@@ -678,7 +682,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			budget = unit_budget(s, c, mss, quota);
 			grow_head_skb(s, c, budget);
 		}
-		uint32_t room = probe ? 1 : c->snd_cwnd - tcp_packets_in_flight(c);
+		uint32_t room = probe ? 1 : c->snd_cwnd - in_flight;
 		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
@@ -707,7 +711,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			if (next)
 				bytes += next->len;
 			send_new_segbuf(s, c, b, next == NULL, next == NULL && bytes > mss,
-			                &rto_when);
+			                &rto_when, n == 1 ? in_flight : tcp_packets_in_flight(c));
 			sent++;
 			if (next == NULL)
 				break;
@@ -870,7 +874,7 @@ void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c)
 			return;
 		b = segbuf_get(&s->segbufs, c->send_head);
 		b->tcp_flags |= TCP_PSH;
-		send_new_segbuf(s, c, b, true, false, NULL);
+		send_new_segbuf(s, c, b, true, false, NULL, tcp_packets_in_flight(c));
 		return;
 	}
 	transmit(s, c, c->snd_una - 1, TCP_ACK, NULL, 0);
