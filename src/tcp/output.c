@@ -513,12 +513,16 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 	return b;
 }
 
-/* rto_when: NULL to arm the RTO here when it is due; otherwise its
- * deadline is left there for the caller, who arms it unless a loss probe
- * takes the timer first (the same timer, set twice in a row before).
+/* rto_due: NULL to arm the RTO here when it is due; otherwise it is
+ * marked due there for the caller, who arms it unless a loss probe takes
+ * the timer first (the same timer, set twice in a row before). Its
+ * deadline is then worked out by the caller: nothing it reads (the time,
+ * the RTO, the head's first transmission, rtx_kind) changes in between
+ * but rtx_kind, which rto_rearm_when() itself sets and a loss probe sets
+ * again.
  * in_flight: tcp_packets_in_flight() before b leaves. */
 static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
-                            bool ends_unit, bool ends_burst, synq_time_t *rto_when,
+                            bool ends_unit, bool ends_burst, bool *rto_due,
                             uint32_t in_flight)
 {
 	data_sent_event(s, c, in_flight);
@@ -538,8 +542,8 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 	 * flight, or replace a pending loss probe. */
 	if (prior_packets == 0 || c->rtx_kind == TCP_RTX_LOSS_PROBE ||
 	    c->rtx_kind == TCP_RTX_PROBE0) {
-		if (rto_when)
-			*rto_when = rto_rearm_when(s, c);
+		if (rto_due)
+			*rto_due = true;
 		else
 			tcp_rearm_rto(s, c);
 	}
@@ -660,7 +664,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	/* Sending changes neither the MSS nor the SACK blocks we report. */
 	uint32_t mss = tcp_current_mss(c);
 	uint32_t sent = 0;
-	synq_time_t rto_when = 0;
+	bool rto_due = false;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
 	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
@@ -711,7 +715,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			if (next)
 				bytes += next->len;
 			send_new_segbuf(s, c, b, next == NULL, next == NULL && bytes > mss,
-			                &rto_when, n == 1 ? in_flight : tcp_packets_in_flight(c));
+			                &rto_due, n == 1 ? in_flight : tcp_packets_in_flight(c));
 			sent++;
 			if (next == NULL)
 				break;
@@ -732,8 +736,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	if (sent || is_cwnd_limited)
 		cwnd_validate_after_push(s, c, is_cwnd_limited);
 	bool loss_probe = sent && !probe && tcp_schedule_loss_probe(s, c, false);
-	if (rto_when && !loss_probe)
-		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_when);
+	if (rto_due && !loss_probe)
+		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_rearm_when(s, c));
 	/* tcp_check_probe_timer(): data waits (a closed window, a cork,
 	 * MSG_MORE) with nothing in flight and no timer pending. */
 	if (c->packets_out == 0 && c->send_head != POOL_NONE &&
