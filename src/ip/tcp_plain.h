@@ -50,6 +50,23 @@ static inline uint16_t tcp_plain_ip_checksum(const struct ipv4_fields *f, uint16
 	return (uint16_t)~sum;
 }
 
+/* The 20-byte IPv4 header ipv4_emit() writes, for a datagram of
+ * total_len bytes, its checksum summed from the fields. */
+static inline void tcp_plain_ip_header(uint8_t *buf, const struct ipv4_fields *f,
+                                       uint16_t total_len)
+{
+	buf[0] = 0x45;
+	buf[1] = f->tos;
+	store_be16(buf + 2, total_len);
+	store_be16(buf + 4, f->id);
+	store_be16(buf + 6, f->dont_fragment ? IPV4_FLAG_DF : 0);
+	buf[8] = f->ttl;
+	buf[9] = f->protocol;
+	store_be16(buf + 10, tcp_plain_ip_checksum(f, total_len));
+	store_be32(buf + 12, f->src_addr);
+	store_be32(buf + 16, f->dst_addr);
+}
+
 /* Build the datagram into buf (capacity cap), the TCP checksum only when
  * sum is set (left 0 otherwise, for tcp_checksum_fill()). Returns its
  * length, or 0 if it does not fit. */
@@ -85,16 +102,7 @@ static inline size_t tcp_plain_segment_emit(uint8_t *buf, size_t cap,
 		                                  (uint16_t)tcp_len);
 		store_be16(th + 16, inet_sum_finish(inet_sum_add(pseudo, th, tcp_len)));
 	}
-	buf[0] = 0x45;
-	buf[1] = ipf->tos;
-	store_be16(buf + 2, (uint16_t)total_len);
-	store_be16(buf + 4, ipf->id);
-	store_be16(buf + 6, ipf->dont_fragment ? IPV4_FLAG_DF : 0);
-	buf[8] = ipf->ttl;
-	buf[9] = ipf->protocol;
-	store_be16(buf + 10, tcp_plain_ip_checksum(ipf, (uint16_t)total_len));
-	store_be32(buf + 12, ipf->src_addr);
-	store_be32(buf + 16, ipf->dst_addr);
+	tcp_plain_ip_header(buf, ipf, (uint16_t)total_len);
 	return total_len;
 }
 

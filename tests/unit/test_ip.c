@@ -523,6 +523,11 @@ static void tcp_plain_matches_general_builder(void **state)
 		assert_memory_equal(got, want, n);
 		struct ipv4_view ip;
 		assert_int_equal(ipv4_parse(got, n, &ip), SYNQ_DROP_NONE);
+		/* both builders write the IPv4 header ipv4_emit() writes */
+		uint8_t ref[IPV4_HEADER_MIN];
+		assert_int_equal(ipv4_emit(ref, &ipf, (uint16_t)(n - IPV4_HEADER_MIN)),
+		                 IPV4_HEADER_MIN);
+		assert_memory_equal(got, ref, IPV4_HEADER_MIN);
 		/* the payload already in place */
 		if (len) {
 			memset(got, 0x5a, sizeof got);
