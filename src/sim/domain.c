@@ -73,6 +73,7 @@
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,8 +99,12 @@
 #endif
 
 /* Rounds of spinning before a barrier sleeps: about 50 us (23 ns a pause
- * on the 2-core EPYC VM this was tuned on). */
+ * on the 2-core EPYC VM this was tuned on). Then it yields the core for
+ * up to YIELD_NS before it sleeps: a wake-up from a futex costs this VM
+ * tens of microseconds, about what a window's threads wait for each
+ * other, and yielding lets a thread that shares the core run. */
 #define SPIN_ROUNDS 2000u
+#define YIELD_NS 400000u
 
 struct sim_barrier {
 	_Atomic uint32_t arrived;
@@ -151,6 +156,9 @@ struct sim_par {
 		unsigned run_len;    /* windows of the chosen way */
 		bool alone;          /* the way last chosen */
 		uint64_t since, par_ns, solo_ns;
+		/* the domains' work in the timed windows of one parity */
+		uint64_t work_since;
+		unsigned work_parity;
 	} pace;
 	uint64_t solo_windows;
 	bool pace_off;             /* SYNQ_SIM_PACE=0: every window on every thread */
@@ -171,6 +179,7 @@ struct sim_par {
 	uint64_t busy_cpu_ns[SIM_DOMAINS_MAX]; /* the same in the thread's CPU time */
 	uint64_t open_cpu_ns[SIM_DOMAINS_MAX]; /* of which taking packets in */
 	uint64_t wait_ns[SIM_DOMAINS_MAX];
+	uint64_t sleeps[SIM_DOMAINS_MAX];      /* window barriers waited asleep */
 };
 
 static uint64_t clock_ns(clockid_t clock)
@@ -194,7 +203,8 @@ static void cpu_relax(void)
 #endif
 }
 
-static void barrier_wait(struct sim_barrier *b)
+/* True if the wait slept (the profile counts them). */
+static bool barrier_wait(struct sim_barrier *b)
 {
 	uint32_t gen = atomic_load_explicit(&b->gen, memory_order_acquire);
 	uint32_t n = atomic_load_explicit(&b->n, memory_order_relaxed);
@@ -203,17 +213,24 @@ static void barrier_wait(struct sim_barrier *b)
 		atomic_store(&b->gen, gen + 1);
 		if (atomic_load(&b->sleepers))
 			syscall(SYS_futex, &b->gen, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-		return;
+		return false;
 	}
 	for (uint32_t i = 0; i < SPIN_ROUNDS; i++) {
 		if (atomic_load_explicit(&b->gen, memory_order_acquire) != gen)
-			return;
+			return false;
 		cpu_relax();
 	}
+	uint64_t until = wall_ns() + YIELD_NS;
+	do {
+		sched_yield();
+		if (atomic_load_explicit(&b->gen, memory_order_acquire) != gen)
+			return false;
+	} while (wall_ns() < until);
 	atomic_fetch_add(&b->sleepers, 1);
 	while (atomic_load(&b->gen) == gen)
 		syscall(SYS_futex, &b->gen, FUTEX_WAIT_PRIVATE, gen, NULL, NULL, 0);
 	atomic_fetch_sub(&b->sleepers, 1);
+	return true;
 }
 
 /* ------------------------------------------------------------ setup */
@@ -544,15 +561,41 @@ static void global_run(struct sim_par *par, synq_time_t at, unsigned parity)
  * against the calmer windows after them they made the threads look
  * slower than one (1.03 ms a window against 0.53; 0.46 against 0.62 from
  * then on), so a quarter of a 2 s run went on alone. After that, every
- * round times PROBE windows each way and runs the faster for a stretch
- * that doubles while the same way keeps winning (a probe alone costs
- * what the threads would have saved). Going alone needs a clear win, a
- * tenth: two threads' windows are noisier, and a wrong choice holds for
- * the whole stretch. */
+ * round times PROBE windows with every thread and runs the faster way
+ * for a stretch that doubles while the same way keeps winning. The
+ * threads' windows are timed against the sum of the domains' work in
+ * them, what one thread would have had to do: when they beat it by a
+ * quarter, they win without a probe alone (which costs what the threads
+ * would have saved: a tenth of a 2 s run, 64 windows in every 600, at
+ * nearly twice the time). Otherwise PROBE windows alone are timed too,
+ * and going alone needs a clear win, a tenth: two threads' windows are
+ * noisier, and a wrong choice holds for the whole stretch. */
 enum pace_phase { PACE_WARM_UP, PACE_TIME_PAR, PACE_TIME_SOLO, PACE_RUN_CHOSEN };
 
-/* After window w on thread 0: the way to run the windows that follow. */
-static bool pace(struct sim_par *par, bool solo)
+/* Wall time the domains spent in windows of this parity, all threads'
+ * (the windows of the other parity than the one running are over). */
+static uint64_t work_of_parity(const struct sim_par *par, unsigned parity)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < par->n; i++)
+		sum += par->dom[i]->work_ns[parity];
+	return sum;
+}
+
+static bool pace_choose(struct sim_pace *pc, bool alone)
+{
+	pc->phase = PACE_RUN_CHOSEN;
+	if (pc->run_len == 0 || alone != pc->alone)
+		pc->run_len = PACE_RUN;
+	else if (pc->run_len < PACE_RUN_MAX)
+		pc->run_len *= 2;
+	pc->alone = alone;
+	return alone;
+}
+
+/* After window w (of parity wp) on thread 0: the way to run the windows
+ * that follow. */
+static bool pace(struct sim_par *par, bool solo, unsigned wp)
 {
 	struct sim_pace *pc = &par->pace;
 	unsigned len = pc->phase == PACE_RUN_CHOSEN ? pc->run_len : PACE_PROBE;
@@ -563,26 +606,22 @@ static bool pace(struct sim_par *par, bool solo)
 	pc->count = 0;
 	pc->since = now;
 	switch (pc->phase) {
-	case PACE_WARM_UP:
-		pc->phase = PACE_TIME_PAR;
-		return false;
-	case PACE_TIME_PAR:
+	case PACE_TIME_PAR: {
 		pc->par_ns = per;
+		/* len is even: the windows of work_parity timed are len / 2 */
+		uint64_t work = (work_of_parity(par, pc->work_parity) - pc->work_since) / (len / 2);
+		if (4 * pc->par_ns <= 3 * work)
+			return pace_choose(pc, false);
 		pc->phase = PACE_TIME_SOLO;
 		return true;
-	case PACE_TIME_SOLO: {
-		pc->solo_ns = per;
-		pc->phase = PACE_RUN_CHOSEN;
-		bool alone = pc->solo_ns + pc->solo_ns / 10 < pc->par_ns;
-		if (pc->run_len == 0 || alone != pc->alone)
-			pc->run_len = PACE_RUN;
-		else if (pc->run_len < PACE_RUN_MAX)
-			pc->run_len *= 2;
-		pc->alone = alone;
-		return alone;
 	}
-	default:
+	case PACE_TIME_SOLO:
+		pc->solo_ns = per;
+		return pace_choose(pc, pc->solo_ns + pc->solo_ns / 10 < pc->par_ns);
+	default: /* warmed up, or a chosen stretch over: time the threads */
 		pc->phase = PACE_TIME_PAR;
+		pc->work_parity = 1 - wp;
+		pc->work_since = work_of_parity(par, pc->work_parity);
 		return false;
 	}
 }
@@ -720,7 +759,7 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 			t0 = t1;
 		}
 		if (t == 0 && par->threads > 1 && !par->pace_off) {
-			bool next_solo = pace(par, solo);
+			bool next_solo = pace(par, solo, wp);
 			par->solo_windows += solo;
 			if (!solo && next_solo)
 				atomic_store_explicit(&par->solo_after, window, memory_order_relaxed);
@@ -730,10 +769,11 @@ static uint64_t par_loop(struct sim_par *par, unsigned t, uint64_t window)
 			}
 			solo = next_solo;
 		}
-		if (threads > 1)
-			barrier_wait(&par->bar);
-		if (par->profile)
+		bool slept = threads > 1 && barrier_wait(&par->bar);
+		if (par->profile) {
 			par->wait_ns[t] += wall_ns() - t0;
+			par->sleeps[t] += slept;
+		}
 	}
 	if (t == 0 && par->threads > 1 && solo) {
 		/* the others wait at the barrier: let them go */
@@ -861,7 +901,8 @@ void sim_par_destroy(struct sim *root)
 			        (unsigned long long)par->dom[i]->events_run, par->busy_ns[i] / 1e9,
 			        par->busy_cpu_ns[i] / 1e9, par->open_cpu_ns[i] / 1e9, par->plan[i]);
 		for (unsigned t = 0; t < par->threads; t++)
-			fprintf(stderr, "sim: thread %u: %.3f s at barriers\n", t, par->wait_ns[t] / 1e9);
+			fprintf(stderr, "sim: thread %u: %.3f s at barriers, asleep at %llu\n", t,
+			        par->wait_ns[t] / 1e9, (unsigned long long)par->sleeps[t]);
 	}
 	if (par->n_workers) {
 		atomic_store(&par->exit, true);

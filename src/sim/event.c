@@ -257,6 +257,17 @@ synq_time_t sim_queue_next_time(struct sim_queue *q)
 	return q->len ? q->heap[0].time : SYNQ_TIME_NEVER;
 }
 
+bool sim_queue_precedes(const struct sim_queue *q, synq_time_t time, uint64_t seq)
+{
+	const struct sim_queue_entry e = { .time = time, .seq = seq };
+	if (!q->root_hole)
+		return q->len == 0 || entry_before(&e, &q->heap[0]);
+	/* Below the hole the root's children head the two halves (the
+	 * entry parked at heap[len] is a leaf of one of them). */
+	return (q->len < 1 || entry_before(&e, &q->heap[1])) &&
+	       (q->len < 2 || entry_before(&e, &q->heap[2]));
+}
+
 /* Hand out the root and leave the hole (the heap is not empty). */
 static void pop_root(struct sim_queue *q, struct sim_queue_fire *fire)
 {

@@ -111,6 +111,9 @@ static inline uint64_t sim_queue_seq_now(const struct sim_queue *q)
 	return q->next_seq;
 }
 
+/* Does an event keyed (time, seq) come before every pending one? */
+bool sim_queue_precedes(const struct sim_queue *q, synq_time_t time, uint64_t seq);
+
 /* Remove the earliest event into *fire. False if the queue is empty. */
 bool sim_queue_pop(struct sim_queue *q, struct sim_queue_fire *fire);
 

@@ -169,11 +169,16 @@ int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit)
 	uint64_t steps_max = sim->cfg.steps_max ? sim->cfg.steps_max : UINT64_MAX;
 	uint64_t instant_max = sim->cfg.instant_steps_max;
 	struct sim_queue_fire fire;
+	sim->run_until = until;
+	sim->run_seq_limit = seq_limit;
 	for (;;) {
 		if (sim->instant_steps >= instant_max || sim->steps >= steps_max) {
 			int bound = bound_reached(sim, until, seq_limit, steps_max);
-			if (bound)
+			if (bound) {
+				sim->run_until = 0;
+				sim->run_seq_limit = 0;
 				return bound > 0 ? 0 : bound;
+			}
 		}
 		if (!sim_queue_pop_before(&sim->queue, until, seq_limit, &fire))
 			break;
@@ -189,9 +194,35 @@ int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit)
 		sim->steps++;
 		fire.fn(sim, fire.arg);
 		if (sim->stopped)
-			return 0;
+			break;
 	}
+	sim->run_until = 0;
+	sim->run_seq_limit = 0;
 	return 0;
+}
+
+bool sim_run_inline(struct sim *sim, synq_time_t time, uint64_t seq)
+{
+	/* what the loop above checks before its pop, conservatively: near a
+	 * bound the event takes the queue and the loop decides */
+	if (sim->stopped || sim->instant_steps + 1 >= sim->cfg.instant_steps_max ||
+	    (sim->cfg.steps_max && sim->steps + 1 >= sim->cfg.steps_max))
+		return false;
+	if (!(time < sim->run_until || (time == sim->run_until && seq < sim->run_seq_limit)))
+		return false;
+	if (!sim_queue_precedes(&sim->queue, time, seq))
+		return false;
+	if (time != sim->now) {
+		assert(time > sim->now);
+		if (sim->logging)
+			sim_time_mark(sim, time);
+		sim->now = time;
+		sim->instant_steps = 0;
+	}
+	sim->instant_steps++;
+	sim->events_run++;
+	sim->steps++;
+	return true;
 }
 
 int sim_run_until(struct sim *sim, synq_time_t until)

@@ -144,6 +144,10 @@ struct sim {
 	uint64_t events_run;
 	uint64_t events_exhausted;
 	uint32_t fifo_pending;    /* packets waiting in link FIFOs (events too) */
+	/* The bounds of the sim_domain_run() under way ((0, 0) outside one):
+	 * an event keyed before them may run (sim_run_inline()). */
+	synq_time_t run_until;
+	uint64_t run_seq_limit;
 
 	/* Packet pool: fixed-size buffers carved from slabs, on a free list. */
 	struct sim_packet *packet_free;
@@ -240,6 +244,13 @@ void sim_fini(struct sim *sim);
  * until with a sequence number below seq_limit (UINT64_MAX: all), while
  * no stop or livelock bound trips. 0 or -ELOOP. */
 int sim_domain_run(struct sim *sim, synq_time_t until, uint64_t seq_limit);
+
+/* Would the run loop run an event keyed (time, seq) next, with nothing
+ * in the way (no other event before it, no bound reached)? Then it is
+ * counted as run, the clock moves to time, and the caller runs it itself
+ * instead of queueing it (a link FIFO's next packet): true. False leaves
+ * everything as it was. */
+bool sim_run_inline(struct sim *sim, synq_time_t time, uint64_t seq);
 
 /* domain.c */
 /* The clock of a domain that logs moves to time: remember the sequence

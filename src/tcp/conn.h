@@ -278,6 +278,11 @@ struct tcp_conn {
 
 _Static_assert(sizeof(struct tcp_conn) % 64 == 0, "a tcp_conn is whole cache lines");
 
+/* The lines of the first group (tcp_input() fetches them ahead). */
+#define TCP_CONN_HOT_LINES 6
+_Static_assert(offsetof(struct tcp_conn, rcv_rtt_us) <= TCP_CONN_HOT_LINES * 64,
+               "what nearly every segment touches fits the hot lines");
+
 /* What an skb costs beyond its payload (its truesize overhead), as
  * measured on Linux 6.18: 60000 bytes in four skbs charge 63328. */
 #define TCP_SKB_OVERHEAD 832u

@@ -3,7 +3,10 @@
  * of them in the event queue (src/sim/link.c). That must not show: each
  * arrival still fires in (time, order of scheduling) among all events, a
  * packet still counts as a pending event against events_max, and packets
- * overtaking one another (reordering) still arrive by their own times. */
+ * overtaking one another (reordering) still arrive by their own times.
+ * A link's packets that the run loop would take next arrive one after the
+ * other without going through the queue: events scheduled meanwhile, the
+ * bound of a run and a stop still come between them. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,6 +202,78 @@ static void reordered_packets_overtake(void **state)
 	sim_destroy(sim);
 }
 
+/* A burst reacts to what its own arrivals do. */
+struct burst {
+	struct order_log log;
+	struct tagged_event early; /* scheduled by packet 101, before 102 */
+	bool stop_at_103;
+};
+
+static void on_burst_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
+                             synq_time_t now)
+{
+	(void)node;
+	(void)len;
+	struct burst *b = ctx;
+	log_tag(&b->log, pkt[0]);
+	if (pkt[0] == 101)
+		assert_int_equal(sim_event_schedule(b->log.sim, now + 5, on_event, &b->early, NULL),
+		                 0);
+	if (pkt[0] == 103 && b->stop_at_103)
+		sim_stop(b->log.sim);
+}
+
+static void bursts_give_way(void **state)
+{
+	(void)state;
+	struct sim *sim;
+	assert_int_equal(sim_create(NULL, &sim), 0);
+	struct burst b = { .log = { .sim = sim }, .stop_at_103 = true };
+	b.early = (struct tagged_event){ &b.log, 1 };
+	struct sim_node_config ca = { .name = "a", .addr = 1, .kind = SIM_NODE_HOST };
+	struct sim_node_config cb = { .name = "b", .addr = 2, .kind = SIM_NODE_HOST,
+	                              .receive = on_burst_receive, .ctx = &b };
+	struct sim_node *a, *bn;
+	assert_int_equal(sim_node_add(sim, &ca, &a), 0);
+	assert_int_equal(sim_node_add(sim, &cb, &bn), 0);
+	struct sim_link_config lc;
+	sim_link_config_init(&lc);
+	lc.delay_ns = 1000;
+	struct sim_link *link;
+	assert_int_equal(sim_link_add(sim, &lc, a, bn, &link), 0);
+	/* 101..105 arrive at 1000, 1010, 1020, 1030, 1040 */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(sim_run_until(sim, (synq_time_t)i * 10), 0);
+		send_tagged(a, 101 + i);
+	}
+	/* the event 101 schedules for 1005 comes before 102; the bound
+	 * 1015 ends the run after 102 */
+	assert_int_equal(sim_run_until(sim, 1015), 0);
+	static const int want_first[] = { 101, 1, 102 };
+	assert_int_equal(b.log.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(b.log.tag[i], want_first[i]);
+	assert_int_equal(b.log.at[1], 1005);
+	assert_int_equal(sim_now(sim), 1015);
+	/* 103 stops the run: 104 waits */
+	assert_int_equal(sim_run_until(sim, SYNQ_TIME_NEVER), 0);
+	assert_int_equal(b.log.n, 4);
+	assert_int_equal(b.log.tag[3], 103);
+	assert_int_equal(sim_now(sim), 1020);
+	b.stop_at_103 = false;
+	assert_int_equal(sim_run_until(sim, SYNQ_TIME_NEVER), 0);
+	assert_int_equal(b.log.n, 6);
+	assert_int_equal(b.log.tag[4], 104);
+	assert_int_equal(b.log.at[4], 1030);
+	assert_int_equal(b.log.tag[5], 105);
+	assert_int_equal(b.log.at[5], 1040);
+	struct sim_stats st;
+	sim_stats_get(sim, &st);
+	assert_int_equal(st.events_run, 6);
+	assert_int_equal(st.events_pending, 0);
+	sim_destroy(sim);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +281,7 @@ int main(void)
 		cmocka_unit_test(waiting_packets_count_against_the_limit),
 		cmocka_unit_test(arrival_times_follow_the_link),
 		cmocka_unit_test(reordered_packets_overtake),
+		cmocka_unit_test(bursts_give_way),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
