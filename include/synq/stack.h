@@ -112,10 +112,6 @@ void synq_stack_input_verified(struct synq_stack *stack, const uint8_t *datagram
                                size_t len, synq_time_t now);
 void synq_stack_advance(struct synq_stack *stack, synq_time_t now);
 synq_time_t synq_stack_next_deadline(const struct synq_stack *stack);
-/* A hint: a datagram for this stack comes soon. Asks the CPU for the
- * stack's state that every datagram reads, without waiting for it (a
- * driver running many stacks calls it a packet ahead). Changes nothing. */
-void synq_stack_prefetch(const struct synq_stack *stack);
 synq_time_t synq_stack_now(const struct synq_stack *stack);
 uint32_t synq_stack_addr(const struct synq_stack *stack);
 

@@ -113,31 +113,17 @@ after_event(struct sim_hostgroup *g, uint32_t host)
 	refile(g, host);
 }
 
-/* The host a datagram is for; count if none. */
-static uint32_t host_of(const struct sim_hostgroup *g, const uint8_t *pkt, size_t len)
-{
-	if (len < 20)
-		return g->count;
-	uint32_t dst = (uint32_t)pkt[16] << 24 | (uint32_t)pkt[17] << 16 |
-	               (uint32_t)pkt[18] << 8 | pkt[19];
-	uint32_t host = dst - g->first_addr;
-	return host < g->count ? host : g->count;
-}
-
-/* Hundreds of stacks take turns: the next one's state is cold. */
-static void group_warm(void *ctx, const uint8_t *pkt, size_t len)
-{
-	const struct sim_hostgroup *g = ctx;
-	uint32_t host = host_of(g, pkt, len);
-	if (host < g->count)
-		synq_stack_prefetch(g->hosts[host].stack);
-}
-
 static void group_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
                           synq_time_t now)
 {
 	struct sim_hostgroup *g = ctx;
-	uint32_t host = host_of(g, pkt, len);
+	if (len < 20) {
+		g->strays++;
+		return;
+	}
+	uint32_t dst = (uint32_t)pkt[16] << 24 | (uint32_t)pkt[17] << 16 |
+	               (uint32_t)pkt[18] << 8 | pkt[19];
+	uint32_t host = dst - g->first_addr;
 	if (host >= g->count) {
 		g->strays++;
 		return;
@@ -229,7 +215,6 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 		return err;
 	}
 	g->node->csum_offload = true;
-	g->node->warm = group_warm;
 	*out = g;
 	return 0;
 }

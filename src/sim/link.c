@@ -209,17 +209,9 @@ static void link_fifo_arrive(struct sim *sim, void *arg)
 		if (next == NULL) {
 			d->rx.fifo_tail = NULL;
 		} else {
-			/* Packets were sent a link's delay ago: cold. The one
-			 * after next is asked for now, and what next's receiver
-			 * will read (next itself was asked for a packet ago). */
-			const struct sim_packet *after = next->next_free;
-			if (after != NULL) {
-				__builtin_prefetch(after, 0, 3);
-				__builtin_prefetch((const char *)after + 64, 0, 3);
-			}
-			const struct sim_node *to = d->rx.to->node;
-			if (to->warm != NULL)
-				to->warm(to->ctx, next->data, next->len);
+			/* sent a link's delay ago: cold; wanted after p */
+			__builtin_prefetch(next, 0, 3);
+			__builtin_prefetch((const char *)next + 64, 0, 3);
 		}
 		arrive(sim, d, p);  /* frees p */
 		if (next == NULL)

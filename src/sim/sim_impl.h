@@ -99,9 +99,6 @@ struct sim_node {
 	sim_receive_fn receive;
 	sim_timer_fn timer;
 	sim_forward_fn forward;
-	/* optional: fetch ahead what receiving pkt will read (link FIFOs
-	 * call it for the packet after the one arriving) */
-	void (*warm)(void *ctx, const uint8_t *pkt, size_t len);
 	void *ctx;
 	struct synq_pcap *pcap;
 	sim_event_id timer_event;  /* 0 when disarmed */

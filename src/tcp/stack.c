@@ -205,15 +205,6 @@ synq_time_t synq_stack_next_deadline(const struct synq_stack *s)
 	return heap < tw ? heap : tw;
 }
 
-void synq_stack_prefetch(const struct synq_stack *s)
-{
-	/* the hot head of struct synq_stack, through the conn and segbuf
-	 * pools' descriptors */
-	const char *end = (const char *)(&s->segbufs + 1);
-	for (const char *p = (const char *)s; p < end; p += 64)
-		__builtin_prefetch(p, 1, 3);
-}
-
 synq_time_t synq_stack_now(const struct synq_stack *s)
 {
 	return s->now;
