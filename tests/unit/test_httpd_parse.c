@@ -101,6 +101,15 @@ static void test_errors(void **state)
 		{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", 400 },
 		{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", 200 },
 		{ "GET / HTTP/1.1\nHost: a\n\n", 200 },              /* bare LF */
+		{ "GET \r\n\r\n", 400 },                             /* no target */
+		{ "GET  HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GETS / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },
+		{ "get / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },      /* methods are case-sensitive */
+		{ "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 200 },
+		{ "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 200 },
+		{ "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		unsigned got = status_of(cases[i].req);
