@@ -34,6 +34,8 @@
  *              what a port scan or a stealth-port check sees. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +64,15 @@ enum phase {
 	PH_WAIT_EOF,   /* done; waiting for the server to close */
 };
 
+/* What every event of a connection reads comes first, in its first line;
+ * a conn is three whole lines, each chunk starts on a line, and the line
+ * buffer (read only for a head line cut by a read) comes last and is
+ * never cleared: a response read whole touches two lines. */
 struct conn {
 	struct scn_pop *pop;
-	uint32_t slot;
 	uint32_t gen;            /* bumped at every reuse of the slot */
+	uint32_t slot;
 	uint32_t host;
-	uint32_t owner;          /* browser index, or NONE */
-	uint32_t next_free;
 	int fd;
 	uint8_t phase;
 	bool want_request;       /* send a request once connected */
@@ -78,14 +82,20 @@ struct conn {
 	bool resp_close;         /* "Connection: close" in the response */
 	uint8_t line_len;
 	uint16_t status;
+	uint32_t owner;          /* browser index, or NONE */
+	uint32_t next_free;
 	int64_t content_length;  /* -1: until EOF */
 	uint64_t body_got;
-	char line[96];
+	sim_event_id timer;      /* request timeout, slowloris tick, idle hold */
+	/* second line */
 	synq_time_t t_connect;
 	synq_time_t t_request;
-	sim_event_id timer;      /* request timeout, slowloris tick, idle hold */
 	uint32_t headers_sent;
-};
+	char line[96];           /* not cleared: line_len says what it holds */
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct conn) == 192, "struct conn: three lines");
+_Static_assert(offsetof(struct conn, t_connect) == 64, "struct conn: hot fields in line one");
 
 struct browser {
 	struct scn_pop *pop;
@@ -147,16 +157,20 @@ static struct conn *conn_alloc(struct scn_pop *p)
 		slot = p->used_slots;
 		uint32_t chunk = slot >> CHUNK_BITS;
 		if (chunk == p->n_chunks) {
-			struct conn *c = calloc_lines(CHUNK, sizeof *c);
-			if (c == NULL)
+			/* calloc(): fresh pages, untouched until used; the
+			 * chunk starts on the next line */
+			char *mem = calloc(1, CHUNK * sizeof(struct conn) + 64);
+			if (mem == NULL)
 				return NULL;
-			p->chunks[p->n_chunks++] = c;
+			p->chunk_mem[p->n_chunks] = mem;
+			p->chunks[p->n_chunks++] =
+				(struct conn *)(mem + (64 - (uintptr_t)mem % 64));
 		}
 		p->used_slots++;
 	}
 	struct conn *c = conn_at(p, slot);
 	uint32_t gen = c->gen + 1;
-	memset(c, 0, sizeof *c);
+	memset(c, 0, offsetof(struct conn, line));
 	c->gen = gen;
 	c->pop = p;
 	c->slot = slot;
@@ -1015,10 +1029,11 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	p->hosts = cfg->hosts ? (uint32_t)cfg->hosts : default_hosts(cfg);
 	p->cap_conns = conn_capacity(cfg);
 	p->chunks = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunks);
+	p->chunk_mem = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunk_mem);
 	p->epfd = calloc_lines(p->hosts, sizeof *p->epfd);
 	if (cfg->model == SCN_MODEL_BROWSER)
 		p->browsers = calloc_lines(cfg->count, sizeof *p->browsers);
-	if (!p->chunks || !p->epfd || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
+	if (!p->chunks || !p->chunk_mem || !p->epfd || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
 		return -ENOMEM;
 
 	/* Each client host's tables, sized for its share of the work: a
@@ -1135,8 +1150,9 @@ void scn_pop_free(struct scn_pop *p)
 	scn_synflood_free(p);
 	sim_hostgroup_free(p->group);
 	for (uint32_t i = 0; i < p->n_chunks; i++)
-		free(p->chunks[i]);
+		free(p->chunk_mem[i]);
 	free(p->chunks);
+	free(p->chunk_mem);
 	free(p->epfd);
 	free(p->browsers);
 	free(p);
