@@ -474,7 +474,8 @@ static bool prefix_ci(const char *s, const char *lower, size_t n)
 }
 
 /* One header line of the response (without its CRLF). */
-static void response_line(struct conn *c, const char *line, size_t len)
+static inline __attribute__((always_inline)) void
+response_line(struct conn *c, const char *line, size_t len)
 {
 	if (c->status == 0) {
 		/* "HTTP/1.1 200 OK" */
@@ -508,8 +509,10 @@ static void response_line(struct conn *c, const char *line, size_t len)
 	}
 }
 
-/* A whole line of the head (n bytes, its LF not counted). */
-static void response_head_line(struct conn *c, const char *line, size_t n)
+/* A whole line of the head (n bytes, its LF not counted). Inlined in
+ * response_feed(), its one caller: seven lines a response. */
+static inline __attribute__((always_inline)) void
+response_head_line(struct conn *c, const char *line, size_t n)
 {
 	if (n && line[n - 1] == '\r')
 		n--;
@@ -547,20 +550,24 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		size_t room = sizeof c->line - 1 - c->line_len;
 		size_t take = end - i < room ? end - i : room;
+		const char *line;
+		size_t n;
 		if (nl != NULL && c->line_len == 0) {
-			response_head_line(c, (const char *)buf + i, take);
+			line = (const char *)buf + i;
+			n = take;
 			i = end + 1;
-			continue;
+		} else {
+			memcpy(c->line + c->line_len, buf + i, take);
+			c->line_len = (uint8_t)(c->line_len + take);
+			i = end;
+			if (nl == NULL)
+				break;
+			i++; /* past the LF */
+			line = c->line;
+			n = c->line_len;
+			c->line_len = 0;
 		}
-		memcpy(c->line + c->line_len, buf + i, take);
-		c->line_len = (uint8_t)(c->line_len + take);
-		i = end;
-		if (nl == NULL)
-			break;
-		i++; /* past the LF */
-		size_t n = c->line_len;
-		c->line_len = 0;
-		response_head_line(c, c->line, n);
+		response_head_line(c, line, n);
 	}
 }
 
