@@ -64,10 +64,10 @@ enum phase {
 	PH_WAIT_EOF,   /* done; waiting for the server to close */
 };
 
-/* What every event of a connection reads comes first, in its first line;
- * a conn is three whole lines, each chunk starts on a line, and the line
- * buffer (read only for a head line cut by a read) comes last and is
- * never cleared: a response read whole touches two lines. */
+/* Everything a connection's events read and write sits in its first
+ * line, the only one cleared at reuse; a conn is three whole lines and
+ * each chunk starts on a line. The rest (slowloris' count, the buffer for
+ * a head line cut by a read) is touched only when used. */
 struct conn {
 	struct scn_pop *pop;
 	uint32_t gen;            /* bumped at every reuse of the slot */
@@ -84,18 +84,19 @@ struct conn {
 	uint16_t status;
 	uint32_t owner;          /* browser index, or NONE */
 	uint32_t next_free;
-	int64_t content_length;  /* -1: until EOF */
-	uint64_t body_got;
+	int64_t body_left;       /* of Content-Length; -1: until EOF */
 	sim_event_id timer;      /* request timeout, slowloris tick, idle hold */
-	/* second line */
-	synq_time_t t_connect;
-	synq_time_t t_request;
-	uint32_t headers_sent;
-	char line[96];           /* not cleared: line_len says what it holds */
+	union {
+		synq_time_t t_connect; /* until connected */
+		synq_time_t t_request; /* from the request's write */
+	};
+	/* second and third lines */
+	uint32_t headers_sent;   /* slowloris; from its first write */
+	char line[96];           /* line_len says what it holds */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct conn) == 192, "struct conn: three lines");
-_Static_assert(offsetof(struct conn, t_connect) == 64, "struct conn: hot fields in line one");
+_Static_assert(offsetof(struct conn, headers_sent) == 64, "struct conn: hot fields in line one");
 
 struct browser {
 	struct scn_pop *pop;
@@ -170,7 +171,7 @@ static struct conn *conn_alloc(struct scn_pop *p)
 	}
 	struct conn *c = conn_at(p, slot);
 	uint32_t gen = c->gen + 1;
-	memset(c, 0, offsetof(struct conn, line));
+	memset(c, 0, offsetof(struct conn, headers_sent));
 	c->gen = gen;
 	c->pop = p;
 	c->slot = slot;
@@ -254,8 +255,7 @@ static void conn_send_request(struct conn *c)
 	c->resp_close = false;
 	c->line_len = 0;
 	c->status = 0;
-	c->content_length = -1;
-	c->body_got = 0;
+	c->body_left = -1;
 	c->t_request = now_of(p);
 	p->out.requests_sent++;
 	ssize_t n = synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, p->request,
@@ -337,12 +337,14 @@ static void slowloris_send(struct conn *c, bool first)
 	struct scn_pop *p = c->pop;
 	char buf[192];
 	int n;
-	if (first)
+	if (first) {
+		c->headers_sent = 0;
 		n = snprintf(buf, sizeof buf,
 		             "GET %s HTTP/1.1\r\nHost: 10.0.0.1\r\nUser-Agent: synq-slowloris\r\n",
 		             p->cfg->path);
-	else
+	} else {
 		n = snprintf(buf, sizeof buf, "X-a: %u\r\n", c->headers_sent);
+	}
 	c->headers_sent++;
 	if (n > 0)
 		synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, buf, (size_t)n);
@@ -499,7 +501,7 @@ response_line(struct conn *c, const char *line, size_t len)
 		for (size_t i = 15; i < len; i++)
 			if (line[i] >= '0' && line[i] <= '9' && v < ((int64_t)1 << 50))
 				v = v * 10 + (line[i] - '0');
-		c->content_length = v;
+		c->body_left = v;
 	} else if ((line[3] | 0x20) == 'n' && prefix_ci(line, "connection:", 11)) {
 		size_t i = 11;
 		while (i < len && line[i] == ' ')
@@ -520,7 +522,7 @@ response_head_line(struct conn *c, const char *line, size_t n)
 		if (c->status == 0)
 			return; /* stray blank line before the status */
 		c->in_body = true;
-		if (c->content_length == 0 || c->status == 304 || c->status == 204)
+		if (c->body_left == 0 || c->status == 304 || c->status == 204)
 			response_done(c);
 	} else {
 		response_line(c, line, n);
@@ -537,12 +539,13 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 	while (i < len && c->phase == PH_REQUEST) {
 		if (c->in_body) {
 			size_t take = len - i;
-			if (c->content_length >= 0 &&
-			    (uint64_t)c->content_length - c->body_got < take)
-				take = (size_t)((uint64_t)c->content_length - c->body_got);
-			c->body_got += take;
+			if (c->body_left >= 0) {
+				if ((uint64_t)c->body_left < take)
+					take = (size_t)c->body_left;
+				c->body_left -= (int64_t)take;
+			}
 			i += take;
-			if (c->content_length >= 0 && c->body_got >= (uint64_t)c->content_length)
+			if (c->body_left == 0)
 				response_done(c);
 			continue;
 		}
@@ -577,7 +580,7 @@ static void on_eof(struct conn *c)
 	struct scn_pop *p = c->pop;
 	switch (c->phase) {
 	case PH_REQUEST:
-		if (c->in_body && c->content_length < 0) {
+		if (c->in_body && c->body_left < 0) {
 			response_done(c); /* the body ran to EOF */
 			if (c->phase != PH_FREE)
 				conn_end(c);
