@@ -8,6 +8,7 @@
 #define SYNQ_FUZZ_HARNESS_WIRE_H
 
 #define ipv4_parse harness_ipv4_parse
+#define ipv4_parse_verified harness_ipv4_parse_verified
 #define ipv4_emit harness_ipv4_emit
 #define ipv4_forward_ttl harness_ipv4_forward_ttl
 #define ipv4_set_src harness_ipv4_set_src
@@ -19,6 +20,8 @@
 #define tcp_options_size harness_tcp_options_size
 #define tcp_options_emit harness_tcp_options_emit
 #define tcp_segment_emit harness_tcp_segment_emit
+#define tcp_segment_emit_unsummed harness_tcp_segment_emit_unsummed
+#define tcp_checksum_fill harness_tcp_checksum_fill
 #define tcp_flags_format harness_tcp_flags_format
 
 #include "ip/ipv4.h"

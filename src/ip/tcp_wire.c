@@ -6,6 +6,7 @@
 #include "ip/byteorder.h"
 #include "ip/checksum.h"
 #include "ip/tcp_parse.h"
+#include "ip/tcp_plain.h"
 
 static void note_anomaly(struct tcp_options *opt, enum tcp_option_anomaly a)
 {
@@ -128,12 +129,10 @@ size_t tcp_options_size(const struct tcp_options *opt)
 	return base + (blocks ? 4 + blocks * TCPOLEN_SACK_PERBLOCK : 0);
 }
 
+/* Four bytes in order, as one store. */
 static uint8_t *put4(uint8_t *p, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {
-	p[0] = a;
-	p[1] = b;
-	p[2] = c;
-	p[3] = d;
+	store_be32(p, (uint32_t)a << 24 | (uint32_t)b << 16 | (uint32_t)c << 8 | d);
 	return p + 4;
 }
 
@@ -196,7 +195,7 @@ static inline size_t segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fi
 		                                  (uint16_t)tcp_len);
 		store_be16(th + 16, inet_sum_finish(inet_sum_add(pseudo, th, tcp_len)));
 	}
-	ipv4_emit(buf, ipf, (uint16_t)tcp_len);
+	tcp_plain_ip_header(buf, ipf, (uint16_t)(IPV4_HEADER_MIN + tcp_len));
 	return IPV4_HEADER_MIN + tcp_len;
 }
 

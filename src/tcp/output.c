@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "ip/tcp_plain.h"
 #include "tcp/chrono.h"
 #include "tcp/stack_internal.h"
 
@@ -77,27 +78,47 @@ static void ack_sent(struct synq_stack *s, struct tcp_conn *c)
 }
 
 /* Send one segment of a synchronized connection: seq, flags, and len
- * payload bytes taken from data (NULL for none). */
+ * payload bytes taken from data (NULL for none). Without SACK blocks to
+ * report (a reset reports none) the segment is plain: at most the
+ * timestamp option, built by tcp_plain_segment_emit(). */
 static void transmit(struct synq_stack *s, struct tcp_conn *c, uint32_t seq, uint8_t flags,
                      const uint8_t *data, uint16_t len)
 {
-	/* Zeroed but for the SACK blocks, which are read only up to
-	 * sack_count (a segment is built for every one sent). */
-	struct tcp_segment seg;
-	memset(&seg, 0, offsetof(struct tcp_segment, opt.sack));
-	seg.src_port = c->tuple.local_port;
-	seg.dst_port = c->tuple.remote_port;
-	seg.seq = seq;
-	seg.ack = c->rcv_nxt;
-	seg.flags = flags;
-	seg.payload = data;
-	seg.payload_len = len;
-	fill_timestamp(s, c, &seg.opt);
-	if (!(flags & TCP_RST))
+	size_t n;
+	if ((flags & TCP_RST) || !(c->flags & TCP_CONN_SACK_OK) ||
+	    (!c->dsack && c->num_sacks == 0)) {
+		struct tcp_plain_segment seg = {
+			.seq = seq, .ack = c->rcv_nxt,
+			.src_port = c->tuple.local_port, .dst_port = c->tuple.remote_port,
+			.flags = flags, .payload = data, .payload_len = len,
+		};
+		if (c->flags & TCP_CONN_TS_OK) {
+			seg.has_timestamp = true;
+			seg.tsval = tcp_ts_now(s) + c->ts_offset;
+			seg.tsecr = c->ts_recent;
+		}
+		seg.window = (uint16_t)tcp_select_window(s, c);
+		struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
+		n = tcp_plain_segment_emit(s->tx, sizeof s->tx, &ipf, &seg,
+		                           !s->io.tcp_csum_offload);
+	} else {
+		/* Zeroed but for the SACK blocks, which are read only up to
+		 * sack_count (a segment is built for every one sent). */
+		struct tcp_segment seg;
+		memset(&seg, 0, offsetof(struct tcp_segment, opt.sack));
+		seg.src_port = c->tuple.local_port;
+		seg.dst_port = c->tuple.remote_port;
+		seg.seq = seq;
+		seg.ack = c->rcv_nxt;
+		seg.flags = flags;
+		seg.payload = data;
+		seg.payload_len = len;
+		fill_timestamp(s, c, &seg.opt);
 		add_sack_blocks(c, &seg.opt);
-	seg.window = (uint16_t)tcp_select_window(s, c);
-	struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
-	size_t n = emit(s, &ipf, &seg);
+		seg.window = (uint16_t)tcp_select_window(s, c);
+		struct ipv4_fields ipf = ip_fields(s, &c->tuple, c->tos);
+		n = emit(s, &ipf, &seg);
+	}
 	if (n == 0)
 		return;
 	c->segs_out++;
@@ -341,9 +362,8 @@ uint32_t tcp_tso_segs(const struct synq_stack *s, const struct tcp_conn *c, uint
 /* Segments the congestion window lets one transmit unit take (Linux's
  * tcp_cwnd_test()): at most half the window, so that two units are in
  * flight. */
-static uint32_t cwnd_quota(const struct tcp_conn *c)
+static uint32_t cwnd_quota(const struct tcp_conn *c, uint32_t in_flight)
 {
-	uint32_t in_flight = tcp_packets_in_flight(c);
 	if (in_flight >= c->snd_cwnd)
 		return 0;
 	uint32_t half = c->snd_cwnd >> 1 ? c->snd_cwnd >> 1 : 1;
@@ -378,11 +398,12 @@ static bool segbuf_split(struct synq_stack *s, struct tcp_conn *c, uint32_t inde
 
 /* New data leaves (Linux's tcp_event_data_sent()): sending resumes after
  * idle; a reply sent within the ACK timeout of the last data received
- * marks the connection interactive (pingpong), so ACKs get delayed. */
-static void data_sent_event(struct synq_stack *s, struct tcp_conn *c)
+ * marks the connection interactive (pingpong), so ACKs get delayed.
+ * in_flight: tcp_packets_in_flight() now, which the caller knows. */
+static void data_sent_event(struct synq_stack *s, struct tcp_conn *c, uint32_t in_flight)
 {
 	uint32_t now = tcp_ms_stamp(s);
-	if (tcp_packets_in_flight(c) == 0)
+	if (in_flight == 0)
 		tcp_cc_tx_start(s, c);
 	c->lsndtime = now;
 	if (now - c->lrcvtime < c->ato_ms)
@@ -492,13 +513,19 @@ static struct segbuf *sendable(struct synq_stack *s, struct tcp_conn *c, uint32_
 	return b;
 }
 
-/* rto_when: NULL to arm the RTO here when it is due; otherwise its
- * deadline is left there for the caller, who arms it unless a loss probe
- * takes the timer first (the same timer, set twice in a row before). */
+/* rto_due: NULL to arm the RTO here when it is due; otherwise it is
+ * marked due there for the caller, who arms it unless a loss probe takes
+ * the timer first (the same timer, set twice in a row before). Its
+ * deadline is then worked out by the caller: nothing it reads (the time,
+ * the RTO, the head's first transmission, rtx_kind) changes in between
+ * but rtx_kind, which rto_rearm_when() itself sets and a loss probe sets
+ * again.
+ * in_flight: tcp_packets_in_flight() before b leaves. */
 static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct segbuf *b,
-                            bool ends_unit, bool ends_burst, synq_time_t *rto_when)
+                            bool ends_unit, bool ends_burst, bool *rto_due,
+                            uint32_t in_flight)
 {
-	data_sent_event(s, c);
+	data_sent_event(s, c, in_flight);
 	transmit_segbuf(s, c, b, ends_burst);
 	if (ends_unit)
 		tcp_segbuf_end_unit(c, b);
@@ -515,8 +542,8 @@ static void send_new_segbuf(struct synq_stack *s, struct tcp_conn *c, struct seg
 	 * flight, or replace a pending loss probe. */
 	if (prior_packets == 0 || c->rtx_kind == TCP_RTX_LOSS_PROBE ||
 	    c->rtx_kind == TCP_RTX_PROBE0) {
-		if (rto_when)
-			*rto_when = rto_rearm_when(s, c);
+		if (rto_due)
+			*rto_due = true;
 		else
 			tcp_rearm_rto(s, c);
 	}
@@ -637,11 +664,13 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	/* Sending changes neither the MSS nor the SACK blocks we report. */
 	uint32_t mss = tcp_current_mss(c);
 	uint32_t sent = 0;
-	synq_time_t rto_when = 0;
+	bool rto_due = false;
 	bool is_cwnd_limited = false;
 	enum send_block blocked = SEND_OK;
 	while (c->send_head != POOL_NONE && blocked == SEND_OK) {
-		uint32_t quota = probe ? 1 : cwnd_quota(c);
+		/* in flight: unchanged until the unit's first segment leaves */
+		uint32_t in_flight = tcp_packets_in_flight(c);
+		uint32_t quota = probe ? 1 : cwnd_quota(c, in_flight);
 		if (quota == 0) {
 			is_cwnd_limited = true;
 			break;
@@ -657,7 +686,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			budget = unit_budget(s, c, mss, quota);
 			grow_head_skb(s, c, budget);
 		}
-		uint32_t room = probe ? 1 : c->snd_cwnd - tcp_packets_in_flight(c);
+		uint32_t room = probe ? 1 : c->snd_cwnd - in_flight;
 		struct segbuf *b = sendable(s, c, c->send_head, mss, nagle_off, &blocked);
 		if (b == NULL)
 			break;
@@ -686,7 +715,7 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 			if (next)
 				bytes += next->len;
 			send_new_segbuf(s, c, b, next == NULL, next == NULL && bytes > mss,
-			                &rto_when);
+			                &rto_due, n == 1 ? in_flight : tcp_packets_in_flight(c));
 			sent++;
 			if (next == NULL)
 				break;
@@ -707,8 +736,8 @@ static void push_frames(struct synq_stack *s, struct tcp_conn *c, enum push_mode
 	if (sent || is_cwnd_limited)
 		cwnd_validate_after_push(s, c, is_cwnd_limited);
 	bool loss_probe = sent && !probe && tcp_schedule_loss_probe(s, c, false);
-	if (rto_when && !loss_probe)
-		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_when);
+	if (rto_due && !loss_probe)
+		tcp_conn_timer_set(s, c, TCP_TIMER_RETRANSMIT, rto_rearm_when(s, c));
 	/* tcp_check_probe_timer(): data waits (a closed window, a cork,
 	 * MSG_MORE) with nothing in flight and no timer pending. */
 	if (c->packets_out == 0 && c->send_head != POOL_NONE &&
@@ -849,7 +878,7 @@ void tcp_send_probe0(struct synq_stack *s, struct tcp_conn *c)
 			return;
 		b = segbuf_get(&s->segbufs, c->send_head);
 		b->tcp_flags |= TCP_PSH;
-		send_new_segbuf(s, c, b, true, false, NULL);
+		send_new_segbuf(s, c, b, true, false, NULL, tcp_packets_in_flight(c));
 		return;
 	}
 	transmit(s, c, c->snd_una - 1, TCP_ACK, NULL, 0);

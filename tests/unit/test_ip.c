@@ -14,6 +14,7 @@
 #include "ip/byteorder.h"
 #include "ip/checksum.h"
 #include "ip/ipv4.h"
+#include "ip/tcp_plain.h"
 #include "ip/tcp_wire.h"
 
 /* ---------------------------------------------------------------- checksum */
@@ -466,6 +467,79 @@ static void tcp_emit_parse_round_trip(void **state)
 	assert_int_equal(tcp_segment_emit(buf, len - 1, &ipf, &data), 0);
 }
 
+/* The plain builder writes tcp_segment_emit()'s bytes (and its unsummed
+ * variant's) for every segment it can build: fields from a fixed-seed
+ * generator, with and without timestamps, payloads of every length class,
+ * in place or copied, and refuses a buffer one byte short as it does. */
+static void tcp_plain_matches_general_builder(void **state)
+{
+	(void)state;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	uint8_t payload[1500];
+	for (size_t i = 0; i < sizeof payload; i++)
+		payload[i] = (uint8_t)(i * 7 + 3);
+	for (int round = 0; round < 4000; round++) {
+		uint32_t r[8];
+		for (int k = 0; k < 8; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			r[k] = (uint32_t)(x >> 16);
+		}
+		struct ipv4_fields ipf = {
+			.src_addr = r[0], .dst_addr = r[1] ^ (r[0] << 3), .id = (uint16_t)r[2],
+			.tos = (uint8_t)(r[2] >> 16), .ttl = (uint8_t)(r[2] >> 24),
+			.protocol = IPV4_PROTO_TCP, .dont_fragment = (r[3] & 1) != 0,
+		};
+		/* all-ones and all-zero corners of the header sum, now and then */
+		if (round % 97 == 0) {
+			ipf.src_addr = ipf.dst_addr = round % 2 ? 0xffffffffu : 0;
+			ipf.id = round % 2 ? 0xffff : 0;
+		}
+		uint16_t len = (uint16_t)(round % 5 == 0 ? 0 : round % 5 == 1 ? 1
+		                          : round % 5 == 2 ? 1448 : r[3] % 1461);
+		struct tcp_plain_segment plain = {
+			.seq = r[4], .ack = r[5], .tsval = r[6], .tsecr = r[7],
+			.src_port = (uint16_t)r[3], .dst_port = (uint16_t)(r[3] >> 16),
+			.window = (uint16_t)(r[4] >> 8), .payload_len = len,
+			.flags = (uint8_t)r[5], .has_timestamp = (round & 2) != 0,
+			.payload = payload + (r[6] % 16),
+		};
+		struct tcp_segment seg = {
+			.src_port = plain.src_port, .dst_port = plain.dst_port,
+			.seq = plain.seq, .ack = plain.ack, .flags = plain.flags,
+			.window = plain.window, .payload = plain.payload, .payload_len = len,
+			.opt = { .has_timestamp = plain.has_timestamp, .tsval = plain.tsval,
+			         .tsecr = plain.tsecr },
+		};
+		static uint8_t want[1600], got[1600];
+		bool sum = (round & 1) != 0;
+		memset(want, 0xa5, sizeof want);
+		memset(got, 0x5a, sizeof got);
+		size_t n = sum ? tcp_segment_emit(want, sizeof want, &ipf, &seg)
+		               : tcp_segment_emit_unsummed(want, sizeof want, &ipf, &seg);
+		assert_true(n > 0);
+		assert_int_equal(tcp_plain_segment_emit(got, sizeof got, &ipf, &plain, sum), n);
+		assert_memory_equal(got, want, n);
+		struct ipv4_view ip;
+		assert_int_equal(ipv4_parse(got, n, &ip), SYNQ_DROP_NONE);
+		/* both builders write the IPv4 header ipv4_emit() writes */
+		uint8_t ref[IPV4_HEADER_MIN];
+		assert_int_equal(ipv4_emit(ref, &ipf, (uint16_t)(n - IPV4_HEADER_MIN)),
+		                 IPV4_HEADER_MIN);
+		assert_memory_equal(got, ref, IPV4_HEADER_MIN);
+		/* the payload already in place */
+		if (len) {
+			memset(got, 0x5a, sizeof got);
+			memcpy(got + n - len, plain.payload, len);
+			plain.payload = NULL;
+			assert_int_equal(tcp_plain_segment_emit(got, sizeof got, &ipf, &plain, sum), n);
+			assert_memory_equal(got, want, n);
+		}
+		assert_int_equal(tcp_plain_segment_emit(got, n - 1, &ipf, &plain, sum), 0);
+	}
+}
+
 /* tcp_parse() reads the two common layouts itself and hands any other to
  * tcp_options_parse(): all three routes give what the walk gives, and a
  * header without options leaves every option field clear. */
@@ -564,6 +638,7 @@ int main(void)
 		cmocka_unit_test(options_sack_blocks_round_trip),
 		cmocka_unit_test(options_malformed_lengths),
 		cmocka_unit_test(tcp_emit_parse_round_trip),
+		cmocka_unit_test(tcp_plain_matches_general_builder),
 		cmocka_unit_test(tcp_parse_option_routes),
 		cmocka_unit_test(tcp_parse_each_malformation),
 		cmocka_unit_test(tcp_flags_text),
