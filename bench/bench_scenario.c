@@ -2,13 +2,15 @@
 /* Whole scenarios, as synq sim runs them (the scenario text is below).
  *
  *   sim_conns_per_wall_s     short HTTP connections through the whole
- *                            stack: handshake, GET, 100-byte response,
- *                            the client closes first and keeps TIME-WAIT.
+ *                            stack: handshake, GET, 100-byte response;
+ *                            keep-alive off, so the server closes first
+ *                            and keeps the TIME-WAIT (the clients'
+ *                            close = client comes after its FIN).
  *                            Open-loop clients at 100 000/s (four
  *                            networks of 25 000/s) against synq httpd
  *                            (event model, keep-alive off), 2 s
  *                            simulated; responses completed per wall
- *                            second of the run (building the world, 250
+ *                            second of the run (building the world, 252
  *                            client stacks, excluded). Median of 3.
  *   sim_flood_60s_wall_s     wall seconds to simulate 60 s of a 100 000
  *                            SYN/s spoofed flood against backlog 511 with

@@ -178,23 +178,11 @@ static inline size_t segment_emit(uint8_t *buf, size_t cap, const struct ipv4_fi
 	if (IPV4_HEADER_MIN + tcp_len > cap || IPV4_HEADER_MIN + tcp_len > 0xffff)
 		return 0;
 	uint8_t *th = buf + IPV4_HEADER_MIN;
-	if (seg->payload && seg->payload_len)
-		memmove(th + header_len, seg->payload, seg->payload_len);
-	store_be16(th, seg->src_port);
-	store_be16(th + 2, seg->dst_port);
-	store_be32(th + 4, seg->seq);
-	store_be32(th + 8, seg->ack);
-	th[12] = (uint8_t)(header_len / 4) << 4;
-	th[13] = seg->flags;
-	store_be16(th + 14, seg->window);
-	th[16] = th[17] = 0;
-	store_be16(th + 18, seg->urg_ptr);
+	tcp_header_store(th, seg->src_port, seg->dst_port, seg->seq, seg->ack, header_len,
+	                 seg->flags, seg->window, seg->urg_ptr, seg->payload, seg->payload_len);
 	tcp_options_emit(th + TCP_HEADER_MIN, &seg->opt);
-	if (sum) {
-		uint64_t pseudo = inet_sum_pseudo(ipf->src_addr, ipf->dst_addr, IPV4_PROTO_TCP,
-		                                  (uint16_t)tcp_len);
-		store_be16(th + 16, inet_sum_finish(inet_sum_add(pseudo, th, tcp_len)));
-	}
+	if (sum)
+		tcp_sum_store(th, ipf, tcp_len);
 	tcp_plain_ip_header(buf, ipf, (uint16_t)(IPV4_HEADER_MIN + tcp_len));
 	return IPV4_HEADER_MIN + tcp_len;
 }
