@@ -10,6 +10,7 @@
  * Linux exports nowhere per listener (count SYN-RECV sockets instead).
  * synq reports that count too. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,12 @@ struct synq_listener_info {
 
 /* Fill up to max entries; returns how many listeners there are. */
 size_t synq_listeners(const struct synq_stack *s, struct synq_listener_info *out, size_t max);
+
+/* The first listener's SYN-RECV count and accept queue length, what
+ * synq_listeners() reports first, without filling a whole entry: for
+ * callers that look after every event. Returns false when there is no
+ * listener (both left as they are). */
+bool synq_listener_queues(const struct synq_stack *s, uint32_t *syn_recv, uint32_t *accept_len);
 
 /* `ss -lnt` text: a header line, then one line per listener:
  *   State  Recv-Q Send-Q Local Address:Port  Peer Address:Port  SYN-RECV

@@ -65,16 +65,105 @@ static bool equal_ci(const uint8_t *a, size_t alen, const char *b)
 /* equal_ci() for a field name, whose bytes are all tchars: for those,
  * setting the 0x20 bit turns upper-case letters into lower case and leaves
  * every other tchar as it is, and only a control byte (never a tchar)
- * would turn into '-'. name: lower-case letters and '-'. */
-static bool name_is(const uint8_t *a, size_t alen, const char *name)
+ * would turn into '-'. name: lower-case letters and '-'. Compared a word
+ * at a time (two overlapping words cover any length from 4 to 16; the
+ * name is a constant, so its words are too); the same answer as byte by
+ * byte, since the 0x20 bit is set in every byte alike. */
+static inline bool name_is(const uint8_t *a, size_t alen, const char *name)
 {
 	size_t n = strlen(name);
 	if (alen != n)
 		return false;
+	if (n >= 8 && n <= 16) {
+		uint64_t x, y, p, q;
+		memcpy(&x, a, 8);
+		memcpy(&y, a + n - 8, 8);
+		memcpy(&p, name, 8);
+		memcpy(&q, name + n - 8, 8);
+		return ((x | 0x2020202020202020u) == p) & ((y | 0x2020202020202020u) == q);
+	}
+	if (n >= 4 && n < 8) {
+		uint32_t x, y, p, q;
+		memcpy(&x, a, 4);
+		memcpy(&y, a + n - 4, 4);
+		memcpy(&p, name, 4);
+		memcpy(&q, name + n - 4, 4);
+		return ((x | 0x20202020u) == p) & ((y | 0x20202020u) == q);
+	}
 	for (size_t i = 0; i < n; i++)
 		if ((a[i] | 0x20) != (uint8_t)name[i])
 			return false;
 	return true;
+}
+
+/* The fields the parser acts on. */
+enum field_name {
+	F_OTHER, F_CONTENT_LENGTH, F_CONNECTION, F_HOST, F_TRANSFER_ENCODING, F_EXPECT,
+	F_USER_AGENT, F_REFERER,
+};
+
+/* name followed by the colon at the start of line l (len bytes)? Then its
+ * bytes are all tchars (name_is() above: a CR, the one control byte that
+ * could pass for '-', never reaches here), so the name needs no scan. */
+static inline bool starts_with_name(const uint8_t *l, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && l[n] == ':' && name_is(l, n, name);
+}
+
+/* Which of the fields we act on starts line l, its name length in *name_len;
+ * F_OTHER (and *name_len untouched) for any other line. A line this does not
+ * recognise names none of them: for one that does, the scan for the colon
+ * would stop at the same place and the name compare alike. */
+static enum field_name known_field(const uint8_t *l, size_t len, size_t *name_len)
+{
+	static const char *const names[] = {
+		[F_CONTENT_LENGTH] = "content-length", [F_CONNECTION] = "connection",
+		[F_HOST] = "host", [F_TRANSFER_ENCODING] = "transfer-encoding",
+		[F_EXPECT] = "expect", [F_USER_AGENT] = "user-agent", [F_REFERER] = "referer",
+	};
+	enum field_name f;
+	switch (l[0] | 0x20) {
+	case 'c':
+		if (starts_with_name(l, len, "content-length")) {
+			f = F_CONTENT_LENGTH;
+			break;
+		}
+		if (starts_with_name(l, len, "connection")) {
+			f = F_CONNECTION;
+			break;
+		}
+		return F_OTHER;
+	case 'h':
+		if (!starts_with_name(l, len, "host"))
+			return F_OTHER;
+		f = F_HOST;
+		break;
+	case 't':
+		if (!starts_with_name(l, len, "transfer-encoding"))
+			return F_OTHER;
+		f = F_TRANSFER_ENCODING;
+		break;
+	case 'e':
+		if (!starts_with_name(l, len, "expect"))
+			return F_OTHER;
+		f = F_EXPECT;
+		break;
+	case 'u':
+		if (!starts_with_name(l, len, "user-agent"))
+			return F_OTHER;
+		f = F_USER_AGENT;
+		break;
+	case 'r':
+		if (!starts_with_name(l, len, "referer"))
+			return F_OTHER;
+		f = F_REFERER;
+		break;
+	default:
+		return F_OTHER;
+	}
+	*name_len = strlen(names[f]);
+	return f;
 }
 
 static enum http_parse_result fail(struct http_request *req, uint16_t status)
@@ -102,10 +191,14 @@ static enum http_parse_result parse_request_line(struct http_request *req, const
 {
 	const uint8_t *l = buf + start;
 	size_t i = 0;
-	while (i < len && is_tchar(l[i]))
-		i++;
-	if (i == 0 || i >= len || l[i] != ' ')
-		return fail(req, 400);
+	if (len > 4 && !memcmp(l, "GET ", 4)) {
+		i = 3;   /* what the scan below finds for it, at once */
+	} else {
+		while (i < len && is_tchar(l[i]))
+			i++;
+		if (i == 0 || i >= len || l[i] != ' ')
+			return fail(req, 400);
+	}
 	size_t method_len = i;
 	size_t t = ++i;
 	while (i < len && l[i] > 0x20 && l[i] < 0x7f)
@@ -206,12 +299,17 @@ static enum http_parse_result parse_field(struct http_request *req, const uint8_
 		return fail(req, 400);   /* obs-fold */
 	if (++req->fields > lim->fields)
 		return fail(req, 431);
-	size_t i = 0;
-	while (i < len && is_tchar(l[i]))
-		i++;
-	if (i == 0 || i == len || l[i] != ':')
-		return fail(req, 400);   /* no name, no colon, or space before it */
-	size_t name_len = i++;
+	size_t name_len;
+	enum field_name f = known_field(l, len, &name_len);
+	if (f == F_OTHER) {
+		size_t i = 0;
+		while (i < len && is_tchar(l[i]))
+			i++;
+		if (i == 0 || i == len || l[i] != ':')
+			return fail(req, 400);   /* no name, no colon, or space before it */
+		name_len = i;
+	}
+	size_t i = name_len + 1;
 	while (i < len && (l[i] == ' ' || l[i] == '\t'))
 		i++;
 	size_t e = len;
@@ -222,37 +320,31 @@ static enum http_parse_result parse_field(struct http_request *req, const uint8_
 	for (size_t k = 0; !clean && k < vlen; k++)
 		if ((v[k] < 0x20 && v[k] != '\t') || v[k] == 0x7f)
 			return fail(req, 400);
-	switch (lower(l[0])) {
-	case 'c':
-		if (name_is(l, name_len, "content-length"))
-			return parse_content_length(req, v, vlen, lim);
-		if (name_is(l, name_len, "connection"))
-			parse_connection(req, v, vlen);
+	switch (f) {
+	case F_CONTENT_LENGTH:
+		return parse_content_length(req, v, vlen, lim);
+	case F_CONNECTION:
+		parse_connection(req, v, vlen);
 		break;
-	case 'h':
-		if (name_is(l, name_len, "host")) {
-			if (req->has_host)
-				return fail(req, 400);
-			req->has_host = true;
-		}
+	case F_HOST:
+		if (req->has_host)
+			return fail(req, 400);
+		req->has_host = true;
 		break;
-	case 't':
-		if (name_is(l, name_len, "transfer-encoding"))
-			req->has_transfer_encoding = true;
+	case F_TRANSFER_ENCODING:
+		req->has_transfer_encoding = true;
 		break;
-	case 'e':
-		if (name_is(l, name_len, "expect") && equal_ci(v, vlen, "100-continue"))
+	case F_EXPECT:
+		if (equal_ci(v, vlen, "100-continue"))
 			req->expect_continue = true;
 		break;
-	case 'u':
-		if (name_is(l, name_len, "user-agent"))
-			copy_log_field(req->user_agent, &req->user_agent_len, v, vlen);
+	case F_USER_AGENT:
+		copy_log_field(req->user_agent, &req->user_agent_len, v, vlen);
 		break;
-	case 'r':
-		if (name_is(l, name_len, "referer"))
-			copy_log_field(req->referer, &req->referer_len, v, vlen);
+	case F_REFERER:
+		copy_log_field(req->referer, &req->referer_len, v, vlen);
 		break;
-	default:
+	case F_OTHER:
 		break;
 	}
 	return HTTP_PARSE_NEED_MORE;

@@ -405,7 +405,8 @@ synq_time_t synq_httpd_poll(struct synq_httpd *h, synq_time_t now)
 			httpd_conn_run(h, c);
 		}
 	}
-	listener_watch(h);
+	/* The loop ends right after accept_all(), whose listener_watch()
+	 * left the listener's watch matching can_accept(). */
 	return synq_httpd_next_deadline(h);
 }
 

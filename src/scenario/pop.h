@@ -27,7 +27,8 @@ struct scn_pop {
 	uint16_t port;
 	synq_time_t stop_ns;
 	/* connection table (traffic.c) */
-	struct conn **chunks;
+	struct conn **chunks;           /* each on a line boundary, */
+	void **chunk_mem;              /* inside this allocation */
 	uint32_t n_chunks, cap_conns, used_slots, free_head;
 	struct browser *browsers;
 	sim_event_id spawner;

@@ -34,6 +34,8 @@
  *              what a port scan or a stealth-port check sees. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +64,15 @@ enum phase {
 	PH_WAIT_EOF,   /* done; waiting for the server to close */
 };
 
+/* Everything a connection's events read and write sits in its first
+ * line, the only one cleared at reuse; a conn is three whole lines and
+ * each chunk starts on a line. The rest (slowloris' count, the buffer for
+ * a head line cut by a read) is touched only when used. */
 struct conn {
 	struct scn_pop *pop;
-	uint32_t slot;
 	uint32_t gen;            /* bumped at every reuse of the slot */
+	uint32_t slot;
 	uint32_t host;
-	uint32_t owner;          /* browser index, or NONE */
-	uint32_t next_free;
 	int fd;
 	uint8_t phase;
 	bool want_request;       /* send a request once connected */
@@ -78,14 +82,21 @@ struct conn {
 	bool resp_close;         /* "Connection: close" in the response */
 	uint8_t line_len;
 	uint16_t status;
-	int64_t content_length;  /* -1: until EOF */
-	uint64_t body_got;
-	char line[96];
-	synq_time_t t_connect;
-	synq_time_t t_request;
+	uint32_t owner;          /* browser index, or NONE */
+	uint32_t next_free;
+	int64_t body_left;       /* of Content-Length; -1: until EOF */
 	sim_event_id timer;      /* request timeout, slowloris tick, idle hold */
-	uint32_t headers_sent;
-};
+	union {
+		synq_time_t t_connect; /* until connected */
+		synq_time_t t_request; /* from the request's write */
+	};
+	/* second and third lines */
+	uint32_t headers_sent;   /* slowloris; from its first write */
+	char line[96];           /* line_len says what it holds */
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct conn) == 192, "struct conn: three lines");
+_Static_assert(offsetof(struct conn, headers_sent) == 64, "struct conn: hot fields in line one");
 
 struct browser {
 	struct scn_pop *pop;
@@ -147,16 +158,20 @@ static struct conn *conn_alloc(struct scn_pop *p)
 		slot = p->used_slots;
 		uint32_t chunk = slot >> CHUNK_BITS;
 		if (chunk == p->n_chunks) {
-			struct conn *c = calloc_lines(CHUNK, sizeof *c);
-			if (c == NULL)
+			/* calloc(): fresh pages, untouched until used; the
+			 * chunk starts on the next line */
+			char *mem = calloc(1, CHUNK * sizeof(struct conn) + 64);
+			if (mem == NULL)
 				return NULL;
-			p->chunks[p->n_chunks++] = c;
+			p->chunk_mem[p->n_chunks] = mem;
+			p->chunks[p->n_chunks++] =
+				(struct conn *)(mem + (64 - (uintptr_t)mem % 64));
 		}
 		p->used_slots++;
 	}
 	struct conn *c = conn_at(p, slot);
 	uint32_t gen = c->gen + 1;
-	memset(c, 0, sizeof *c);
+	memset(c, 0, offsetof(struct conn, headers_sent));
 	c->gen = gen;
 	c->pop = p;
 	c->slot = slot;
@@ -240,8 +255,7 @@ static void conn_send_request(struct conn *c)
 	c->resp_close = false;
 	c->line_len = 0;
 	c->status = 0;
-	c->content_length = -1;
-	c->body_got = 0;
+	c->body_left = -1;
 	c->t_request = now_of(p);
 	p->out.requests_sent++;
 	ssize_t n = synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, p->request,
@@ -323,12 +337,14 @@ static void slowloris_send(struct conn *c, bool first)
 	struct scn_pop *p = c->pop;
 	char buf[192];
 	int n;
-	if (first)
+	if (first) {
+		c->headers_sent = 0;
 		n = snprintf(buf, sizeof buf,
 		             "GET %s HTTP/1.1\r\nHost: 10.0.0.1\r\nUser-Agent: synq-slowloris\r\n",
 		             p->cfg->path);
-	else
+	} else {
 		n = snprintf(buf, sizeof buf, "X-a: %u\r\n", c->headers_sent);
+	}
 	c->headers_sent++;
 	if (n > 0)
 		synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, buf, (size_t)n);
@@ -460,7 +476,8 @@ static bool prefix_ci(const char *s, const char *lower, size_t n)
 }
 
 /* One header line of the response (without its CRLF). */
-static void response_line(struct conn *c, const char *line, size_t len)
+static inline __attribute__((always_inline)) void
+response_line(struct conn *c, const char *line, size_t len)
 {
 	if (c->status == 0) {
 		/* "HTTP/1.1 200 OK" */
@@ -484,7 +501,7 @@ static void response_line(struct conn *c, const char *line, size_t len)
 		for (size_t i = 15; i < len; i++)
 			if (line[i] >= '0' && line[i] <= '9' && v < ((int64_t)1 << 50))
 				v = v * 10 + (line[i] - '0');
-		c->content_length = v;
+		c->body_left = v;
 	} else if ((line[3] | 0x20) == 'n' && prefix_ci(line, "connection:", 11)) {
 		size_t i = 11;
 		while (i < len && line[i] == ' ')
@@ -494,8 +511,10 @@ static void response_line(struct conn *c, const char *line, size_t len)
 	}
 }
 
-/* A whole line of the head (n bytes, its LF not counted). */
-static void response_head_line(struct conn *c, const char *line, size_t n)
+/* A whole line of the head (n bytes, its LF not counted). Inlined in
+ * response_feed(), its one caller: seven lines a response. */
+static inline __attribute__((always_inline)) void
+response_head_line(struct conn *c, const char *line, size_t n)
 {
 	if (n && line[n - 1] == '\r')
 		n--;
@@ -503,7 +522,7 @@ static void response_head_line(struct conn *c, const char *line, size_t n)
 		if (c->status == 0)
 			return; /* stray blank line before the status */
 		c->in_body = true;
-		if (c->content_length == 0 || c->status == 304 || c->status == 204)
+		if (c->body_left == 0 || c->status == 304 || c->status == 204)
 			response_done(c);
 	} else {
 		response_line(c, line, n);
@@ -520,12 +539,13 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 	while (i < len && c->phase == PH_REQUEST) {
 		if (c->in_body) {
 			size_t take = len - i;
-			if (c->content_length >= 0 &&
-			    (uint64_t)c->content_length - c->body_got < take)
-				take = (size_t)((uint64_t)c->content_length - c->body_got);
-			c->body_got += take;
+			if (c->body_left >= 0) {
+				if ((uint64_t)c->body_left < take)
+					take = (size_t)c->body_left;
+				c->body_left -= (int64_t)take;
+			}
 			i += take;
-			if (c->content_length >= 0 && c->body_got >= (uint64_t)c->content_length)
+			if (c->body_left == 0)
 				response_done(c);
 			continue;
 		}
@@ -533,20 +553,24 @@ static void response_feed(struct conn *c, const uint8_t *buf, size_t len)
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		size_t room = sizeof c->line - 1 - c->line_len;
 		size_t take = end - i < room ? end - i : room;
+		const char *line;
+		size_t n;
 		if (nl != NULL && c->line_len == 0) {
-			response_head_line(c, (const char *)buf + i, take);
+			line = (const char *)buf + i;
+			n = take;
 			i = end + 1;
-			continue;
+		} else {
+			memcpy(c->line + c->line_len, buf + i, take);
+			c->line_len = (uint8_t)(c->line_len + take);
+			i = end;
+			if (nl == NULL)
+				break;
+			i++; /* past the LF */
+			line = c->line;
+			n = c->line_len;
+			c->line_len = 0;
 		}
-		memcpy(c->line + c->line_len, buf + i, take);
-		c->line_len = (uint8_t)(c->line_len + take);
-		i = end;
-		if (nl == NULL)
-			break;
-		i++; /* past the LF */
-		size_t n = c->line_len;
-		c->line_len = 0;
-		response_head_line(c, c->line, n);
+		response_head_line(c, line, n);
 	}
 }
 
@@ -556,7 +580,7 @@ static void on_eof(struct conn *c)
 	struct scn_pop *p = c->pop;
 	switch (c->phase) {
 	case PH_REQUEST:
-		if (c->in_body && c->content_length < 0) {
+		if (c->in_body && c->body_left < 0) {
 			response_done(c); /* the body ran to EOF */
 			if (c->phase != PH_FREE)
 				conn_end(c);
@@ -1015,10 +1039,11 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	p->hosts = cfg->hosts ? (uint32_t)cfg->hosts : default_hosts(cfg);
 	p->cap_conns = conn_capacity(cfg);
 	p->chunks = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunks);
+	p->chunk_mem = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunk_mem);
 	p->epfd = calloc_lines(p->hosts, sizeof *p->epfd);
 	if (cfg->model == SCN_MODEL_BROWSER)
 		p->browsers = calloc_lines(cfg->count, sizeof *p->browsers);
-	if (!p->chunks || !p->epfd || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
+	if (!p->chunks || !p->chunk_mem || !p->epfd || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
 		return -ENOMEM;
 
 	/* Each client host's tables, sized for its share of the work: a
@@ -1135,8 +1160,9 @@ void scn_pop_free(struct scn_pop *p)
 	scn_synflood_free(p);
 	sim_hostgroup_free(p->group);
 	for (uint32_t i = 0; i < p->n_chunks; i++)
-		free(p->chunks[i]);
+		free(p->chunk_mem[i]);
 	free(p->chunks);
+	free(p->chunk_mem);
 	free(p->epfd);
 	free(p->browsers);
 	free(p);

@@ -218,17 +218,17 @@ static void server_app(void *ctx, struct sim_host *host)
 	struct scn_world *w = ctx;
 	if (w->srv)
 		scn_server_after_event(w->srv);
-	struct synq_listener_info li;
-	if (synq_listeners(sim_host_stack(host), &li, 1) == 0)
+	uint32_t syn_recv, accept_len;
+	if (!synq_listener_queues(sim_host_stack(host), &syn_recv, &accept_len))
 		return;
-	if (li.syn_recv > w->peak_syn_recv)
-		w->peak_syn_recv = li.syn_recv;
-	if (li.accept_len > w->peak_accept)
-		w->peak_accept = li.accept_len;
-	if (li.syn_recv > w->ival_syn_recv)
-		w->ival_syn_recv = li.syn_recv;
-	if (li.accept_len > w->ival_accept)
-		w->ival_accept = li.accept_len;
+	if (syn_recv > w->peak_syn_recv)
+		w->peak_syn_recv = syn_recv;
+	if (accept_len > w->peak_accept)
+		w->peak_accept = accept_len;
+	if (syn_recv > w->ival_syn_recv)
+		w->ival_syn_recv = syn_recv;
+	if (accept_len > w->ival_accept)
+		w->ival_accept = accept_len;
 }
 
 void scn_malloc_tune(void)

@@ -24,6 +24,19 @@ size_t synq_listeners(const struct synq_stack *s, struct synq_listener_info *out
 	return n;
 }
 
+bool synq_listener_queues(const struct synq_stack *s, uint32_t *syn_recv, uint32_t *accept_len)
+{
+	for (uint32_t i = 0; i < s->listeners.high_water; i++) {
+		const struct tcp_listener *l = pool_at(&s->listeners, i);
+		if (l->in_use) {
+			*syn_recv = l->req_count;
+			*accept_len = l->accept_len;
+			return true;
+		}
+	}
+	return false;
+}
+
 size_t synq_ss_format(const struct synq_stack *s, char *buf, size_t cap)
 {
 	size_t used = 0;

@@ -57,6 +57,18 @@ static void test_good_request(void **state)
 	assert_int_equal(r.content_length, 0);
 }
 
+/* Fed one byte at a time: lines are judged as they complete. */
+static void parse_bytewise(const char *s, size_t len, struct http_request *r,
+                           enum http_parse_result *res)
+{
+	memset(r, 0, sizeof *r);
+	http_request_init(r);
+	size_t pos = 0;
+	*res = HTTP_PARSE_NEED_MORE;
+	for (size_t have = 1; have <= len && *res == HTTP_PARSE_NEED_MORE; have++)
+		*res = http_request_parse(r, (const uint8_t *)s, have, &pos, &limits);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -89,11 +101,27 @@ static void test_errors(void **state)
 		{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", 400 },
 		{ "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.0\r\n\r\n", 200 },
 		{ "GET / HTTP/1.1\nHost: a\n\n", 200 },              /* bare LF */
+		{ "GET \r\n\r\n", 400 },                             /* no target */
+		{ "GET  HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GETS / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },
+		{ "get / HTTP/1.1\r\nHost: a\r\n\r\n", 501 },      /* methods are case-sensitive */
+		{ "GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+		{ "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 200 },
+		{ "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 200 },
+		{ "GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		unsigned got = status_of(cases[i].req);
 		if (got != cases[i].status)
 			fail_msg("case %zu: got %u, want %u", i, got, cases[i].status);
+		struct http_request whole, bytewise;
+		memset(&whole, 0, sizeof whole);
+		size_t len = strlen(cases[i].req);
+		enum http_parse_result res = parse_all(cases[i].req, len, &whole), res2;
+		parse_bytewise(cases[i].req, len, &bytewise, &res2);
+		if (res != res2 || memcmp(&whole, &bytewise, sizeof whole))
+			fail_msg("case %zu: whole and byte by byte differ", i);
 	}
 }
 
@@ -163,6 +191,85 @@ static void test_incremental(void **state)
 	assert_true(r.conn_close);
 }
 
+/* The fields the parser acts on are recognised by their names in any case
+ * and only with the colon right after them; a near miss is another field.
+ * Each request is parsed whole and one byte at a time (which judges lines
+ * as they complete, some on the careful path): the same result, status
+ * and every field of the request. */
+static void test_field_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *fields;   /* after "PUT / HTTP/1.1\r\n" */
+		unsigned status;
+		int host, cl, te, close, ka, expect, ua_len, ref_len;
+	} cases[] = {
+		{ "Host: a\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "HOST: a\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "hOsT:a\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host:\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Hostx: a\r\n\r\n", 400, 0, 0, 0, 0, 0, 0, 0, 0 },   /* no Host */
+		{ "Hos: a\r\n\r\n", 400, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ "X-Host: a\r\n\r\n", 400, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host : a\r\n\r\n", 400, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host\t: a\r\n\r\n", 400, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Ho\x01t: a\r\n\r\n", 400, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nhost: b\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nCONTENT-LENGTH: 7\r\n\r\n", 200, 1, 7, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nContent-Length:\t 7 \t\r\n\r\n", 200, 1, 7, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nContent-Lengthy: x\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nContent-Lengt: x\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nContent_Length: x\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nContent-Length: \r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nConnection: Close, KEEP-ALIVE\r\n\r\n", 200, 1, 0, 0, 1, 1, 0, 0, 0 },
+		{ "Host: a\r\nconnectioN:close\r\n\r\n", 200, 1, 0, 0, 1, 0, 0, 0, 0 },
+		{ "Host: a\r\nConnections: close\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nTransfer-Encoding: x\r\n\r\n", 501, 1, 0, 1, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\ntransfer-encodinG: x\r\n\r\n", 501, 1, 0, 1, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nTransfer-Encodin: x\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nExpect: 100-CONTINUE\r\n\r\n", 200, 1, 0, 0, 0, 0, 1, 0, 0 },
+		{ "Host: a\r\nExpect: 100-continued\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nExpects: 100-continue\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nUser-Agent: x/1 (y)\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 7, 0 },
+		{ "Host: a\r\nUSER-AGENT:\t\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nUser-Agen: x\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nUser-Agent: "
+		  "0123456789012345678901234567890123456789012345678901234567890123456789\r\n\r\n",
+		  200, 1, 0, 0, 0, 0, 0, 63, 0 },
+		{ "Host: a\r\nReferer: http://r/\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 9 },
+		{ "Host: a\r\nReferrer: http://r/\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nReferer: a\x7f\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nUser-Agent: a\rb\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\nUser-Agent: b\n\n", 200, 1, 0, 0, 0, 0, 0, 1, 0 },
+		{ "Host: a\r\n1: b\r\n!#$%&'*+-.^_`|~: c\r\n\r\n", 200, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\n: b\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nc\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nC\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+		{ "Host: a\r\nHost\r\n\r\n", 400, 1, 0, 0, 0, 0, 0, 0, 0 },
+	};
+	char buf[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int n = snprintf(buf, sizeof buf, "PUT / HTTP/1.1\r\n%s", cases[i].fields);
+		assert_true(n > 0 && (size_t)n < sizeof buf);
+		struct http_request whole, bytewise;
+		memset(&whole, 0, sizeof whole);
+		enum http_parse_result res = parse_all(buf, (size_t)n, &whole), res2;
+		parse_bytewise(buf, (size_t)n, &bytewise, &res2);
+		unsigned got = res == HTTP_PARSE_DONE ? 200 : res == HTTP_PARSE_ERROR ? whole.status : 0;
+		if (got != cases[i].status)
+			fail_msg("case %zu: got %u, want %u", i, got, cases[i].status);
+		if (res != res2 || memcmp(&whole, &bytewise, sizeof whole))
+			fail_msg("case %zu: whole and byte by byte differ", i);
+		if (whole.has_host != cases[i].host ||
+		    whole.content_length != (uint64_t)cases[i].cl ||
+		    whole.has_content_length != (cases[i].cl != 0) ||
+		    whole.has_transfer_encoding != cases[i].te || whole.conn_close != cases[i].close ||
+		    whole.conn_keep_alive != cases[i].ka || whole.expect_continue != cases[i].expect ||
+		    whole.user_agent_len != cases[i].ua_len || whole.referer_len != cases[i].ref_len)
+			fail_msg("case %zu: fields differ", i);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits_at_edges),
 		cmocka_unit_test(test_incremental),
+		cmocka_unit_test(test_field_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

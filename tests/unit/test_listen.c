@@ -494,6 +494,13 @@ static void c31_queue_limits_today(void **state)
 	for (uint16_t p = 9400; p < 9420; p++)
 		syn_from(&d, p, false);
 	assert_int_equal(usage(&d).requests.used, 5);
+	/* the cheap accessor reports what synq_listeners() does */
+	uint32_t syn_recv = 0, accept_len = 99;
+	synq_listeners(d.s, &li, 1);
+	assert_true(synq_listener_queues(d.s, &syn_recv, &accept_len));
+	assert_int_equal(syn_recv, 5);
+	assert_int_equal(syn_recv, li.syn_recv);
+	assert_int_equal(accept_len, li.accept_len);
 	dlg_discard(&d);
 	assert_int_equal(synq_listen(d.s, lfd, -1), 0);
 	synq_listeners(d.s, &li, 1);
@@ -545,6 +552,10 @@ static void c32_final_ack_suppressed(void **state)
 			synq_listeners(d.s, &li, 1);
 			assert_int_equal(li.accept_len, kept);
 			assert_int_equal(li.syn_recv, 0);
+			uint32_t syn_recv = 99, accept_len = 0;
+			assert_true(synq_listener_queues(d.s, &syn_recv, &accept_len));
+			assert_int_equal(accept_len, kept);
+			assert_int_equal(syn_recv, 0);
 			dlg_free(&d);
 		}
 	}
