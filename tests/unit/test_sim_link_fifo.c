@@ -56,17 +56,26 @@ static void on_event(struct sim *sim, void *arg)
 	log_tag(e->log, e->tag);
 }
 
-static struct sim_link *pair(struct sim *sim, const struct sim_link_config *lc,
-                             struct order_log *log, struct sim_node **a, struct sim_node **b)
+/* Nodes a and b joined by a link with lc; b hands what it receives to
+ * receive(ctx, ...). */
+static struct sim_link *pair_with(struct sim *sim, const struct sim_link_config *lc,
+                                  sim_receive_fn receive, void *ctx, struct sim_node **a,
+                                  struct sim_node **b)
 {
 	struct sim_node_config ca = { .name = "a", .addr = 1, .kind = SIM_NODE_HOST };
 	struct sim_node_config cb = { .name = "b", .addr = 2, .kind = SIM_NODE_HOST,
-	                              .receive = on_receive, .ctx = log };
+	                              .receive = receive, .ctx = ctx };
 	assert_int_equal(sim_node_add(sim, &ca, a), 0);
 	assert_int_equal(sim_node_add(sim, &cb, b), 0);
 	struct sim_link *link;
 	assert_int_equal(sim_link_add(sim, lc, *a, *b, &link), 0);
 	return link;
+}
+
+static struct sim_link *pair(struct sim *sim, const struct sim_link_config *lc,
+                             struct order_log *log, struct sim_node **a, struct sim_node **b)
+{
+	return pair_with(sim, lc, on_receive, log, a, b);
 }
 
 static void send_tagged(struct sim_node *from, int tag)
@@ -230,17 +239,11 @@ static void bursts_give_way(void **state)
 	assert_int_equal(sim_create(NULL, &sim), 0);
 	struct burst b = { .log = { .sim = sim }, .stop_at_103 = true };
 	b.early = (struct tagged_event){ &b.log, 1 };
-	struct sim_node_config ca = { .name = "a", .addr = 1, .kind = SIM_NODE_HOST };
-	struct sim_node_config cb = { .name = "b", .addr = 2, .kind = SIM_NODE_HOST,
-	                              .receive = on_burst_receive, .ctx = &b };
-	struct sim_node *a, *bn;
-	assert_int_equal(sim_node_add(sim, &ca, &a), 0);
-	assert_int_equal(sim_node_add(sim, &cb, &bn), 0);
 	struct sim_link_config lc;
 	sim_link_config_init(&lc);
 	lc.delay_ns = 1000;
-	struct sim_link *link;
-	assert_int_equal(sim_link_add(sim, &lc, a, bn, &link), 0);
+	struct sim_node *a, *bn;
+	pair_with(sim, &lc, on_burst_receive, &b, &a, &bn);
 	/* 101..105 arrive at 1000, 1010, 1020, 1030, 1040 */
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(sim_run_until(sim, (synq_time_t)i * 10), 0);
