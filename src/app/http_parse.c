@@ -111,59 +111,41 @@ static inline bool starts_with_name(const uint8_t *l, size_t len, const char *na
 	return len > n && l[n] == ':' && name_is(l, n, name);
 }
 
+/* f if its name (a constant: starts_with_name() then folds) starts line l,
+ * its length in *name_len; F_OTHER otherwise. */
+static inline enum field_name match(const uint8_t *l, size_t len, enum field_name f,
+                                    const char *name, size_t *name_len)
+{
+	if (!starts_with_name(l, len, name))
+		return F_OTHER;
+	*name_len = strlen(name);
+	return f;
+}
+
 /* Which of the fields we act on starts line l, its name length in *name_len;
  * F_OTHER (and *name_len untouched) for any other line. A line this does not
  * recognise names none of them: for one that does, the scan for the colon
  * would stop at the same place and the name compare alike. */
 static enum field_name known_field(const uint8_t *l, size_t len, size_t *name_len)
 {
-	static const char *const names[] = {
-		[F_CONTENT_LENGTH] = "content-length", [F_CONNECTION] = "connection",
-		[F_HOST] = "host", [F_TRANSFER_ENCODING] = "transfer-encoding",
-		[F_EXPECT] = "expect", [F_USER_AGENT] = "user-agent", [F_REFERER] = "referer",
-	};
-	enum field_name f;
 	switch (l[0] | 0x20) {
-	case 'c':
-		if (starts_with_name(l, len, "content-length")) {
-			f = F_CONTENT_LENGTH;
-			break;
-		}
-		if (starts_with_name(l, len, "connection")) {
-			f = F_CONNECTION;
-			break;
-		}
-		return F_OTHER;
+	case 'c': {
+		enum field_name f = match(l, len, F_CONTENT_LENGTH, "content-length", name_len);
+		return f != F_OTHER ? f : match(l, len, F_CONNECTION, "connection", name_len);
+	}
 	case 'h':
-		if (!starts_with_name(l, len, "host"))
-			return F_OTHER;
-		f = F_HOST;
-		break;
+		return match(l, len, F_HOST, "host", name_len);
 	case 't':
-		if (!starts_with_name(l, len, "transfer-encoding"))
-			return F_OTHER;
-		f = F_TRANSFER_ENCODING;
-		break;
+		return match(l, len, F_TRANSFER_ENCODING, "transfer-encoding", name_len);
 	case 'e':
-		if (!starts_with_name(l, len, "expect"))
-			return F_OTHER;
-		f = F_EXPECT;
-		break;
+		return match(l, len, F_EXPECT, "expect", name_len);
 	case 'u':
-		if (!starts_with_name(l, len, "user-agent"))
-			return F_OTHER;
-		f = F_USER_AGENT;
-		break;
+		return match(l, len, F_USER_AGENT, "user-agent", name_len);
 	case 'r':
-		if (!starts_with_name(l, len, "referer"))
-			return F_OTHER;
-		f = F_REFERER;
-		break;
+		return match(l, len, F_REFERER, "referer", name_len);
 	default:
 		return F_OTHER;
 	}
-	*name_len = strlen(names[f]);
-	return f;
 }
 
 static enum http_parse_result fail(struct http_request *req, uint16_t status)
