@@ -32,6 +32,13 @@ void tcp_input(struct synq_stack *s, const struct tcp_segment *seg)
 			struct tcp_conn *c = tcp_conn_at(s, i);
 			for (size_t off = 64; off < TCP_CONN_HOT_LINES * 64; off += 64)
 				__builtin_prefetch((const char *)c + off, 1, 3);
+			/* And the header of the oldest segment in flight, which an
+			 * ACK reads and frees (ack.c): sent a round trip ago, it
+			 * is cold, and asked for only when the ACK gets there it
+			 * is one more miss waited for in turn. */
+			uint32_t oldest = c->sndq.head;
+			if ((seg->flags & TCP_ACK) && oldest != c->send_head && oldest != POOL_NONE)
+				__builtin_prefetch(pool_at(&s->segbufs, oldest), 1, 3);
 			tcp_conn_input(s, c, seg);
 			return;
 		}
