@@ -717,6 +717,14 @@ static void pop_app(void *ctx, struct sim_hostgroup *g, uint32_t host, struct sy
 	} while (n == EVENTS_PER_WAIT);
 }
 
+/* The host group's warm hook: a datagram for host comes in, and the
+ * hook above will read its epoll set first. */
+static void pop_warm(void *ctx, uint32_t host)
+{
+	const struct scn_pop *p = ctx;
+	synq_epoll_prefetch(stack_of(p, host), p->epfd[host]);
+}
+
 /* connect() a new connection from host; NULL when the table is full or
  * the stack refuses (counted). Call inside enter/leave or the hook. */
 static struct conn *conn_open(struct scn_pop *p, uint32_t host, bool want_request)
@@ -1074,7 +1082,8 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	snprintf(name, sizeof name, "%s", cfg->name);
 	struct sim_hostgroup_config gc = {
 		.name = name, .first_addr = SCN_POP_PREFIX(index) + 1, .count = p->hosts,
-		.stack = &kcfg, .seed = sim_rng_next(&p->rng), .app = pop_app, .app_ctx = p,
+		.stack = &kcfg, .seed = sim_rng_next(&p->rng), .app = pop_app, .warm = pop_warm,
+		.app_ctx = p,
 	};
 	int err = sim_hostgroup_add(p->sim, &gc, &p->group);
 	if (err) {

@@ -195,6 +195,14 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 	return epoll_collect(s, ep, epfd, events, max);
 }
 
+void synq_epoll_prefetch(const struct synq_stack *s, int epfd)
+{
+	const struct sock_table *t = sock_table_of(s);
+	uint32_t i = (uint32_t)epfd - SOCK_FD_BASE;
+	if (i < t->capacity)
+		__builtin_prefetch(&t->entries[i], 0, 3);
+}
+
 void sock_epoll_forget(struct synq_stack *s, int fd)
 {
 	struct sock_entry *e = sock_lookup(s, fd);
