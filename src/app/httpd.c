@@ -370,6 +370,10 @@ synq_time_t synq_httpd_poll(struct synq_httpd *h, synq_time_t now)
 		return SYNQ_TIME_NEVER;
 	if (now > h->now)
 		h->now = now;
+	/* The backend's word says at once that nothing is ready. */
+	if (h->be.quiet && *h->be.quiet == UINT32_MAX && !h->listen_ready &&
+	    h->run_head == HTTPD_NONE && !deadline_due(h))
+		return synq_httpd_next_deadline(h);
 	/* Most polls (after a stack event that made nothing ready: a SYN,
 	 * an ACK of our data) have nothing to do. Every poll ends with the
 	 * run list empty and the listener's watch matching can_accept(), and

@@ -47,6 +47,10 @@ struct httpd_sockops {
 struct httpd_backend {
 	const struct httpd_sockops *ops;
 	void *ctx;
+	/* NULL, or a word that is UINT32_MAX while wait() has nothing to
+	 * report: the server looks after every stack event, and most make
+	 * nothing ready (a SYN, an ACK of its data). */
+	const uint32_t *quiet;
 };
 
 /* A synq stack: the caller drives the stack. 0 or -ENOMEM/-errno. */

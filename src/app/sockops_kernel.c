@@ -184,5 +184,6 @@ int httpd_backend_kernel(struct httpd_backend *be)
 	}
 	be->ops = &kernel_ops;
 	be->ctx = b;
+	be->quiet = NULL;
 	return 0;
 }

@@ -144,5 +144,6 @@ int httpd_backend_synq(struct httpd_backend *be, struct synq_stack *stack)
 	}
 	be->ops = &synq_ops;
 	be->ctx = b;
+	be->quiet = synq_epoll_ready_word(stack, b->epfd);
 	return 0;
 }

@@ -195,6 +195,13 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 	return epoll_collect(s, ep, epfd, events, max);
 }
 
+const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd)
+{
+	_Static_assert(SYNQ_EPOLL_NONE_READY == SOCK_NONE, "one end marker");
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	return ep != NULL && ep->kind == SOCK_EPOLL ? &ep->ready_head : NULL;
+}
+
 void sock_epoll_forget(struct synq_stack *s, int fd)
 {
 	struct sock_entry *e = sock_lookup(s, fd);
