@@ -283,7 +283,8 @@ static void accept_all(struct synq_httpd *h)
 	while (h->listen_ready && can_accept(h)) {
 		uint32_t addr = 0;
 		uint16_t port = 0;
-		int fd = h->be.ops->accept(h->be.ctx, h->lfd, &addr, &port);
+		uint32_t ready = 0;
+		int fd = h->be.ops->accept(h->be.ctx, h->lfd, &addr, &port, &ready);
 		if (fd < 0) {
 			if (fd != -EAGAIN)
 				h->tot.accept_errors++;
@@ -305,7 +306,12 @@ static void accept_all(struct synq_httpd *h)
 		c->phase = PH_FREE;
 		c->requests = 0;
 		c->buf = NULL;
-		c->flags = CF_READABLE | CF_WRITABLE;
+		/* Edge-triggered: what the socket can do now. A connection
+		 * whose request has not come yet is not read in vain (its
+		 * EPOLLIN comes with the request). */
+		c->flags = CF_WRITABLE;
+		if (ready & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			c->flags |= CF_READABLE;
 		h->conns_open++;
 		h->tot.accepts++;
 		h->tot.handled++;
