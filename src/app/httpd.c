@@ -327,7 +327,10 @@ static void accept_all(struct synq_httpd *h)
 		httpd_phase_set(h, c, PH_KEEPALIVE);   /* placeholder until it starts */
 		if (httpd_slot_acquire(h, c))
 			httpd_conn_start(h, c);
-		httpd_run_later(h, c);
+		/* Nothing to read yet: a run would only find the buffer
+		 * empty (or wait for a slot); the request's EPOLLIN runs it. */
+		if (c->flags & CF_READABLE)
+			httpd_run_later(h, c);
 	}
 	listener_watch(h);
 }
