@@ -32,6 +32,10 @@
 #include "synq/host.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+/* Edge-triggered too: listen_ready stays set until an accept() says
+ * EAGAIN, so the listener need not be looked at again after every
+ * report, as a level-triggered watch would have it. */
+#define LISTEN_EVENTS (EPOLLIN | EPOLLET)
 
 /* ------------------------------------------------------------- deadlines */
 
@@ -275,7 +279,7 @@ static void listener_watch(struct synq_httpd *h)
 	if (want == h->listen_on)
 		return;
 	h->listen_on = want;
-	h->be.ops->rewatch(h->be.ctx, h->lfd, want ? EPOLLIN : 0, HTTPD_LISTENER_TOKEN);
+	h->be.ops->rewatch(h->be.ctx, h->lfd, want ? LISTEN_EVENTS : 0, HTTPD_LISTENER_TOKEN);
 }
 
 static void accept_all(struct synq_httpd *h)
@@ -560,7 +564,7 @@ static int attach(struct synq_httpd *h, synq_time_t now)
 	h->lfd = fd;
 	int port = h->be.ops->local_port(h->be.ctx, fd);
 	h->port = port > 0 ? (uint16_t)port : h->cfg.listen_port;
-	int err = h->be.ops->watch(h->be.ctx, fd, EPOLLIN, HTTPD_LISTENER_TOKEN);
+	int err = h->be.ops->watch(h->be.ctx, fd, LISTEN_EVENTS, HTTPD_LISTENER_TOKEN);
 	if (err) {
 		h->be.ops->close(h->be.ctx, fd);
 		h->be.ops->destroy(h->be.ctx);
