@@ -202,13 +202,6 @@ const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd)
 	return ep != NULL && ep->kind == SOCK_EPOLL ? &ep->ready_head : NULL;
 }
 
-void sock_epoll_forget(struct synq_stack *s, int fd)
-{
-	struct sock_entry *e = sock_lookup(s, fd);
-	if (e != NULL)
-		e->epfd = -1;
-}
-
 void sock_epoll_close(struct synq_stack *s, int epfd)
 {
 	struct sock_entry *ep = sock_lookup(s, epfd);
