@@ -76,5 +76,11 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
  * reads first without waiting for it (a driver of many stacks calls it
  * as an event for this one begins); changes nothing, any epfd. */
 void synq_epoll_prefetch(const struct synq_stack *s, int epfd);
+/* For a caller that would look after every stack event: a word that is
+ * SYNQ_EPOLL_NONE_READY whenever epfd's ready list is empty (and
+ * synq_epoll_wait() would return 0 at once), valid until epfd is closed;
+ * NULL if epfd is not an epoll set. */
+#define SYNQ_EPOLL_NONE_READY UINT32_MAX
+const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd);
 
 #endif

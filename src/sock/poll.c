@@ -203,11 +203,11 @@ void synq_epoll_prefetch(const struct synq_stack *s, int epfd)
 		__builtin_prefetch(&t->entries[i], 0, 3);
 }
 
-void sock_epoll_forget(struct synq_stack *s, int fd)
+const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd)
 {
-	struct sock_entry *e = sock_lookup(s, fd);
-	if (e != NULL)
-		e->epfd = -1;
+	_Static_assert(SYNQ_EPOLL_NONE_READY == SOCK_NONE, "one end marker");
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	return ep != NULL && ep->kind == SOCK_EPOLL ? &ep->ready_head : NULL;
 }
 
 void sock_epoll_close(struct synq_stack *s, int epfd)
