@@ -35,6 +35,12 @@ struct sim_hostgroup;
 typedef void (*sim_hostgroup_app_fn)(void *app, struct sim_hostgroup *group,
                                      uint32_t host, struct synq_stack *stack);
 
+/* A hint that host's stack is about to take a datagram (and the
+ * application hook to run after it): the application may ask for the
+ * state its hook will read, which hundreds of hosts taking turns leave
+ * cold, while the stack works. */
+typedef void (*sim_hostgroup_warm_fn)(void *app, uint32_t host);
+
 #define SIM_HOSTGROUP_HOSTS_MAX (1u << 20)
 
 struct sim_hostgroup_config {
@@ -44,6 +50,7 @@ struct sim_hostgroup_config {
 	const struct synq_config *stack; /* every host's settings; NULL: defaults */
 	uint64_t seed;                   /* host i's stack seed derives from it */
 	sim_hostgroup_app_fn app;        /* may be NULL */
+	sim_hostgroup_warm_fn warm;      /* may be NULL */
 	void *app_ctx;
 };
 

@@ -72,5 +72,15 @@ int synq_epoll_ctl(struct synq_stack *s, int epfd, int op, int fd,
                    const struct synq_epoll_event *ev);
 int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *events,
                     int max);
+/* A hint: synq_epoll_wait(epfd) comes soon. Asks the CPU for what it
+ * reads first without waiting for it (a driver of many stacks calls it
+ * as an event for this one begins); changes nothing, any epfd. */
+void synq_epoll_prefetch(const struct synq_stack *s, int epfd);
+/* For a caller that would look after every stack event: a word that is
+ * SYNQ_EPOLL_NONE_READY whenever epfd's ready list is empty (and
+ * synq_epoll_wait() would return 0 at once), valid until epfd is closed;
+ * NULL if epfd is not an epoll set. */
+#define SYNQ_EPOLL_NONE_READY UINT32_MAX
+const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd);
 
 #endif

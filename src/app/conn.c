@@ -282,15 +282,26 @@ static bool run_write(struct synq_httpd *h, struct httpd_conn *c)
 		}
 		uint64_t body_left = b->body_total - b->body_sent;
 		if (body_left > 0) {
+			const uint8_t *p;
+			size_t len;
 			if (b->body_kind == BODY_PAGE) {
-				iov[n_iov].iov_base = b->page + b->body_sent;
-				iov[n_iov].iov_len = (size_t)body_left;
+				p = (const uint8_t *)b->page + b->body_sent;
+				len = (size_t)body_left;
 			} else {
-				const uint8_t *p;
-				iov[n_iov].iov_len = httpd_pattern_chunk(b->body_sent, body_left, &p);
-				iov[n_iov].iov_base = (void *)p;
+				len = httpd_pattern_chunk(b->body_sent, body_left, &p);
 			}
-			n_iov++;
+			if (n_iov == 1 && len <= sizeof b->out - b->out_len) {
+				/* A small body goes out behind the head, from
+				 * one buffer: the stack copies it in one call
+				 * (the same bytes into the same segments; the
+				 * count still tells head from body). */
+				memcpy(b->out + b->out_len, p, len);
+				iov[0].iov_len += len;
+			} else {
+				iov[n_iov].iov_base = (void *)p;
+				iov[n_iov].iov_len = len;
+				n_iov++;
+			}
 		}
 		if (n_iov == 0)
 			break;

@@ -32,6 +32,10 @@
 #include "synq/host.h"
 
 #define CONN_EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+/* Edge-triggered too: listen_ready stays set until an accept() says
+ * EAGAIN, so the listener need not be looked at again after every
+ * report, as a level-triggered watch would have it. */
+#define LISTEN_EVENTS (EPOLLIN | EPOLLET)
 
 /* ------------------------------------------------------------- deadlines */
 
@@ -275,7 +279,7 @@ static void listener_watch(struct synq_httpd *h)
 	if (want == h->listen_on)
 		return;
 	h->listen_on = want;
-	h->be.ops->rewatch(h->be.ctx, h->lfd, want ? EPOLLIN : 0, HTTPD_LISTENER_TOKEN);
+	h->be.ops->rewatch(h->be.ctx, h->lfd, want ? LISTEN_EVENTS : 0, HTTPD_LISTENER_TOKEN);
 }
 
 static void accept_all(struct synq_httpd *h)
@@ -283,7 +287,8 @@ static void accept_all(struct synq_httpd *h)
 	while (h->listen_ready && can_accept(h)) {
 		uint32_t addr = 0;
 		uint16_t port = 0;
-		int fd = h->be.ops->accept(h->be.ctx, h->lfd, &addr, &port);
+		uint32_t ready = 0;
+		int fd = h->be.ops->accept(h->be.ctx, h->lfd, &addr, &port, &ready);
 		if (fd < 0) {
 			if (fd != -EAGAIN)
 				h->tot.accept_errors++;
@@ -305,7 +310,12 @@ static void accept_all(struct synq_httpd *h)
 		c->phase = PH_FREE;
 		c->requests = 0;
 		c->buf = NULL;
-		c->flags = CF_READABLE | CF_WRITABLE;
+		/* Edge-triggered: what the socket can do now. A connection
+		 * whose request has not come yet is not read in vain (its
+		 * EPOLLIN comes with the request). */
+		c->flags = CF_WRITABLE;
+		if (ready & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			c->flags |= CF_READABLE;
 		h->conns_open++;
 		h->tot.accepts++;
 		h->tot.handled++;
@@ -321,7 +331,10 @@ static void accept_all(struct synq_httpd *h)
 		httpd_phase_set(h, c, PH_KEEPALIVE);   /* placeholder until it starts */
 		if (httpd_slot_acquire(h, c))
 			httpd_conn_start(h, c);
-		httpd_run_later(h, c);
+		/* Nothing to read yet: a run would only find the buffer
+		 * empty (or wait for a slot); the request's EPOLLIN runs it. */
+		if (c->flags & CF_READABLE)
+			httpd_run_later(h, c);
 	}
 	listener_watch(h);
 }
@@ -370,6 +383,10 @@ synq_time_t synq_httpd_poll(struct synq_httpd *h, synq_time_t now)
 		return SYNQ_TIME_NEVER;
 	if (now > h->now)
 		h->now = now;
+	/* The backend's word says at once that nothing is ready. */
+	if (h->be.quiet && *h->be.quiet == UINT32_MAX && !h->listen_ready &&
+	    h->run_head == HTTPD_NONE && !deadline_due(h))
+		return synq_httpd_next_deadline(h);
 	/* Most polls (after a stack event that made nothing ready: a SYN,
 	 * an ACK of our data) have nothing to do. Every poll ends with the
 	 * run list empty and the listener's watch matching can_accept(), and
@@ -547,7 +564,7 @@ static int attach(struct synq_httpd *h, synq_time_t now)
 	h->lfd = fd;
 	int port = h->be.ops->local_port(h->be.ctx, fd);
 	h->port = port > 0 ? (uint16_t)port : h->cfg.listen_port;
-	int err = h->be.ops->watch(h->be.ctx, fd, EPOLLIN, HTTPD_LISTENER_TOKEN);
+	int err = h->be.ops->watch(h->be.ctx, fd, LISTEN_EVENTS, HTTPD_LISTENER_TOKEN);
 	if (err) {
 		h->be.ops->close(h->be.ctx, fd);
 		h->be.ops->destroy(h->be.ctx);

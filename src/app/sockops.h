@@ -31,8 +31,11 @@ struct httpd_sockops {
 	int (*listen)(void *ctx, uint32_t addr, uint16_t port, int backlog, int defer_accept_s);
 	/* The bound port of a listener. */
 	int (*local_port)(void *ctx, int fd);
-	/* A connection, or -EAGAIN. peer address and port in host order. */
-	int (*accept)(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port);
+	/* A connection, or -EAGAIN. peer address and port in host order;
+	 * *ready: what a read or write may do at once (epoll's bits), or
+	 * EPOLLIN | EPOLLOUT from a backend that cannot tell cheaply. */
+	int (*accept)(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port,
+	              uint32_t *ready);
 	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
 	ssize_t (*writev)(void *ctx, int fd, const struct iovec *iov, int iovcnt);
 	int (*shutdown_write)(void *ctx, int fd);
@@ -47,6 +50,10 @@ struct httpd_sockops {
 struct httpd_backend {
 	const struct httpd_sockops *ops;
 	void *ctx;
+	/* NULL, or a word that is UINT32_MAX while wait() has nothing to
+	 * report: the server looks after every stack event, and most make
+	 * nothing ready (a SYN, an ACK of its data). */
+	const uint32_t *quiet;
 };
 
 /* A synq stack: the caller drives the stack. 0 or -ENOMEM/-errno. */

@@ -60,7 +60,8 @@ static int k_local_port(void *ctx, int fd)
 	return ntohs(sa.sin_port);
 }
 
-static int k_accept(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port)
+static int k_accept(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port,
+                    uint32_t *ready)
 {
 	(void)ctx;
 	struct sockaddr_in sa;
@@ -72,6 +73,7 @@ static int k_accept(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	*peer_addr = ntohl(sa.sin_addr.s_addr);
 	*peer_port = ntohs(sa.sin_port);
+	*ready = EPOLLIN | EPOLLOUT;
 	return fd;
 }
 
@@ -184,5 +186,6 @@ int httpd_backend_kernel(struct httpd_backend *be)
 	}
 	be->ops = &kernel_ops;
 	be->ctx = b;
+	be->quiet = NULL;
 	return 0;
 }

@@ -24,6 +24,10 @@ static int s_listen(void *ctx, uint32_t addr, uint16_t port, int backlog, int de
 		return fd;
 	int one = 1;
 	synq_setsockopt(b->stack, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	/* Accepted connections inherit TCP_NODELAY from the listener, as
+	 * on Linux (the child is a clone of it): one setsockopt() here
+	 * instead of one for every connection, and the same segments. */
+	synq_setsockopt(b->stack, fd, IPPROTO_TCP, SYNQ_TCP_NODELAY, &one, sizeof one);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
 	                          .sin_addr.s_addr = htonl(addr) };
 	int err = synq_bind(b->stack, fd, (struct sockaddr *)&sa, sizeof sa);
@@ -48,7 +52,8 @@ static int s_local_port(void *ctx, int fd)
 	return err ? err : ntohs(sa.sin_port);
 }
 
-static int s_accept(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port)
+static int s_accept(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port,
+                    uint32_t *ready)
 {
 	struct synq_backend *b = ctx;
 	struct sockaddr_in sa;
@@ -56,10 +61,10 @@ static int s_accept(void *ctx, int lfd, uint32_t *peer_addr, uint16_t *peer_port
 	int fd = synq_accept4(b->stack, lfd, (struct sockaddr *)&sa, &len, SOCK_NONBLOCK);
 	if (fd < 0)
 		return fd;
-	int one = 1;
-	synq_setsockopt(b->stack, fd, IPPROTO_TCP, SYNQ_TCP_NODELAY, &one, sizeof one);
 	*peer_addr = ntohl(sa.sin_addr.s_addr);
 	*peer_port = ntohs(sa.sin_port);
+	/* poll()'s bits are epoll's (POLLIN is EPOLLIN, and so on) */
+	*ready = (uint32_t)synq_sock_events(b->stack, fd);
 	return fd;
 }
 
@@ -144,5 +149,6 @@ int httpd_backend_synq(struct httpd_backend *be, struct synq_stack *stack)
 	}
 	be->ops = &synq_ops;
 	be->ctx = b;
+	be->quiet = synq_epoll_ready_word(stack, b->epfd);
 	return 0;
 }

@@ -139,6 +139,13 @@ static synq_time_t now_of(const struct scn_pop *p)
 	return sim_now(p->sim);
 }
 
+/* The stack of one of the population's hosts (sim_hostgroup_stack(),
+ * without a call: every socket call of every event asks). */
+static struct synq_stack *stack_of(const struct scn_pop *p, uint32_t host)
+{
+	return p->stacks[host];
+}
+
 static struct conn *conn_at(struct scn_pop *p, uint32_t slot)
 {
 	return &p->chunks[slot >> CHUNK_BITS][slot & (CHUNK - 1)];
@@ -196,7 +203,7 @@ static void conn_release(struct conn *c)
 	struct scn_pop *p = c->pop;
 	conn_timer_cancel(c);
 	if (c->fd >= 0)
-		synq_close(sim_hostgroup_stack(p->group, c->host), c->fd);
+		synq_close(stack_of(p, c->host), c->fd);
 	if (c->established && p->out.established_now)
 		p->out.established_now--;
 	if (p->out.open_now)
@@ -258,7 +265,7 @@ static void conn_send_request(struct conn *c)
 	c->body_left = -1;
 	c->t_request = now_of(p);
 	p->out.requests_sent++;
-	ssize_t n = synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, p->request,
+	ssize_t n = synq_write(stack_of(p, c->host), c->fd, p->request,
 	                       p->request_len);
 	(void)n; /* a short write leaves the request unfinished: the server times it out */
 	if (c->timer == 0)
@@ -347,7 +354,7 @@ static void slowloris_send(struct conn *c, bool first)
 	}
 	c->headers_sent++;
 	if (n > 0)
-		synq_write(sim_hostgroup_stack(p->group, c->host), c->fd, buf, (size_t)n);
+		synq_write(stack_of(p, c->host), c->fd, buf, (size_t)n);
 	sim_event_schedule(p->sim, now_of(p) + p->cfg->interval_ns, slowloris_tick, c,
 	                   &c->timer);
 }
@@ -628,7 +635,7 @@ static void on_error(struct conn *c, int err)
 static void conn_readable(struct conn *c, uint32_t events)
 {
 	struct scn_pop *p = c->pop;
-	struct synq_stack *s = sim_hostgroup_stack(p->group, c->host);
+	struct synq_stack *s = stack_of(p, c->host);
 	uint8_t buf[READ_BYTES];
 	uint32_t gen = c->gen;
 	for (;;) {
@@ -675,7 +682,7 @@ static void conn_event(struct conn *c, uint32_t events)
 		int soerr = 0;
 		socklen_t len = sizeof soerr;
 		if (events & EPOLLERR)
-			synq_getsockopt(sim_hostgroup_stack(p->group, c->host), c->fd, SOL_SOCKET,
+			synq_getsockopt(stack_of(p, c->host), c->fd, SOL_SOCKET,
 			                SO_ERROR, &soerr, &len);
 		uint32_t gen = c->gen;
 		if (soerr == 0 && (events & EPOLLOUT))
@@ -710,6 +717,14 @@ static void pop_app(void *ctx, struct sim_hostgroup *g, uint32_t host, struct sy
 	} while (n == EVENTS_PER_WAIT);
 }
 
+/* The host group's warm hook: a datagram for host comes in, and the
+ * hook above will read its epoll set first. */
+static void pop_warm(void *ctx, uint32_t host)
+{
+	const struct scn_pop *p = ctx;
+	synq_epoll_prefetch(stack_of(p, host), p->epfd[host]);
+}
+
 /* connect() a new connection from host; NULL when the table is full or
  * the stack refuses (counted). Call inside enter/leave or the hook. */
 static struct conn *conn_open(struct scn_pop *p, uint32_t host, bool want_request)
@@ -721,7 +736,7 @@ static struct conn *conn_open(struct scn_pop *p, uint32_t host, bool want_reques
 		p->out.connect_failed[SCN_FAIL_OTHER]++;
 		return NULL;
 	}
-	struct synq_stack *s = sim_hostgroup_stack(p->group, host);
+	struct synq_stack *s = stack_of(p, host);
 	c->host = host;
 	c->want_request = want_request;
 	c->t_connect = now_of(p);
@@ -1067,7 +1082,8 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	snprintf(name, sizeof name, "%s", cfg->name);
 	struct sim_hostgroup_config gc = {
 		.name = name, .first_addr = SCN_POP_PREFIX(index) + 1, .count = p->hosts,
-		.stack = &kcfg, .seed = sim_rng_next(&p->rng), .app = pop_app, .app_ctx = p,
+		.stack = &kcfg, .seed = sim_rng_next(&p->rng), .app = pop_app, .warm = pop_warm,
+		.app_ctx = p,
 	};
 	int err = sim_hostgroup_add(p->sim, &gc, &p->group);
 	if (err) {
@@ -1076,6 +1092,11 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 		return err;
 	}
 	p->node = sim_hostgroup_node(p->group);
+	p->stacks = calloc_lines(p->hosts, sizeof *p->stacks);
+	if (p->stacks == NULL)
+		return -ENOMEM;
+	for (uint32_t h = 0; h < p->hosts; h++)
+		p->stacks[h] = sim_hostgroup_stack(p->group, h);
 	for (uint32_t h = 0; h < p->hosts; h++) {
 		struct synq_stack *s = sim_hostgroup_enter(p->group, h);
 		p->epfd[h] = synq_epoll_create(s);
@@ -1164,6 +1185,7 @@ void scn_pop_free(struct scn_pop *p)
 	free(p->chunks);
 	free(p->chunk_mem);
 	free(p->epfd);
+	free(p->stacks);
 	free(p->browsers);
 	free(p);
 }

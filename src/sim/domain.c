@@ -40,11 +40,14 @@
  * takes a number in the gap before the first mark at or after its send
  * time, so it ties with the receiver's events as if numbered when sent
  * (before what the receiver did at that very time). A global event
- * records each domain's number when it is scheduled and fires after the
- * events numbered before it, like any event. Single-domain runs are
- * unchanged, and a split one matches them but for ties between the two
- * sides at one nanosecond where the order cannot be known on either
- * side alone.
+ * takes a number in every domain when it is scheduled, with a mark
+ * beside it, and fires after the events numbered before it, like any
+ * event: a packet sent after it was scheduled that arrives at its very
+ * time comes after it, as in one domain, whichever window takes the
+ * packet in. Single-domain runs are unchanged, and a split one matches
+ * them but for ties between the two sides at one nanosecond where the
+ * order cannot be known on either side alone; where windows begin and
+ * end changes no result.
  *
  * Global events. sim_event_schedule_global() schedules an event that
  * reads or changes more than one domain (a scenario's sample). Windows
@@ -385,8 +388,14 @@ int sim_event_schedule_global(struct sim *sim, synq_time_t at, sim_event_fn fn, 
 		par->cap_gev = cap;
 	}
 	struct global_event e = { .at = at, .order = par->gev_order++, .fn = fn, .arg = arg };
-	for (unsigned i = 0; i < par->n; i++)
-		e.snap[i] = sim_queue_seq_now(&par->dom[i]->queue);
+	for (unsigned i = 0; i < par->n; i++) {
+		/* numbered in every domain, as a packet is when sent: what a
+		 * domain takes in that was sent before now goes before it, what
+		 * was sent later after it (handover_seq()) */
+		struct sim *d = par->dom[i];
+		sim_time_mark(d, d->now);
+		e.snap[i] = sim_queue_take_seq(&d->queue);
+	}
 	uint32_t pos = par->n_gev;
 	while (pos > 0 && par->gev[pos - 1].at > at)
 		pos--;

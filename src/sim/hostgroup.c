@@ -35,6 +35,7 @@ struct sim_hostgroup {
 	struct group_host *hosts;
 	struct heap_entry *heap;
 	sim_hostgroup_app_fn app;
+	sim_hostgroup_warm_fn warm;
 	void *app_ctx;
 	uint64_t strays;
 };
@@ -128,6 +129,8 @@ static void group_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, 
 		g->strays++;
 		return;
 	}
+	if (g->warm)
+		g->warm(g->app_ctx, host);
 	struct group_host *h = &g->hosts[host];
 	h->depth++;
 	if (sim_node_rx_built(node))
@@ -180,6 +183,7 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 	g->first_addr = cfg->first_addr;
 	g->count = cfg->count;
 	g->app = cfg->app;
+	g->warm = cfg->warm;
 	g->app_ctx = cfg->app_ctx;
 	g->hosts = calloc_lines(cfg->count, sizeof *g->hosts);
 	g->heap = calloc_lines(cfg->count, sizeof *g->heap);

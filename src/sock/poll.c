@@ -195,11 +195,19 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 	return epoll_collect(s, ep, epfd, events, max);
 }
 
-void sock_epoll_forget(struct synq_stack *s, int fd)
+void synq_epoll_prefetch(const struct synq_stack *s, int epfd)
 {
-	struct sock_entry *e = sock_lookup(s, fd);
-	if (e != NULL)
-		e->epfd = -1;
+	const struct sock_table *t = sock_table_of(s);
+	uint32_t i = (uint32_t)epfd - SOCK_FD_BASE;
+	if (i < t->capacity)
+		__builtin_prefetch(&t->entries[i], 0, 3);
+}
+
+const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd)
+{
+	_Static_assert(SYNQ_EPOLL_NONE_READY == SOCK_NONE, "one end marker");
+	struct sock_entry *ep = sock_lookup(s, epfd);
+	return ep != NULL && ep->kind == SOCK_EPOLL ? &ep->ready_head : NULL;
 }
 
 void sock_epoll_close(struct synq_stack *s, int epfd)

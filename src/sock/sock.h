@@ -78,6 +78,11 @@ void sock_table_copy(struct sock_table *dst, const struct sock_table *src);
 int sock_fd_alloc(struct sock_table *t, enum sock_kind kind, uint32_t obj);
 void sock_fd_release(struct sock_table *t, int fd);
 struct sock_entry *sock_entry_of(struct sock_table *t, int fd);
+/* The entry of a descriptor known to be in use (just allocated). */
+static inline struct sock_entry *sock_entry_at(struct sock_table *t, int fd)
+{
+	return &t->entries[fd - SOCK_FD_BASE];
+}
 
 /* Give the TCP core of s the table t: its connections and listeners are
  * then owned by descriptors of t, and their readiness reaches t. */

@@ -21,7 +21,6 @@ struct tcp_conn *sock_conn(struct synq_stack *s, const struct sock_entry *e);
 struct tcp_listener *sock_listener(struct synq_stack *s, const struct sock_entry *e);
 
 /* poll.c */
-void sock_epoll_forget(struct synq_stack *s, int fd);
 void sock_epoll_close(struct synq_stack *s, int epfd);
 
 #endif

@@ -42,7 +42,7 @@ int synq_socket(struct synq_stack *s, int domain, int type, int protocol)
 		return fd;
 	}
 	tcp_user_set_owner(c, (uint32_t)fd);
-	struct sock_entry *e = sock_lookup(s, fd);
+	struct sock_entry *e = sock_entry_at(sock_table_of(s), fd);
 	e->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	e->cloexec = (flags & SOCK_CLOEXEC) != 0;
 	return fd;
@@ -127,7 +127,7 @@ int synq_accept4(struct synq_stack *s, int fd, struct sockaddr *addr, socklen_t 
 	if (nfd < 0)
 		return nfd;
 	struct tcp_conn *c = tcp_user_accept(s, l, (uint32_t)nfd);
-	struct sock_entry *ne = sock_lookup(s, nfd);
+	struct sock_entry *ne = sock_entry_at(sock_table_of(s), nfd);
 	ne->obj = tcp_conn_index(s, c);
 	ne->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	ne->cloexec = (flags & SOCK_CLOEXEC) != 0;
@@ -386,7 +386,8 @@ int synq_close(struct synq_stack *s, int fd)
 	struct sock_entry *e = sock_lookup(s, fd);
 	if (e == NULL)
 		return -EBADF;
-	sock_epoll_forget(s, fd);
+	/* Linux's close() forgets the epoll registration (no EPOLL_CTL_DEL) */
+	e->epfd = -1;
 	switch (e->kind) {
 	case SOCK_CONN:
 		tcp_user_close(s, sock_conn(s, e));

@@ -58,11 +58,17 @@ int sock_fd_alloc(struct sock_table *t, enum sock_kind kind, uint32_t obj)
 		t->used++;
 		struct sock_entry *e = &t->entries[slot];
 		/* A closed socket may still be linked on an epoll ready list,
-		 * where it is skipped; keep that link intact. */
-		struct sock_entry fresh = { .kind = (uint8_t)kind, .obj = obj, .epfd = -1,
-		                            .ready_next = e->ready_next,
-		                            .on_ready_list = e->on_ready_list };
-		*e = fresh;
+		 * where it is skipped; keep that link intact. The rest is
+		 * written without reading the entry, which is seldom in the
+		 * cache: the stores need not wait for it. */
+		e->kind = (uint8_t)kind;
+		e->nonblock = 0;
+		e->cloexec = 0;
+		e->sstate = SOCK_UNCONNECTED;
+		e->obj = obj;
+		e->epfd = -1;
+		e->epoll_events = 0;
+		e->epoll_data = 0;
 		return (int)slot + SOCK_FD_BASE;
 	}
 	t->overflows++;

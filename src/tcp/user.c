@@ -143,6 +143,57 @@ static size_t skb_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t
 	return copied;
 }
 
+/* The most SACK blocks (with their option's kind, length and padding)
+ * take from the MSS in tcp_current_mss(). */
+#define SACK_ROOM_MAX 40u
+
+/* The end of a write: PSH on its last skb unless more follows (or a push
+ * is forced), then the push that end asks for. */
+static ssize_t send_end(struct synq_stack *s, struct tcp_conn *c, size_t copied,
+                        enum tcp_send_end end)
+{
+	bool more = end != TCP_SEND_PUSH;
+	if (copied > 0 && (!more || forced_push(c)))
+		mark_push(s, c);
+	if (end == TCP_SEND_PART)
+		return (ssize_t)copied;
+	if (more)
+		tcp_user_push_more(s, c);
+	else
+		tcp_push(s, c);
+	return (ssize_t)copied;
+}
+
+/* tcp_user_send() of len bytes, 0 < len <= any MSS the SACK blocks may
+ * leave, with nothing unsent queued (a request, a small reply): what the
+ * loop there does for it, one new skb of one segment, without working
+ * out the size goal (len is below it and below the segment size). */
+static ssize_t send_small(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
+                          size_t len, enum tcp_send_end end)
+{
+	if (!send_space(c)) {
+		c->flags |= TCP_CONN_NOSPACE; /* wait_for_space */
+		return -EAGAIN;
+	}
+	tcp_chrono_start(s, c, TCP_CHRONO_BUSY);
+	c->snd_skbs++;
+	c->flags &= (uint16_t)~TCP_CONN_NAGLE_PUSH;
+	tcp_cc_restart_after_idle(s, c);
+	uint32_t index = pool_alloc(&s->segbufs);
+	if (index == POOL_NONE)
+		return -EAGAIN;
+	struct segbuf *b = segbuf_get(&s->segbufs, index);
+	memcpy(b->data, data, len);
+	b->seq = c->write_seq;
+	b->len = (uint16_t)len;
+	b->tcp_flags = 0;
+	segq_push_tail(&s->segbufs, &c->sndq, index);
+	c->send_head = index;
+	c->write_seq += (uint32_t)len;
+	b->skb_fill = (uint16_t)len;
+	return send_end(s, c, len, end);
+}
+
 /* Linux's tcp_sendmsg_locked(), without the waiting: data joins the open
  * skb until it holds size_goal(); another skb starts only while the send
  * buffer has room, so a write can pass the buffer's size by most of an
@@ -150,7 +201,6 @@ static size_t skb_append(struct synq_stack *s, struct tcp_conn *c, const uint8_t
 ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *data,
                       size_t len, enum tcp_send_end end)
 {
-	bool more = end != TCP_SEND_PUSH;
 	if (c->state != SYNQ_TCP_ESTABLISHED && c->state != SYNQ_TCP_CLOSE_WAIT) {
 		if (c->err)
 			return -tcp_user_take_error(c);
@@ -162,6 +212,9 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 		return -tcp_user_take_error(c);
 	if (c->shutdown & TCP_SHUT_SEND)
 		return -EPIPE;
+	if (c->send_head == POOL_NONE && len > 0 && c->mss_cache >= SACK_ROOM_MAX &&
+	    len <= c->mss_cache - SACK_ROOM_MAX)
+		return send_small(s, c, data, len, end);
 
 	uint32_t goal = size_goal(c, tcp_current_mss(c));
 	size_t copied = 0;
@@ -205,15 +258,7 @@ ssize_t tcp_user_send(struct synq_stack *s, struct tcp_conn *c, const uint8_t *d
 	}
 	if (copied == 0 && len > 0)
 		return -EAGAIN;
-	if (copied > 0 && (!more || forced_push(c)))
-		mark_push(s, c);
-	if (end == TCP_SEND_PART)
-		return (ssize_t)copied;
-	if (more)
-		tcp_user_push_more(s, c);
-	else
-		tcp_push(s, c);
-	return (ssize_t)copied;
+	return send_end(s, c, copied, end);
 }
 
 void tcp_user_push_more(struct synq_stack *s, struct tcp_conn *c)

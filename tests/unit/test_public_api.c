@@ -169,6 +169,10 @@ static void test_vectored_io_and_epoll(void **state)
 	pair_up(&p);
 	int ep = synq_epoll_create(p.b);
 	assert_true(ep >= 0);
+	/* a hint only: any descriptor, and nothing changes */
+	synq_epoll_prefetch(p.b, ep);
+	synq_epoll_prefetch(p.b, -1);
+	synq_epoll_prefetch(p.b, 1 << 30);
 	struct synq_epoll_event ev = { .events = EPOLLIN, .data = 42 };
 	assert_int_equal(synq_epoll_ctl(p.b, ep, EPOLL_CTL_ADD, p.sfd, &ev), 0);
 	struct synq_epoll_event out[4];

@@ -58,6 +58,14 @@ struct group_probe {
 	int connected;
 };
 
+/* The warm hook: which hosts were told a datagram comes. */
+static void count_warm(void *app, uint32_t host)
+{
+	unsigned *warmed = app;
+	assert_true(host < 3);
+	warmed[host]++;
+}
+
 static void listen_on(struct synq_stack *s, uint16_t port)
 {
 	int fd = synq_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -76,8 +84,10 @@ static void test_hostgroup(void **state)
 	struct sim_host_config hc = { .name = "server", .addr = 0x0a000001u, .seed = 1 };
 	assert_int_equal(sim_host_add(sim, &hc, &server), 0);
 	struct sim_hostgroup *g;
+	static unsigned warmed[3];
 	struct sim_hostgroup_config gc = { .name = "clients", .first_addr = 0x0a010001u,
-	                                   .count = 3, .seed = 9 };
+	                                   .count = 3, .seed = 9, .warm = count_warm,
+	                                   .app_ctx = warmed };
 	assert_int_equal(sim_hostgroup_add(sim, &gc, &g), 0);
 	assert_int_equal(sim_hostgroup_count(g), 3);
 	assert_int_equal(sim_hostgroup_addr(g, 2), 0x0a010003u);
@@ -104,6 +114,7 @@ static void test_hostgroup(void **state)
 	for (uint32_t h = 0; h < 3; h++) {
 		int ev = synq_sock_events(sim_hostgroup_stack(g, h), p.fds[h]);
 		assert_true(ev & POLLOUT);
+		assert_int_equal(warmed[h], 1); /* its SYN-ACK */
 	}
 	struct synq_stack *ss = sim_host_stack(server);
 	for (int i = 0; i < 3; i++) {

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* A simulation in domains (src/sim/domain.c): the rules for cut links,
  * the same events with one thread and with two (and as in one domain),
- * global events between windows, a stop in one domain; and scenarios
- * (the demo, a SYN flood, browsers, a lossy jittery captured link) whose
- * CSV, JSON and pcap files are byte-identical with SYNQ_SIM_THREADS=1
- * and 2. */
+ * global events between windows and a packet tied with one, a stop in
+ * one domain; and scenarios (the demo, a SYN flood, browsers, a lossy
+ * jittery captured link) whose CSV, JSON and pcap files are
+ * byte-identical with SYNQ_SIM_THREADS=1 and 2. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -238,6 +238,77 @@ static void same_events_on_any_thread_count(void **state)
 		sim_destroy(worlds[k].sim);
 }
 
+/* ------------------------------------------------------------ a tie with a global event */
+
+struct tie {
+	struct sim_node *a, *b;
+	int b_got;        /* packets b has received */
+	int b_got_at_look; /* what the global event saw */
+};
+
+static void tie_receive(void *ctx, struct sim_node *node, const uint8_t *pkt, size_t len,
+                        synq_time_t now)
+{
+	(void)node;
+	(void)pkt;
+	(void)len;
+	(void)now;
+	((struct tie *)ctx)->b_got++;
+}
+
+static void tie_send(void *ctx, struct sim_node *node, synq_time_t now)
+{
+	(void)ctx;
+	uint8_t pkt[60] = { 0 };
+	if (now == SYNQ_MSEC(15))
+		assert_int_equal(sim_node_send(node, pkt, sizeof pkt), 0);
+}
+
+static void tie_look(struct sim *sim, void *arg)
+{
+	(void)sim;
+	struct tie *t = arg;
+	t->b_got_at_look = t->b_got;
+}
+
+/* A global event at 25 ms, scheduled at 0; a packet sent at 15 ms over a
+ * 10 ms link arrives at 25 ms too. In one domain the packet is numbered
+ * when sent, after the event, so the event does not see it; so too when
+ * a window ends right at 25 ms and takes the packet in at its start while
+ * the receiver has numbered nothing since the event was scheduled (an
+ * event of the sender's at 24.5 ms makes that window [24.5 ms, 25 ms]). */
+static void a_packet_tied_with_a_global_event_comes_after_it(void **state)
+{
+	(void)state;
+	for (unsigned domains = 1; domains <= 2; domains++) {
+		struct tie t = { 0 };
+		struct sim *sim, *side;
+		assert_int_equal(sim_create(NULL, &sim), 0);
+		side = sim;
+		if (domains == 2)
+			assert_int_equal(sim_domain_add(sim, &side), 0);
+		struct sim_node_config ca = { .name = "a", .kind = SIM_NODE_HOST, .timer = tie_send,
+		                              .ctx = &t };
+		struct sim_node_config cb = { .name = "b", .kind = SIM_NODE_HOST,
+		                              .receive = tie_receive, .ctx = &t };
+		assert_int_equal(sim_node_add(sim, &ca, &t.a), 0);
+		assert_int_equal(sim_node_add(side, &cb, &t.b), 0);
+		struct sim_link_config lc;
+		sim_link_config_init(&lc);
+		lc.delay_ns = SYNQ_MSEC(10);
+		struct sim_link *link;
+		assert_int_equal(sim_link_add(sim, &lc, t.a, t.b, &link), 0);
+		assert_int_equal(sim_event_schedule_global(sim, SYNQ_MSEC(25), tie_look, &t), 0);
+		assert_int_equal(sim_node_timer_set(t.a, SYNQ_MSEC(15)), 0);
+		assert_int_equal(sim_run_until(sim, SYNQ_MSEC(20)), 0);
+		assert_int_equal(sim_node_timer_set(t.a, SYNQ_USEC(24500)), 0);
+		assert_int_equal(sim_run_until(sim, SYNQ_MSEC(30)), 0);
+		assert_int_equal(t.b_got, 1);
+		assert_int_equal(t.b_got_at_look, 0);
+		sim_destroy(sim);
+	}
+}
+
 /* ------------------------------------------------------------ stop */
 
 static void stop_now(struct sim *sim, void *arg)
@@ -438,6 +509,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cut_links_need_a_delay),
 		cmocka_unit_test(same_events_on_any_thread_count),
+		cmocka_unit_test(a_packet_tied_with_a_global_event_comes_after_it),
 		cmocka_unit_test(a_stop_ends_the_run_after_its_window),
 		cmocka_unit_test(scenario_world_splits),
 		cmocka_unit_test(captured_link_same_bytes),
