@@ -563,7 +563,8 @@ static void scene_setup(struct scene *c)
 		int err = synq_stack_new(&stack, &cfg, STACK_ADDR, 1, &io);
 		assert(err == 0);
 	} else {
-		synq_stack_reset(stack);
+		int reset = synq_stack_reset(stack);
+		assert(reset == 0);
 	}
 	c->s = stack;
 	c->now = SYNQ_SEC(1);

@@ -73,11 +73,35 @@ const char *synq_tcp_state_name(enum synq_tcp_state state);
 int synq_stack_new(struct synq_stack **stack, const struct synq_config *cfg,
                    uint32_t addr, uint64_t seed, const struct synq_stack_io *io);
 void synq_stack_free(struct synq_stack *stack);
+
+/* Object caches several stacks share, as every network namespace of one
+ * Linux kernel takes its sockets from the same slab caches: the
+ * connections, TIME-WAITs and segment buffers one stack frees are the
+ * ones the next stack takes, still in the processor's cache, where
+ * hundreds of stacks with tables of their own each reach for cold ones.
+ * Made for up to `stacks` stacks with cfg's table sizes. Each stack keeps
+ * its own limits, counts and overflows, and behaves as one with tables of
+ * its own would. Stacks in one slabs object run on one thread at a time,
+ * and are freed before it; the room a freed stack held is not reused.
+ * Returns 0, -EINVAL (more objects than a stack can number) or -ENOMEM. */
+struct synq_slabs;
+int synq_slabs_new(struct synq_slabs **slabs, const struct synq_config *cfg,
+                   uint32_t stacks);
+void synq_slabs_free(struct synq_slabs *slabs);
+/* synq_stack_new() with the objects from slabs (NULL: tables of its own);
+ * -ENOSPC when the slabs have no room left for cfg's tables. A stack in
+ * slabs cannot be reset or snapshotted (-EINVAL): which of the slabs'
+ * objects are its own is known only to its connections. */
+int synq_stack_new_in(struct synq_stack **stack, struct synq_slabs *slabs,
+                      const struct synq_config *cfg, uint32_t addr, uint64_t seed,
+                      const struct synq_stack_io *io);
+
 /* Back to the state synq_stack_new() returned, without allocating: no
  * socket or connection, the settings it was created with, time 0, and the
  * same secrets (ISN, timestamp and cookie keys, port choices) from the
- * same seed. What follows is then what would follow on a new stack. */
-void synq_stack_reset(struct synq_stack *stack);
+ * same seed. What follows is then what would follow on a new stack.
+ * 0, or -EINVAL for a stack in shared slabs (left as it was). */
+int synq_stack_reset(struct synq_stack *stack);
 
 /* A saved state of a stack, to go back to as often as wanted: a harness
  * that starts many runs from one scene builds the scene once. Taking one
@@ -88,6 +112,7 @@ void synq_stack_reset(struct synq_stack *stack);
  * settings, time, secrets. Time in a restored stack starts again from the
  * snapshot's. */
 struct synq_stack_snapshot;
+/* 0, -ENOMEM, or -EINVAL for a stack in shared slabs. */
 int synq_stack_snapshot(const struct synq_stack *stack, struct synq_stack_snapshot **out);
 void synq_stack_restore(struct synq_stack *stack, const struct synq_stack_snapshot *snap);
 void synq_stack_snapshot_free(struct synq_stack_snapshot *snap);

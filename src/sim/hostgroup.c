@@ -33,6 +33,7 @@ struct sim_hostgroup {
 	uint32_t first_addr;
 	uint32_t count;
 	struct group_host *hosts;
+	struct synq_slabs *slabs;  /* the hosts' shared object caches, or NULL */
 	struct heap_entry *heap;
 	sim_hostgroup_app_fn app;
 	sim_hostgroup_warm_fn warm;
@@ -200,13 +201,18 @@ int sim_hostgroup_add(struct sim *sim, const struct sim_hostgroup_config *cfg,
 	/* The node fills in the TCP checksums that something reads. */
 	struct synq_stack_io io = { .output = group_output, .ctx = g, .tcp_csum_offload = true };
 	uint64_t seed_state = cfg->seed;
-	int err = 0;
+	/* The hosts take turns on one thread: one set of object caches
+	 * keeps what each frees warm for the next. Tables of their own when
+	 * the caches cannot number that many objects. */
+	int err = cfg->count > 1 ? synq_slabs_new(&g->slabs, scfg, cfg->count) : 0;
+	if (err == -EINVAL)
+		err = 0;
 	for (uint32_t i = 0; i < cfg->count && !err; i++) {
 		g->hosts[i].deadline = SYNQ_TIME_NEVER;
 		g->hosts[i].heap_pos = i;
 		g->heap[i] = (struct heap_entry){ .deadline = SYNQ_TIME_NEVER, .host = i };
-		err = synq_stack_new(&g->hosts[i].stack, scfg, cfg->first_addr + i,
-		                     sim_splitmix64_next(&seed_state), &io);
+		err = synq_stack_new_in(&g->hosts[i].stack, g->slabs, scfg, cfg->first_addr + i,
+		                        sim_splitmix64_next(&seed_state), &io);
 	}
 	struct sim_node_config ncfg = {
 		.name = cfg->name, .addr = cfg->first_addr, .kind = SIM_NODE_HOST,
@@ -230,6 +236,7 @@ void sim_hostgroup_free(struct sim_hostgroup *g)
 	if (g->hosts)
 		for (uint32_t i = 0; i < g->count; i++)
 			synq_stack_free(g->hosts[i].stack);
+	synq_slabs_free(g->slabs);
 	free(g->hosts);
 	free(g->heap);
 	free(g);

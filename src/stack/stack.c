@@ -13,7 +13,14 @@
 int synq_stack_new(struct synq_stack **out, const struct synq_config *cfg, uint32_t addr,
                    uint64_t seed, const struct synq_stack_io *io)
 {
-	int err = tcp_stack_create(out, cfg, addr, seed, io);
+	return synq_stack_new_in(out, NULL, cfg, addr, seed, io);
+}
+
+int synq_stack_new_in(struct synq_stack **out, struct synq_slabs *slabs,
+                      const struct synq_config *cfg, uint32_t addr, uint64_t seed,
+                      const struct synq_stack_io *io)
+{
+	int err = tcp_stack_create(out, slabs, cfg, addr, seed, io);
 	if (err)
 		return err;
 	struct sock_table *t = calloc_lines(1, sizeof *t);
@@ -39,10 +46,12 @@ void synq_stack_free(struct synq_stack *s)
 	tcp_stack_destroy(s);
 }
 
-void synq_stack_reset(struct synq_stack *s)
+int synq_stack_reset(struct synq_stack *s)
 {
-	tcp_stack_reset(s);
-	sock_table_reset(sock_table_of(s));
+	int err = tcp_stack_reset(s);
+	if (err == 0)
+		sock_table_reset(sock_table_of(s));
+	return err;
 }
 
 struct synq_stack_snapshot {
@@ -53,6 +62,8 @@ struct synq_stack_snapshot {
 int synq_stack_snapshot(const struct synq_stack *s, struct synq_stack_snapshot **out)
 {
 	*out = NULL;
+	if (tcp_stack_in_slabs(s))
+		return -EINVAL;
 	const struct sock_table *t = sock_table_of(s);
 	struct synq_stack_snapshot *snap = calloc(1, sizeof *snap);
 	if (snap == NULL)

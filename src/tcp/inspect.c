@@ -10,7 +10,7 @@
 size_t synq_listeners(const struct synq_stack *s, struct synq_listener_info *out, size_t max)
 {
 	size_t n = 0;
-	for (uint32_t i = 0; i < s->listeners.high_water; i++) {
+	for (uint32_t i = 0; i < s->listeners.own.high_water; i++) {
 		const struct tcp_listener *l = pool_at(&s->listeners, i);
 		if (!l->in_use)
 			continue;
@@ -26,7 +26,7 @@ size_t synq_listeners(const struct synq_stack *s, struct synq_listener_info *out
 
 bool synq_listener_queues(const struct synq_stack *s, uint32_t *syn_recv, uint32_t *accept_len)
 {
-	for (uint32_t i = 0; i < s->listeners.high_water; i++) {
+	for (uint32_t i = 0; i < s->listeners.own.high_water; i++) {
 		const struct tcp_listener *l = pool_at(&s->listeners, i);
 		if (l->in_use) {
 			*syn_recv = l->req_count;
@@ -49,7 +49,7 @@ size_t synq_ss_format(const struct synq_stack *s, char *buf, size_t cap)
 	} while (0)
 	EMIT("%-10s %-6s %-6s %-21s %-21s %s\n", "State", "Recv-Q", "Send-Q",
 	     "Local Address:Port", "Peer Address:Port", "SYN-RECV");
-	for (uint32_t i = 0; i < s->listeners.high_water; i++) {
+	for (uint32_t i = 0; i < s->listeners.own.high_water; i++) {
 		const struct tcp_listener *l = pool_at(&s->listeners, i);
 		if (!l->in_use)
 			continue;

@@ -21,8 +21,9 @@
 int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 {
 	*p = (struct pool){ .object_size = object_size, .clear_size = object_size,
-		            .capacity = capacity,
-	                    .free_head = POOL_NONE };
+	                    .capacity = capacity,
+	                    .own = { .free_head = POOL_NONE, .count = capacity } };
+	p->slots = &p->own;
 	if (object_size == 0)
 		return -EINVAL;
 	uint64_t odd = object_size;
@@ -57,8 +58,21 @@ int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 	return p->base ? 0 : -ENOMEM;
 }
 
+void pool_borrow(struct pool *p, struct pool *lender, uint32_t capacity)
+{
+	*p = *lender;
+	p->capacity = capacity;
+	p->used = 0;
+	p->overflows = 0;
+	p->slots = lender->slots;
+	p->own = (struct pool_slots){ .free_head = POOL_NONE };
+	p->mapped_bytes = 0;
+}
+
 void pool_destroy(struct pool *p)
 {
+	if (pool_is_borrowed(p))
+		return;
 	if (p->mapped_bytes)
 		munmap(p->base, p->mapped_bytes);
 	else

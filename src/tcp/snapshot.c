@@ -81,6 +81,8 @@ static void *copy_of(const void *src, size_t len, int *err)
 int tcp_snapshot_take(const struct synq_stack *s, struct tcp_snapshot **out)
 {
 	*out = NULL;
+	if (tcp_stack_in_slabs(s))
+		return -EINVAL;  /* its objects lie among other stacks' */
 	struct tcp_snapshot *t = calloc(1, sizeof *t);
 	if (t == NULL)
 		return -ENOMEM;
@@ -91,7 +93,7 @@ int tcp_snapshot_take(const struct synq_stack *s, struct tcp_snapshot **out)
 	pools_of(&t->head, pools);
 	for (int i = 0; i < SNAP_POOLS; i++)
 		t->pool_bytes[i] = copy_of(pools[i]->base,
-		                           (size_t)pools[i]->high_water * pools[i]->object_size, &err);
+		                           (size_t)pools[i]->own.high_water * pools[i]->object_size, &err);
 	t->buckets = copy_of(s->buckets, (s->bucket_mask + 1) * sizeof *s->buckets, &err);
 	t->heap = copy_of(s->heap, s->heap_len * sizeof *s->heap, &err);
 	if (ports_listed(s)) {
@@ -134,9 +136,9 @@ void tcp_snapshot_restore(struct synq_stack *s, const struct tcp_snapshot *t)
 	struct pool *pools[SNAP_POOLS];
 	pools_of(s, pools);
 	for (int i = 0; i < SNAP_POOLS; i++)
-		if (pools[i]->high_water)
+		if (pools[i]->own.high_water)
 			memcpy(pools[i]->base, t->pool_bytes[i],
-			       (size_t)pools[i]->high_water * pools[i]->object_size);
+			       (size_t)pools[i]->own.high_water * pools[i]->object_size);
 	tcp_table_restore(s, t->buckets, t->head.bucket_mask + 1);
 	if (s->heap_len)
 		memcpy(s->heap, t->heap, s->heap_len * sizeof *s->heap);

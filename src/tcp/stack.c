@@ -59,13 +59,20 @@ void synq_stack_set_secrets(struct synq_stack *s, const uint64_t words[SYNQ_SECR
 static void pool_empty(struct pool *p)
 {
 	p->used = 0;
-	p->high_water = 0;
-	p->free_head = POOL_NONE;
+	p->own.high_water = 0;
+	p->own.free_head = POOL_NONE;
 	p->overflows = 0;
 }
 
-void tcp_stack_reset(struct synq_stack *s)
+bool tcp_stack_in_slabs(const struct synq_stack *s)
 {
+	return pool_is_borrowed(&s->conns);
+}
+
+int tcp_stack_reset(struct synq_stack *s)
+{
+	if (tcp_stack_in_slabs(s))
+		return -EINVAL;  /* which of the slabs' objects are its own? */
 	bool objects = s->conns.used || s->requests.used || s->timewaits.used ||
 	               s->listeners.used;
 	if (objects) {
@@ -99,6 +106,7 @@ void tcp_stack_reset(struct synq_stack *s)
 	s->window_memo = (struct window_memo){ 0 };
 	s->heap_len = 0;
 	s->tw_head = s->tw_tail = TCP_NONE;
+	return 0;
 }
 
 static uint32_t round_up_pow2(uint32_t n)
@@ -118,8 +126,9 @@ static bool config_usable(const struct synq_config *cfg)
 	       cfg->buffer_bytes / SEGBUF_SIZE >= 16;
 }
 
-int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
-                   uint32_t addr, uint64_t seed, const struct synq_stack_io *io)
+int tcp_stack_create(struct synq_stack **out, struct synq_slabs *slabs,
+                     const struct synq_config *cfg, uint32_t addr, uint64_t seed,
+                     const struct synq_stack_io *io)
 {
 	*out = NULL;
 	if (!config_usable(cfg) || io == NULL || io->output == NULL)
@@ -137,14 +146,23 @@ int tcp_stack_create(struct synq_stack **out, const struct synq_config *cfg,
 	uint32_t objects = cfg->max_connections + cfg->max_requests + cfg->max_time_wait;
 	uint32_t timed = cfg->max_connections + cfg->max_requests;
 	int err = 0;
-	err |= pool_init(&s->conns, sizeof(struct tcp_conn), cfg->max_connections);
 	err |= pool_init(&s->requests, sizeof(struct tcp_request), cfg->max_requests);
-	err |= pool_init(&s->timewaits, sizeof(struct tcp_timewait), cfg->max_time_wait);
 	err |= pool_init(&s->listeners, sizeof(struct tcp_listener), cfg->max_listeners);
-	err |= pool_init(&s->segbufs, SEGBUF_SIZE, cfg->buffer_bytes / SEGBUF_SIZE);
-	/* A segment's payload is always written before it is read: clearing
-	 * the header is enough (and 2 KB less to write per segment). */
-	s->segbufs.clear_size = sizeof(struct segbuf);
+	if (slabs) {
+		int lent = tcp_slabs_lend(slabs, s);
+		if (lent) {
+			tcp_stack_destroy(s);
+			return lent;
+		}
+	} else {
+		err |= pool_init(&s->conns, sizeof(struct tcp_conn), cfg->max_connections);
+		err |= pool_init(&s->timewaits, sizeof(struct tcp_timewait), cfg->max_time_wait);
+		err |= pool_init(&s->segbufs, SEGBUF_SIZE, cfg->buffer_bytes / SEGBUF_SIZE);
+		/* A segment's payload is always written before it is read:
+		 * clearing the header is enough (and 2 KB less to write per
+		 * segment). */
+		s->segbufs.clear_size = sizeof(struct segbuf);
+	}
 	/* One bucket per object it may hold, at most; it starts small, as a
 	 * client's stack holds a handful, and a megabyte of buckets for each
 	 * of hundreds of them sends every lookup to a cold page. */

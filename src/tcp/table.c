@@ -151,7 +151,7 @@ struct tcp_listener *tcp_listener_lookup(struct synq_stack *s, uint32_t addr, ui
 {
 	/* Few listeners per host: a scan, exact address before the wildcard. */
 	struct tcp_listener *wildcard = NULL;
-	for (uint32_t i = 0; i < s->listeners.high_water; i++) {
+	for (uint32_t i = 0; i < s->listeners.own.high_water; i++) {
 		struct tcp_listener *l = pool_at(&s->listeners, i);
 		if (!l->in_use || l->port != port)
 			continue;

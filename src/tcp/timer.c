@@ -370,11 +370,15 @@ void tcp_conn_timers_stop(struct synq_stack *s, struct tcp_conn *c)
 	c->timers_armed = 0;
 	if (c->timer_slot == 0)
 		s->heap_top_settled = false;
+	/* In shared slabs the index may go to another stack next, whose
+	 * heap this slot is not in: it goes now. */
+	if (c->timer_slot != TCP_NONE && pool_is_borrowed(&s->conns))
+		tcp_timer_cancel(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
 }
 
 uint32_t tcp_conn_inherited_slot(const struct synq_stack *s)
 {
-	uint32_t next = s->conns.free_head;
+	uint32_t next = s->conns.slots->free_head;
 	if (next == POOL_NONE)
 		return TCP_NONE;  /* a new object: never in the heap */
 	return ((const struct tcp_conn *)pool_at(&s->conns, next))->timer_slot;

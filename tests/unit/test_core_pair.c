@@ -124,7 +124,7 @@ static void host_init(struct host *h, struct wire *out, uint32_t addr, uint64_t 
 	struct synq_stack_io io = { .output = wire_push, .ctx = h };
 	memset(h, 0, sizeof *h);
 	h->out = out;
-	assert_int_equal(tcp_stack_create(&h->s, &cfg, addr, seed, &io), 0);
+	assert_int_equal(tcp_stack_create(&h->s, NULL, &cfg, addr, seed, &io), 0);
 	tcp_set_upcalls(h->s, &hooks, h);
 }
 

@@ -276,7 +276,7 @@ void tcp_listener_set_backlog(struct synq_stack *s, struct tcp_listener *l, int 
 void tcp_listener_close(struct synq_stack *s, struct tcp_listener *l)
 {
 	uint16_t li = (uint16_t)tcp_listener_index(s, l);
-	for (uint32_t i = 0; i < s->requests.high_water && l->req_count; i++) {
+	for (uint32_t i = 0; i < s->requests.own.high_water && l->req_count; i++) {
 		struct tcp_request *r = pool_at(&s->requests, i);
 		if (r->timer_slot != TCP_NONE && r->listener == li)
 			tcp_request_free(s, r);
