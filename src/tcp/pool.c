@@ -18,6 +18,21 @@
 #define POOL_MAP_MIN (16u * 1024)
 #endif
 
+/* Huge pages over every whole 2 MB the mapping holds. Objects are handed
+ * out in address order until the first is freed, so a pool fills its
+ * mapping front to back, and on a virtual machine every 4 KB page's first
+ * touch costs a fault of ~10 us (a server's TIME-WAIT pool takes one for
+ * every 70 connections): one fault per 2 MB instead of 512. A pool that
+ * stays small pays at most 2 MB of memory for it. */
+static void advise_huge_pages(uint8_t *m, size_t bytes)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t start = ((uintptr_t)m + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)m + bytes) & ~(huge - 1);
+	if (end > start)
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 {
 	*p = (struct pool){ .object_size = object_size, .clear_size = object_size,
@@ -52,6 +67,7 @@ int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 			return -ENOMEM;
 		p->base = m;
 		p->mapped_bytes = bytes;
+		advise_huge_pages(m, bytes);
 		return 0;
 	}
 	p->base = calloc(capacity, object_size);
