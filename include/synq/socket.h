@@ -72,10 +72,14 @@ int synq_epoll_ctl(struct synq_stack *s, int epfd, int op, int fd,
                    const struct synq_epoll_event *ev);
 int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *events,
                     int max);
-/* A hint: synq_epoll_wait(epfd) comes soon. Asks the CPU for what it
- * reads first without waiting for it (a driver of many stacks calls it
- * as an event for this one begins); changes nothing, any epfd. */
-void synq_epoll_prefetch(const struct synq_stack *s, int epfd);
+/* Where synq_epoll_wait(epfd) starts reading (the descriptor table and
+ * epfd's entry), fixed for the stack's life: a driver of many stacks
+ * keeps these addresses and asks the CPU for them as an event for this
+ * stack begins, which it could not do through a call without waiting for
+ * the stack's own lines first. How many it wrote; 0 for a bad epfd. */
+#define SYNQ_EPOLL_HOT_MAX 2
+size_t synq_epoll_hot(const struct synq_stack *s, int epfd,
+                      const void *out[SYNQ_EPOLL_HOT_MAX]);
 /* For a caller that would look after every stack event: a word that is
  * SYNQ_EPOLL_NONE_READY whenever epfd's ready list is empty (and
  * synq_epoll_wait() would return 0 at once), valid until epfd is closed;

@@ -22,6 +22,7 @@ struct scn_pop {
 	struct sim_node *node;         /* the population's node (group's or raw) */
 	struct sim_rng rng;
 	int *epfd;                     /* per host */
+	const void **epoll_hot;        /* per host, SYNQ_EPOLL_HOT_MAX each */
 	struct synq_stack **stacks;    /* per host: the group's, at hand */
 	uint32_t hosts;
 	uint32_t next_host;

@@ -722,7 +722,9 @@ static void pop_app(void *ctx, struct sim_hostgroup *g, uint32_t host, struct sy
 static void pop_warm(void *ctx, uint32_t host)
 {
 	const struct scn_pop *p = ctx;
-	synq_epoll_prefetch(stack_of(p, host), p->epfd[host]);
+	const void *const *hot = &p->epoll_hot[host * SYNQ_EPOLL_HOT_MAX];
+	for (unsigned i = 0; i < SYNQ_EPOLL_HOT_MAX; i++)
+		__builtin_prefetch(hot[i]);
 }
 
 /* connect() a new connection from host; NULL when the table is full or
@@ -1056,9 +1058,10 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	p->chunks = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunks);
 	p->chunk_mem = calloc_lines((p->cap_conns + CHUNK - 1) / CHUNK, sizeof *p->chunk_mem);
 	p->epfd = calloc_lines(p->hosts, sizeof *p->epfd);
+	p->epoll_hot = calloc_lines((size_t)p->hosts * SYNQ_EPOLL_HOT_MAX, sizeof *p->epoll_hot);
 	if (cfg->model == SCN_MODEL_BROWSER)
 		p->browsers = calloc_lines(cfg->count, sizeof *p->browsers);
-	if (!p->chunks || !p->chunk_mem || !p->epfd || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
+	if (!p->chunks || !p->chunk_mem || !p->epfd || !p->epoll_hot || (cfg->model == SCN_MODEL_BROWSER && !p->browsers))
 		return -ENOMEM;
 
 	/* Each client host's tables, sized for its share of the work: a
@@ -1100,6 +1103,10 @@ int scn_pop_create(struct scn_world *w, unsigned index, struct scn_pop **out, ch
 	for (uint32_t h = 0; h < p->hosts; h++) {
 		struct synq_stack *s = sim_hostgroup_enter(p->group, h);
 		p->epfd[h] = synq_epoll_create(s);
+		const void **hot = &p->epoll_hot[h * SYNQ_EPOLL_HOT_MAX];
+		size_t n = p->epfd[h] >= 0 ? synq_epoll_hot(s, p->epfd[h], hot) : 0;
+		while (n < SYNQ_EPOLL_HOT_MAX)
+			hot[n++] = p; /* harmless to ask for */
 		sim_hostgroup_leave(p->group, h);
 		if (p->epfd[h] < 0) {
 			snprintf(why, why_cap, "population %s: epoll_create: %s", cfg->name,
@@ -1185,6 +1192,7 @@ void scn_pop_free(struct scn_pop *p)
 	free(p->chunks);
 	free(p->chunk_mem);
 	free(p->epfd);
+	free(p->epoll_hot);
 	free(p->stacks);
 	free(p->browsers);
 	free(p);

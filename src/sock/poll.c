@@ -195,12 +195,16 @@ int synq_epoll_wait(struct synq_stack *s, int epfd, struct synq_epoll_event *eve
 	return epoll_collect(s, ep, epfd, events, max);
 }
 
-void synq_epoll_prefetch(const struct synq_stack *s, int epfd)
+size_t synq_epoll_hot(const struct synq_stack *s, int epfd,
+                      const void *out[SYNQ_EPOLL_HOT_MAX])
 {
 	const struct sock_table *t = sock_table_of(s);
 	uint32_t i = (uint32_t)epfd - SOCK_FD_BASE;
-	if (i < t->capacity)
-		__builtin_prefetch(&t->entries[i], 0, 3);
+	if (i >= t->capacity)
+		return 0;
+	out[0] = t;
+	out[1] = &t->entries[i];
+	return 2;
 }
 
 const uint32_t *synq_epoll_ready_word(struct synq_stack *s, int epfd)

@@ -169,10 +169,13 @@ static void test_vectored_io_and_epoll(void **state)
 	pair_up(&p);
 	int ep = synq_epoll_create(p.b);
 	assert_true(ep >= 0);
-	/* a hint only: any descriptor, and nothing changes */
-	synq_epoll_prefetch(p.b, ep);
-	synq_epoll_prefetch(p.b, -1);
-	synq_epoll_prefetch(p.b, 1 << 30);
+	/* addresses to prefetch, for a good descriptor only */
+	const void *hot[SYNQ_EPOLL_HOT_MAX];
+	assert_int_equal(synq_epoll_hot(p.b, ep, hot), 2);
+	assert_non_null(hot[0]);
+	assert_non_null(hot[1]);
+	assert_int_equal(synq_epoll_hot(p.b, -1, hot), 0);
+	assert_int_equal(synq_epoll_hot(p.b, 1 << 30, hot), 0);
 	struct synq_epoll_event ev = { .events = EPOLLIN, .data = 42 };
 	assert_int_equal(synq_epoll_ctl(p.b, ep, EPOLL_CTL_ADD, p.sfd, &ev), 0);
 	struct synq_epoll_event out[4];
