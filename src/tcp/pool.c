@@ -18,19 +18,39 @@
 #define POOL_MAP_MIN (16u * 1024)
 #endif
 
-/* Huge pages over every whole 2 MB the mapping holds. Objects are handed
- * out in address order until the first is freed, so a pool fills its
- * mapping front to back, and on a virtual machine every 4 KB page's first
- * touch costs a fault of ~10 us (a server's TIME-WAIT pool takes one for
- * every 70 connections): one fault per 2 MB instead of 512. A pool that
- * stays small pays at most 2 MB of memory for it. */
-static void advise_huge_pages(uint8_t *m, size_t bytes)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* A zeroed mapping of *bytes, for a pool: zero pages the kernel provides
+ * when an object is first touched. Objects are handed out in address
+ * order until the first is freed, so a pool fills its mapping front to
+ * back, and on a virtual machine every 4 KB page's first touch costs a
+ * fault of ~10 us (a server's TIME-WAIT pool took one for every 70
+ * connections): a pool of two huge pages or more is mapped in whole huge
+ * pages from a 2 MB boundary (*bytes grows to a multiple of 2 MB) and
+ * asks for them, one fault per 2 MB instead of 512. A pool that stays
+ * small pays at most 2 MB of memory for it. NULL when out of address
+ * space. */
+static void *map_zeroed(size_t *bytes)
 {
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t start = ((uintptr_t)m + huge - 1) & ~(huge - 1);
-	uintptr_t end = ((uintptr_t)m + bytes) & ~(huge - 1);
-	if (end > start)
-		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+	size_t slack = 0;
+	if (*bytes >= 2 * HUGE_PAGE) {
+		*bytes = (*bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		slack = HUGE_PAGE;
+	}
+	uint8_t *m = mmap(NULL, *bytes + slack, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (slack == 0)
+		return m;
+	uint8_t *start = (uint8_t *)(((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	size_t head = (size_t)(start - m);
+	if (head)
+		munmap(m, head);
+	if (slack - head)
+		munmap(start + *bytes, slack - head);
+	(void)madvise(start, *bytes, MADV_HUGEPAGE);
+	return start;
 }
 
 int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
@@ -55,19 +75,16 @@ int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 	if (capacity == 0)
 		return 0;
 	if ((uint64_t)capacity * object_size >= POOL_MAP_MIN) {
-		/* A mapping of its own: zero pages the kernel provides when an
-		 * object is first touched. calloc() would give that only for
-		 * blocks above glibc's mmap threshold, which grows as big
-		 * blocks are freed; below it, it clears the whole block at once
-		 * (a thousand client stacks' pools, most never used). */
+		/* A mapping of its own (map_zeroed()). calloc() would give
+		 * zero pages only for blocks above glibc's mmap threshold,
+		 * which grows as big blocks are freed; below it, it clears the
+		 * whole block at once (a thousand client stacks' pools, most
+		 * never used). */
 		size_t bytes = (size_t)capacity * object_size;
-		void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED)
+		p->base = map_zeroed(&bytes);
+		if (p->base == NULL)
 			return -ENOMEM;
-		p->base = m;
 		p->mapped_bytes = bytes;
-		advise_huge_pages(m, bytes);
 		return 0;
 	}
 	p->base = calloc(capacity, object_size);
