@@ -383,9 +383,9 @@ static __attribute__((noinline)) void transmit_modelled(struct sim_link *link,
 		deliver_here(sim, d, p);
 }
 
-/* The most common send has a path of its own: on a link within the
- * domain that only delays, its transmitter idle, not captured. It then
- * makes no call but as its last step, and needs no register saved. */
+/* The most common send has a path of its own: on a link that only
+ * delays, its transmitter idle, not captured. It then makes no call but
+ * as its last step (to this domain's queue, or across to another's). */
 void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
                        struct sim_packet *p)
 {
@@ -393,7 +393,7 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	struct sim *sim = at->node->sim; /* the sending domain */
 	struct sim_link_dir *d = &link->dir[from];
 	synq_time_t now = sim->now;
-	if (!d->delay_only || d->busy_until > now || link->cut || at->pcap) {
+	if (!d->delay_only || d->busy_until > now || at->pcap) {
 		transmit_modelled(link, from, p);
 		return;
 	}
@@ -403,7 +403,10 @@ void sim_link_transmit(struct sim_link *link, enum sim_link_end from,
 	p->link = link;
 	p->from = (uint8_t)from;
 	p->arrival = now + d->cfg.delay_ns;
-	deliver_here(sim, d, p);
+	if (link->cut)
+		post_across(link, from, sim, p);
+	else
+		deliver_here(sim, d, p);
 }
 
 void sim_link_deliver_seq(struct sim *sim, struct sim_packet *p)
