@@ -57,7 +57,7 @@ int pool_init(struct pool *p, size_t object_size, uint32_t capacity)
 {
 	*p = (struct pool){ .object_size = object_size, .clear_size = object_size,
 	                    .capacity = capacity,
-	                    .own = { .free_head = POOL_NONE, .count = capacity } };
+	                    .own = { .free_head = POOL_NONE } };
 	p->slots = &p->own;
 	if (object_size == 0)
 		return -EINVAL;

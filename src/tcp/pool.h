@@ -24,7 +24,6 @@
 struct pool_slots {
 	uint32_t high_water;  /* objects ever touched: the free list starts here */
 	uint32_t free_head;
-	uint32_t count;       /* objects the memory holds */
 };
 
 struct pool {
