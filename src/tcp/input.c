@@ -20,7 +20,8 @@ void tcp_input(struct synq_stack *s, const struct tcp_segment *seg)
 		.local_addr = seg->dst_addr, .remote_addr = seg->src_addr,
 		.local_port = seg->dst_port, .remote_port = seg->src_port,
 	};
-	uint32_t h = tcp_table_lookup(s, &t);
+	uint32_t hash = tcp_table_hash(s, &t);
+	uint32_t h = tcp_table_lookup_at(s, &t, hash);
 	if (h != TCP_NONE) {
 		uint32_t i = TCP_HANDLE_INDEX(h);
 		switch (TCP_HANDLE_KIND(h)) {
@@ -43,7 +44,7 @@ void tcp_input(struct synq_stack *s, const struct tcp_segment *seg)
 			return;
 		}
 		case TCP_OBJ_REQUEST:
-			tcp_request_input(s, pool_at(&s->requests, i), seg);
+			tcp_request_input(s, pool_at(&s->requests, i), seg, hash);
 			return;
 		case TCP_OBJ_TIMEWAIT:
 			tcp_timewait_input(s, pool_at(&s->timewaits, i), seg);
@@ -52,7 +53,7 @@ void tcp_input(struct synq_stack *s, const struct tcp_segment *seg)
 	}
 	struct tcp_listener *l = tcp_listener_lookup(s, seg->dst_addr, seg->dst_port);
 	if (l != NULL) {
-		tcp_listen_input(s, l, seg);
+		tcp_listen_input(s, l, seg, hash);
 		return;
 	}
 	/* No socket: answer with a reset (Linux's tcp_v4_send_reset()). */

@@ -8,7 +8,7 @@
 #include "base/cacheline.h"
 #include "tcp/stack_internal.h"
 
-static uint32_t tuple_hash(const struct synq_stack *s, const struct tcp_tuple *t)
+uint32_t tcp_table_hash(const struct synq_stack *s, const struct tcp_tuple *t)
 {
 	/* A keyed 64-bit mix (murmur3's finaliser); the key is per stack. */
 	uint64_t x = ((uint64_t)t->local_addr << 32 | t->remote_addr) ^ s->hash_key.k0;
@@ -50,14 +50,20 @@ _Static_assert(offsetof(struct tcp_timewait, tuple) == offsetof(struct hashed, t
  * calloc(), pages the kernel maps only when a chain first lands there,
  * instead of being filled with TCP_NONE at every stack's creation (a
  * megabyte for each of a thousand client stacks). */
-static uint32_t *bucket_of(const struct synq_stack *s, const struct tcp_tuple *t)
+static uint32_t *bucket_of(const struct synq_stack *s, uint32_t hash)
 {
-	return &s->buckets[tuple_hash(s, t) & s->bucket_mask];
+	return &s->buckets[hash & s->bucket_mask];
 }
 
 uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t)
 {
-	uint32_t h = ~*bucket_of(s, t);
+	return tcp_table_lookup_at(s, t, tcp_table_hash(s, t));
+}
+
+uint32_t tcp_table_lookup_at(const struct synq_stack *s, const struct tcp_tuple *t,
+                             uint32_t hash)
+{
+	uint32_t h = ~*bucket_of(s, hash);
 	while (h != TCP_NONE) {
 		const struct hashed *o = hashed_at(s, h);
 		if (tcp_tuple_equal(&o->tuple, t))
@@ -87,7 +93,7 @@ static void split_chains(struct synq_stack *s, uint32_t m)
 		struct hashed *last[2] = { NULL, NULL };
 		for (uint32_t h = ~s->buckets[i]; h != TCP_NONE;) {
 			struct hashed *o = hashed_at(s, h);
-			bool upper = (tuple_hash(s, &o->tuple) & m) != 0;
+			bool upper = (tcp_table_hash(s, &o->tuple) & m) != 0;
 			if (last[upper] != NULL)
 				last[upper]->hash_next = h;
 			else
@@ -125,19 +131,29 @@ void tcp_table_restore(struct synq_stack *s, const uint32_t *saved, uint32_t cou
 
 void tcp_table_insert(struct synq_stack *s, uint32_t handle)
 {
+	tcp_table_insert_at(s, handle, tcp_table_hash(s, &hashed_at(s, handle)->tuple));
+}
+
+void tcp_table_insert_at(struct synq_stack *s, uint32_t handle, uint32_t hash)
+{
 	if (s->hashed > s->bucket_mask && s->bucket_mask < s->bucket_cap - 1)
 		grow(s);
 	s->hashed++;
 	struct hashed *o = hashed_at(s, handle);
-	uint32_t *bucket = bucket_of(s, &o->tuple);
+	uint32_t *bucket = bucket_of(s, hash);
 	o->hash_next = ~*bucket;
 	*bucket = ~handle;
 }
 
 void tcp_table_remove(struct synq_stack *s, uint32_t handle)
 {
+	tcp_table_remove_at(s, handle, tcp_table_hash(s, &hashed_at(s, handle)->tuple));
+}
+
+void tcp_table_remove_at(struct synq_stack *s, uint32_t handle, uint32_t hash)
+{
 	struct hashed *o = hashed_at(s, handle);
-	uint32_t *bucket = bucket_of(s, &o->tuple);
+	uint32_t *bucket = bucket_of(s, hash);
 	if (~*bucket == handle) {
 		*bucket = ~o->hash_next;
 		o->hash_next = TCP_NONE;

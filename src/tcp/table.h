@@ -16,6 +16,15 @@ struct tcp_listener;
 uint32_t tcp_table_lookup(const struct synq_stack *s, const struct tcp_tuple *t);
 void tcp_table_insert(struct synq_stack *s, uint32_t handle);
 void tcp_table_remove(struct synq_stack *s, uint32_t handle);
+/* The same with the tuple's hash given (tcp_table_hash(), the stack's
+ * keyed hash; the table masks it): a segment's tuple is hashed once for
+ * its lookup and that hash serves the request or connection it makes or
+ * ends. */
+uint32_t tcp_table_hash(const struct synq_stack *s, const struct tcp_tuple *t);
+uint32_t tcp_table_lookup_at(const struct synq_stack *s, const struct tcp_tuple *t,
+                             uint32_t hash);
+void tcp_table_insert_at(struct synq_stack *s, uint32_t handle, uint32_t hash);
+void tcp_table_remove_at(struct synq_stack *s, uint32_t handle, uint32_t hash);
 /* Puts back buckets saved when the table had `count` of them (a
  * snapshot), the objects' chain links being restored already. */
 void tcp_table_restore(struct synq_stack *s, const uint32_t *saved, uint32_t count);

@@ -63,6 +63,7 @@ bool tcp_cookie_ack(struct synq_stack *s, struct tcp_listener *l, const struct t
 		.rcv_isn = seg->seq - 1,
 		.mss = syncookie_mss_value((uint32_t)mss_index),
 	};
+	p.hash = tcp_table_hash(s, &p.tuple);
 	struct syncookie_options o = { 0 };
 	uint32_t echoed = seg->opt.tsecr - tcp_conn_ts_offset(s, &p.tuple);
 	if (!syncookie_tsecr_decode(echoed, seg->opt.has_timestamp, s->cfg.tcp_timestamps,

@@ -13,6 +13,9 @@
 void tcp_listen_drop(struct synq_stack *s, struct tcp_listener *l);
 void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg, uint32_t tw_isn);
+/* The same with the tuple's table hash known (tcp_listen_input()). */
+void tcp_conn_request_at(struct synq_stack *s, struct tcp_listener *l,
+                         const struct tcp_segment *seg, uint32_t tw_isn, uint32_t hash);
 void tcp_accept_enqueue(struct synq_stack *s, struct tcp_listener *l, struct tcp_conn *c);
 /* Linux 2.4's SYN table size: the first power of two >= max(64,
  * tcp_max_syn_backlog). */
@@ -51,6 +54,7 @@ struct tcp_child_params {
 	uint8_t num_retrans;        /* SYN-ACKs resent (the child's total_retrans) */
 	bool synack_once;           /* the SYN-ACK went once: an RTT sample */
 	uint32_t synack_us;         /* when it went (us stamp) */
+	uint32_t hash;              /* tcp_table_hash() of the tuple */
 };
 /* Make the connection and feed it the segment that created it; the
  * caller has checked the accept queue. NULL if the pool is full. */

@@ -130,7 +130,8 @@ static void request_take_options(struct synq_stack *s, struct tcp_request *r,
 	r->peer_window = seg->window;
 }
 
-void tcp_listen_input(struct synq_stack *s, struct tcp_listener *l, const struct tcp_segment *seg)
+void tcp_listen_input(struct synq_stack *s, struct tcp_listener *l, const struct tcp_segment *seg,
+                      uint32_t hash)
 {
 	if (!(seg->flags & TCP_SYN) || (seg->flags & (TCP_ACK | TCP_RST))) {
 		if (seg->flags & TCP_RST) {
@@ -149,11 +150,19 @@ void tcp_listen_input(struct synq_stack *s, struct tcp_listener *l, const struct
 		DROP(s, TCP_FLAGS);
 		return;
 	}
-	tcp_conn_request(s, l, seg, 0);
+	tcp_conn_request_at(s, l, seg, 0, hash);
 }
 
 void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
                       const struct tcp_segment *seg, uint32_t tw_isn)
+{
+	struct tcp_tuple t = { .local_addr = seg->dst_addr, .remote_addr = seg->src_addr,
+	                       .local_port = seg->dst_port, .remote_port = seg->src_port };
+	tcp_conn_request_at(s, l, seg, tw_isn, tcp_table_hash(s, &t));
+}
+
+void tcp_conn_request_at(struct synq_stack *s, struct tcp_listener *l,
+                         const struct tcp_segment *seg, uint32_t tw_isn, uint32_t hash)
 {
 	int syncookies = linux_family(s) ? s->cfg.tcp_syncookies : 0;
 	bool want_cookie = false;
@@ -204,7 +213,7 @@ void tcp_conn_request(struct synq_stack *s, struct tcp_listener *l,
 	l->req_count++;
 	l->req_young++;
 	uint32_t handle = TCP_HANDLE(TCP_OBJ_REQUEST, index);
-	tcp_table_insert(s, handle);
+	tcp_table_insert_at(s, handle, hash);
 	tcp_timer_arm(s, handle, s->now + tcp_timeout_init(s));
 	tcp_send_synack_for(s, r, l, NULL);
 #ifdef SYNQ_DEBUG

@@ -32,8 +32,9 @@ struct tcp_listener {
 };
 
 /* listener.c */
+/* hash: tcp_table_hash() of the segment's tuple, ours first. */
 void tcp_listen_input(struct synq_stack *s, struct tcp_listener *l,
-                      const struct tcp_segment *seg);
+                      const struct tcp_segment *seg, uint32_t hash);
 struct tcp_conn *tcp_accept_dequeue(struct synq_stack *s, struct tcp_listener *l);
 void tcp_listener_close(struct synq_stack *s, struct tcp_listener *l);
 uint32_t tcp_listener_index(const struct synq_stack *s, const struct tcp_listener *l);

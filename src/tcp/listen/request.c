@@ -17,16 +17,22 @@ static uint32_t request_handle(struct synq_stack *s, const struct tcp_request *r
 	return TCP_HANDLE(TCP_OBJ_REQUEST, pool_index_of(&s->requests, r));
 }
 
-void tcp_request_free(struct synq_stack *s, struct tcp_request *r)
+/* hash: tcp_table_hash() of its tuple. */
+static void request_free_at(struct synq_stack *s, struct tcp_request *r, uint32_t hash)
 {
 	struct tcp_listener *l = listener_of(s, r);
 	uint32_t handle = request_handle(s, r);
-	tcp_table_remove(s, handle);
+	tcp_table_remove_at(s, handle, hash);
 	tcp_timer_cancel(s, handle);
 	l->req_count--;
 	if (r->young)
 		l->req_young--;
 	pool_free(&s->requests, TCP_HANDLE_INDEX(handle));
+}
+
+void tcp_request_free(struct synq_stack *s, struct tcp_request *r)
+{
+	request_free_at(s, r, tcp_table_hash(s, &r->tuple));
 }
 
 /* reqsk_timeout(): 1 s (3 s in older systems) doubled per timeout, at most
@@ -209,7 +215,8 @@ static bool request_paws_reject(struct synq_stack *s, const struct tcp_request *
 	return true;
 }
 
-void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct tcp_segment *seg)
+void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct tcp_segment *seg,
+                       uint32_t hash)
 {
 	struct tcp_listener *l = listener_of(s, r);
 	uint8_t flags = seg->flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN);
@@ -281,8 +288,9 @@ void tcp_request_input(struct synq_stack *s, struct tcp_request *r, const struct
 		.num_timeout = r->num_timeout, .num_retrans = r->num_retrans,
 		.synack_us = r->synack_us,
 		.synack_once = r->num_retrans == 0,
+		.hash = hash,
 	};
-	tcp_request_free(s, r);
+	request_free_at(s, r, hash);
 	if (tcp_child_create(s, l, &p, seg) == NULL) {
 		tcp_overflow_no_child(s, l);
 		tcp_send_reset_for(s, seg);
@@ -348,7 +356,7 @@ struct tcp_conn *tcp_child_create(struct synq_stack *s, struct tcp_listener *l,
 	}
 
 	c->flags |= TCP_CONN_IN_TABLE;
-	tcp_table_insert(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)));
+	tcp_table_insert_at(s, TCP_HANDLE(TCP_OBJ_CONN, tcp_conn_index(s, c)), p->hash);
 	MIB_INC(s, TcpPassiveOpens);
 	c->state = SYNQ_TCP_SYN_RECV;
 	tcp_conn_set_state(s, c, SYNQ_TCP_ESTABLISHED);

@@ -39,7 +39,7 @@ struct tcp_request {
 
 /* request.c */
 void tcp_request_input(struct synq_stack *s, struct tcp_request *r,
-                       const struct tcp_segment *seg);
+                       const struct tcp_segment *seg, uint32_t hash);
 void tcp_request_timer_fire(struct synq_stack *s, struct tcp_request *r);
 void tcp_request_free(struct synq_stack *s, struct tcp_request *r);
 
